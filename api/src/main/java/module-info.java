@@ -1,0 +1,13 @@
+/**
+ * fusion4j's tensor core: dtypes, shapes, tensors with backend-owned storage, and the
+ * {@link io.fusion4j.api.backend.Backend} SPI that every compute backend implements.
+ * Backends are found with {@link java.util.ServiceLoader} through
+ * {@link io.fusion4j.api.backend.BackendProvider}.
+ */
+module io.fusion4j.api {
+    exports io.fusion4j.api.tensor;
+    exports io.fusion4j.api.backend;
+    exports io.fusion4j.api.random;
+
+    uses io.fusion4j.api.backend.BackendProvider;
+}
