@@ -1,0 +1,152 @@
+package io.fusion4j.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.backend.BackendOptions;
+import io.fusion4j.api.backend.Backends;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+
+import java.util.SplittableRandom;
+
+/**
+ * Lifecycle and helpers of the conformance suite: creates the named backend once per test class
+ * (through {@link Backends}, as users do), random data from seeded generators, and comparisons that
+ * report the first failing index with both values.
+ *
+ * <p>Tolerances (F32 kernels against f64 references): element-wise and row kernels
+ * {@code 2e-5 + 2e-5·|ref|}; dot-product kernels (GEMM, attention) scale with the depth:
+ * {@code 1e-5·sqrt(K)·scale}; backward kernels against central differences of the f64 forward
+ * {@code 1e-4 + 2e-3·|ref|}. BF16 storage is exact round-to-nearest-even of the F32 value.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class ConformanceBase {
+    /** Provider name of the backend under test, as {@code Backends} selects it. */
+    protected abstract String providerName();
+
+    /** Options for the backend under test; override to test other thread counts. */
+    protected BackendOptions options() {
+        return BackendOptions.defaults();
+    }
+
+    protected Backend backend;
+
+    @BeforeAll
+    void createBackend() {
+        backend = Backends.discover().create(providerName(), options());
+    }
+
+    @AfterAll
+    void closeBackend() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    /** A generator seeded from the test's own name, so every test is reproducible on its own. */
+    protected static SplittableRandom rng(String testName) {
+        return new SplittableRandom(testName.hashCode() * 0x9E3779B97F4A7C15L);
+    }
+
+    protected static float[] uniform(SplittableRandom r, int n, double lo, double hi) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (lo + (hi - lo) * r.nextDouble());
+        }
+        return x;
+    }
+
+    protected static float[] normal(SplittableRandom r, int n, double std) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            // Box–Muller from two uniforms; quality is irrelevant, reproducibility is not.
+            double u1 = 1 - r.nextDouble();
+            double u2 = r.nextDouble();
+            x[i] = (float) (std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+        }
+        return x;
+    }
+
+    protected Tensor tensor(float[] data, long... dims) {
+        Tensor t = backend.allocate(DType.F32, Shape.of(dims));
+        backend.copyFromHost(data, t);
+        return t;
+    }
+
+    protected Tensor ints(int[] data, long... dims) {
+        Tensor t = backend.allocate(DType.I32, Shape.of(dims));
+        backend.copyFromHost(data, t);
+        return t;
+    }
+
+    protected Tensor zeros(long... dims) {
+        return backend.allocate(DType.F32, Shape.of(dims));
+    }
+
+    protected float[] read(Tensor t) {
+        float[] r = new float[(int) t.numel()];
+        backend.copyToHost(t, r);
+        return r;
+    }
+
+    protected int[] readInts(Tensor t) {
+        int[] r = new int[(int) t.numel()];
+        backend.copyToHost(t, r);
+        return r;
+    }
+
+    /** Asserts {@code |actual - expected| <= atol + rtol*|expected|} everywhere, naming the first bad index. */
+    protected static void assertClose(String what, float[] actual, double[] expected, double atol, double rtol) {
+        assertThat(actual.length).as(what + ": length").isEqualTo(expected.length);
+        for (int i = 0; i < actual.length; i++) {
+            double e = expected[i];
+            double a = actual[i];
+            boolean ok = (Double.isInfinite(e) && a == e) || Math.abs(a - e) <= atol + rtol * Math.abs(e);
+            if (!ok) {
+                throw new AssertionError(what + ": element " + i + " is " + a + ", expected " + e + " (tolerance "
+                        + (atol + rtol * Math.abs(e)) + ")");
+            }
+        }
+    }
+
+    protected static void assertClose(String what, float[] actual, float[] expected, double atol, double rtol) {
+        assertClose(what, actual, Reference.d(expected), atol, rtol);
+    }
+
+    /** Backend gradient {@code actual} at {@code coords} against central differences {@code numeric}. */
+    protected static void assertGradient(String what, float[] actual, int[] coords, double[] numeric) {
+        for (int c = 0; c < coords.length; c++) {
+            double a = actual[coords[c]];
+            double e = numeric[c];
+            if (!(Math.abs(a - e) <= 1e-4 + 2e-3 * Math.abs(e))) {
+                throw new AssertionError(what + ": gradient at " + coords[c] + " is " + a + ", finite differences give "
+                        + e);
+            }
+        }
+    }
+
+    /** All indices, or {@code count} distinct random ones when the tensor is larger. */
+    protected static int[] coords(SplittableRandom r, int n, int count) {
+        if (n <= count) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = i;
+            }
+            return all;
+        }
+        return r.ints(0, n).distinct().limit(count).toArray();
+    }
+
+    protected static double maxAbs(float[] x) {
+        double m = 0;
+        for (float v : x) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+}
