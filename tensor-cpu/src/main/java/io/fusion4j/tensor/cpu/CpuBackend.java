@@ -1,0 +1,927 @@
+package io.fusion4j.tensor.cpu;
+
+import static io.fusion4j.api.backend.KernelChecks.bad;
+import static io.fusion4j.api.backend.KernelChecks.f32;
+import static io.fusion4j.api.backend.KernelChecks.gemmOperand;
+import static io.fusion4j.api.backend.KernelChecks.i32;
+import static io.fusion4j.api.backend.KernelChecks.perRow;
+import static io.fusion4j.api.backend.KernelChecks.sameShape;
+import static io.fusion4j.api.backend.KernelChecks.shape;
+
+import io.fusion4j.api.backend.AdamWStep;
+import io.fusion4j.api.backend.AttentionMask;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.backend.ConvGeometry;
+import io.fusion4j.api.backend.KernelChecks;
+import io.fusion4j.api.backend.Reduction;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.FlopCounter;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.tensor.StepArena;
+import io.fusion4j.api.tensor.Tensor;
+
+/**
+ * The CPU backend: heap-array storage, Vector API kernels, a persistent worker pool for GEMM and
+ * attention. An instance is used from one thread at a time (kernels themselves fan out to the pool).
+ */
+public final class CpuBackend implements Backend {
+    private final WorkerPool pool;
+    private final Gemm gemm;
+    private final FlashAttention attention;
+    private final FlopCounter flops = new FlopCounter();
+    private final int[] philoxBlock = new int[4];
+    private long[] topKKeys = new long[0];
+    private double[] invFreq = new double[0];
+    private int invFreqDim = -1;
+    private float invFreqTheta = Float.NaN;
+    private boolean closed;
+
+    CpuBackend(int threads) {
+        this.pool = new WorkerPool(threads);
+        this.gemm = new Gemm(pool);
+        this.attention = new FlashAttention(pool);
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String deviceDescription() {
+        return Runtime.getRuntime().availableProcessors() + " processors, " + MicroKernels.L * 32
+                + "-bit vectors (" + MicroKernels.L + " floats), " + pool.threads() + " worker threads";
+    }
+
+    @Override
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public FlopCounter flops() {
+        return flops;
+    }
+
+    private static CpuStorage st(Tensor t) {
+        if (!(t.storage() instanceof CpuStorage s)) {
+            throw new IllegalArgumentException("tensor " + t + " belongs to backend '" + t.storage().backendName()
+                    + "', not 'cpu'; copy it through the host first");
+        }
+        return s;
+    }
+
+    private static float[] f(Tensor t) {
+        return st(t).f;
+    }
+
+    private static int[] ints(Tensor t) {
+        return st(t).i;
+    }
+
+    private static int off(Tensor t) {
+        return (int) t.offset();
+    }
+
+    private static int n(Tensor t) {
+        return (int) t.numel();
+    }
+
+    private static int rows(Tensor t) {
+        return (int) t.shape().rows();
+    }
+
+    private static int cols(Tensor t) {
+        return (int) t.shape().cols();
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Tensor allocate(DType dtype, Shape shape) {
+        return new Tensor(CpuStorage.allocate(dtype, shape.numel()), 0, shape, false, null, 0);
+    }
+
+    @Override
+    public StepArena newArena() {
+        return new CpuArena();
+    }
+
+    @Override
+    public void copyFromHost(float[] src, Tensor dst) {
+        dst.checkLive();
+        KernelChecks.numel("copyFromHost", "src", dst, src.length);
+        if (dst.isTransposed()) {
+            throw bad("copyFromHost", "dst", "a plain view", dst);
+        }
+        CpuStorage s = st(dst);
+        switch (dst.dtype()) {
+            case F32 -> System.arraycopy(src, 0, s.f, off(dst), src.length);
+            case BF16 -> {
+                for (int i = 0; i < src.length; i++) {
+                    s.h[off(dst) + i] = DType.toBf16(src[i]);
+                }
+            }
+            case I32 -> throw bad("copyFromHost", "dst", "F32 or BF16 for float data", "I32");
+        }
+    }
+
+    @Override
+    public void copyFromHost(int[] src, Tensor dst) {
+        i32("copyFromHost", "dst", dst);
+        KernelChecks.numel("copyFromHost", "src", dst, src.length);
+        System.arraycopy(src, 0, ints(dst), off(dst), src.length);
+    }
+
+    @Override
+    public void copyToHost(Tensor src, float[] dst) {
+        src.checkLive();
+        if (src.isTransposed()) {
+            throw bad("copyToHost", "src", "a plain view", src);
+        }
+        if (dst.length != src.numel()) {
+            throw bad("copyToHost", "dst", "a float[" + src.numel() + "]", "float[" + dst.length + "]");
+        }
+        CpuStorage s = st(src);
+        switch (src.dtype()) {
+            case F32 -> System.arraycopy(s.f, off(src), dst, 0, dst.length);
+            case BF16 -> {
+                for (int i = 0; i < dst.length; i++) {
+                    dst[i] = DType.fromBf16(s.h[off(src) + i]);
+                }
+            }
+            case I32 -> throw bad("copyToHost", "src", "F32 or BF16 for float data", "I32");
+        }
+    }
+
+    @Override
+    public void copyToHost(Tensor src, int[] dst) {
+        i32("copyToHost", "src", src);
+        if (dst.length != src.numel()) {
+            throw bad("copyToHost", "dst", "an int[" + src.numel() + "]", "int[" + dst.length + "]");
+        }
+        System.arraycopy(ints(src), off(src), dst, 0, dst.length);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        src.checkLive();
+        dst.checkLive();
+        if (src.isTransposed() || dst.isTransposed()) {
+            throw bad("copy", src.isTransposed() ? "src" : "dst", "a plain view", src.isTransposed() ? src : dst);
+        }
+        KernelChecks.numel("copy", "dst", dst, src.numel());
+        CpuStorage a = st(src);
+        CpuStorage b = st(dst);
+        int n = n(src);
+        int so = off(src);
+        int dOff = off(dst);
+        DType from = src.dtype();
+        DType to = dst.dtype();
+        if (from == to) {
+            switch (from) {
+                case F32 -> System.arraycopy(a.f, so, b.f, dOff, n);
+                case I32 -> System.arraycopy(a.i, so, b.i, dOff, n);
+                case BF16 -> System.arraycopy(a.h, so, b.h, dOff, n);
+            }
+        } else if (from == DType.F32 && to == DType.BF16) {
+            for (int i = 0; i < n; i++) {
+                b.h[dOff + i] = DType.toBf16(a.f[so + i]);
+            }
+        } else if (from == DType.BF16 && to == DType.F32) {
+            for (int i = 0; i < n; i++) {
+                b.f[dOff + i] = DType.fromBf16(a.h[so + i]);
+            }
+        } else {
+            throw bad("copy", "dst", "the dtype of 'src' (" + from + ") or a float type when src is float", to);
+        }
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        t.checkLive();
+        if (t.isTransposed()) {
+            throw bad("fill", "t", "a plain view", t);
+        }
+        CpuStorage s = st(t);
+        switch (t.dtype()) {
+            case F32 -> Elementwise.fill(s.f, off(t), value, n(t));
+            case BF16 -> java.util.Arrays.fill(s.h, off(t), off(t) + n(t), DType.toBf16(value));
+            case I32 -> throw bad("fill", "t", "a float tensor", "I32");
+        }
+    }
+
+    // ---------------------------------------------------------------- GEMM
+
+    @Override
+    public void gemm(Tensor a, Tensor b, Tensor c, float alpha, float beta) {
+        gemmOperand("gemm", "a", a);
+        gemmOperand("gemm", "b", b);
+        f32("gemm", "c", c);
+        int rank = c.rank();
+        if (rank != 2 && rank != 3) {
+            throw bad("gemm", "c", "of rank 2 or 3", c.shape());
+        }
+        if (a.rank() != rank || b.rank() != rank) {
+            throw bad("gemm", a.rank() != rank ? "a" : "b", "of rank " + rank + " like 'c'",
+                    (a.rank() != rank ? a : b).shape());
+        }
+        int batches = rank == 3 ? c.shape().dimInt(0) : 1;
+        if (rank == 3 && (a.dim(0) != batches || b.dim(0) != batches)) {
+            throw bad("gemm", a.dim(0) != batches ? "a" : "b", "of batch size " + batches,
+                    (a.dim(0) != batches ? a : b).shape());
+        }
+        int m = (int) a.dim(-2);
+        int k = (int) a.dim(-1);
+        int n2 = (int) b.dim(-1);
+        if (b.dim(-2) != k) {
+            throw bad("gemm", "b", "with " + k + " rows to match a " + a.shape(), b.shape());
+        }
+        if (c.dim(-2) != m || c.dim(-1) != n2) {
+            throw bad("gemm", "c", "of shape [" + m + ", " + n2 + "] (per batch)", c.shape());
+        }
+        // Storage strides: a plain [M,K] view has A(r,p) at r*K + p; a transposed view of [K,M] at p*M + r.
+        int rsA = a.isTransposed() ? 1 : k;
+        int csA = a.isTransposed() ? m : 1;
+        int rsB = b.isTransposed() ? 1 : n2;
+        int csB = b.isTransposed() ? k : 1;
+        gemm.run(f(a), off(a), rsA, csA, (long) m * k,
+                f(b), off(b), rsB, csB, (long) k * n2,
+                f(c), off(c), n2, (long) m * n2,
+                batches, m, n2, k, alpha, beta);
+        flops.add(2L * m * n2 * k * batches);
+    }
+
+    private int[] groupOffsets(String kernel, Tensor offsets, int groups, int rows) {
+        i32(kernel, "offsets", offsets);
+        KernelChecks.numel(kernel, "offsets", offsets, groups + 1L);
+        int[] o = ints(offsets);
+        int base = off(offsets);
+        if (o[base] != 0) {
+            throw bad(kernel, "offsets", "starting at 0", o[base]);
+        }
+        for (int g = 0; g < groups; g++) {
+            if (o[base + g + 1] < o[base + g]) {
+                throw bad(kernel, "offsets", "non-decreasing", "offsets[" + (g + 1) + "]=" + o[base + g + 1]
+                        + " < offsets[" + g + "]=" + o[base + g]);
+            }
+        }
+        if (o[base + groups] > rows) {
+            throw bad(kernel, "offsets", "ending at most at the " + rows + " rows of 'a'", o[base + groups]);
+        }
+        return o;
+    }
+
+    @Override
+    public void groupedGemm(Tensor a, Tensor b, Tensor offsets, Tensor c, float beta) {
+        f32("groupedGemm", "a", a);
+        gemmOperand("groupedGemm", "b", b);
+        f32("groupedGemm", "c", c);
+        KernelChecks.rank("groupedGemm", "a", a, 2);
+        KernelChecks.rank("groupedGemm", "b", b, 3);
+        int groups = b.shape().dimInt(0);
+        int k = (int) a.dim(1);
+        int n2 = (int) b.dim(2);
+        if (b.dim(1) != k) {
+            throw bad("groupedGemm", "b", "of shape [G, " + k + ", N] to match a " + a.shape(), b.shape());
+        }
+        shape("groupedGemm", "c", c, Shape.of(a.dim(0), n2));
+        int[] o = groupOffsets("groupedGemm", offsets, groups, rows(a));
+        int ob = off(offsets);
+        int rsB = b.isTransposed() ? 1 : n2;
+        int csB = b.isTransposed() ? k : 1;
+        long total = 0;
+        for (int g = 0; g < groups; g++) {
+            int r0 = o[ob + g];
+            int rows = o[ob + g + 1] - r0;
+            if (rows == 0) {
+                continue;
+            }
+            gemm.run(f(a), off(a) + r0 * k, k, 1, 0,
+                    f(b), off(b) + g * k * n2, rsB, csB, 0,
+                    f(c), off(c) + r0 * n2, n2, 0,
+                    1, rows, n2, k, 1f, beta);
+            total += 2L * rows * n2 * k;
+        }
+        flops.add(total);
+    }
+
+    @Override
+    public void groupedGemmWeightGrad(Tensor a, Tensor dy, Tensor offsets, Tensor db, float beta) {
+        f32("groupedGemmWeightGrad", "a", a);
+        f32("groupedGemmWeightGrad", "dy", dy);
+        f32("groupedGemmWeightGrad", "db", db);
+        KernelChecks.rank("groupedGemmWeightGrad", "a", a, 2);
+        KernelChecks.rank("groupedGemmWeightGrad", "dy", dy, 2);
+        KernelChecks.rank("groupedGemmWeightGrad", "db", db, 3);
+        int groups = db.shape().dimInt(0);
+        int k = (int) a.dim(1);
+        int n2 = (int) dy.dim(1);
+        if (dy.dim(0) != a.dim(0)) {
+            throw bad("groupedGemmWeightGrad", "dy", "with " + a.dim(0) + " rows like 'a'", dy.shape());
+        }
+        shape("groupedGemmWeightGrad", "db", db, Shape.of(groups, k, n2));
+        int[] o = groupOffsets("groupedGemmWeightGrad", offsets, groups, rows(a));
+        int ob = off(offsets);
+        long total = 0;
+        for (int g = 0; g < groups; g++) {
+            int r0 = o[ob + g];
+            int rows = o[ob + g + 1] - r0;
+            int dbo = off(db) + g * k * n2;
+            if (rows == 0) {
+                if (beta != 1f) {
+                    Elementwise.scale(f(db), dbo, beta, f(db), dbo, k * n2);
+                }
+                continue;
+            }
+            // db[g] (K×N) = a_gᵀ (K×rows) · dy_g (rows×N): A(r,p) = a[(r0+p)*K + r].
+            gemm.run(f(a), off(a) + r0 * k, 1, k, 0,
+                    f(dy), off(dy) + r0 * n2, n2, 1, 0,
+                    f(db), dbo, n2, 0,
+                    1, k, n2, rows, 1f, beta);
+            total += 2L * rows * n2 * k;
+        }
+        flops.add(total);
+    }
+
+    // ---------------------------------------------------------------- element-wise
+
+    /** Checks a binary op whose b is same-shaped or a last-dim row; returns true for row broadcast. */
+    private static boolean broadcastable(String kernel, Tensor a, Tensor b, Tensor out) {
+        f32(kernel, "a", a);
+        f32(kernel, "b", b);
+        f32(kernel, "out", out);
+        sameShape(kernel, "out", out, "a", a);
+        if (b.shape().equals(a.shape())) {
+            return false;
+        }
+        if (b.numel() == a.shape().cols() && b.rank() <= 1) {
+            return true;
+        }
+        throw bad(kernel, "b", "shaped like 'a' " + a.shape() + " or a row of " + a.shape().cols(), b.shape());
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        if (broadcastable("add", a, b, out)) {
+            int c = cols(a);
+            for (int r = 0; r < rows(a); r++) {
+                Elementwise.add(f(a), off(a) + r * c, f(b), off(b), f(out), off(out) + r * c, c);
+            }
+        } else {
+            Elementwise.add(f(a), off(a), f(b), off(b), f(out), off(out), n(a));
+        }
+        flops.add(a.numel());
+    }
+
+    @Override
+    public void mul(Tensor a, Tensor b, Tensor out) {
+        if (broadcastable("mul", a, b, out)) {
+            int c = cols(a);
+            for (int r = 0; r < rows(a); r++) {
+                Elementwise.mul(f(a), off(a) + r * c, f(b), off(b), f(out), off(out) + r * c, c);
+            }
+        } else {
+            Elementwise.mul(f(a), off(a), f(b), off(b), f(out), off(out), n(a));
+        }
+        flops.add(a.numel());
+    }
+
+    @Override
+    public void axpby(float alpha, Tensor a, float beta, Tensor b, Tensor out) {
+        f32("axpby", "a", a);
+        f32("axpby", "b", b);
+        f32("axpby", "out", out);
+        sameShape("axpby", "b", b, "a", a);
+        sameShape("axpby", "out", out, "a", a);
+        Elementwise.axpby(alpha, f(a), off(a), beta, f(b), off(b), f(out), off(out), n(a));
+        flops.add(3L * a.numel());
+    }
+
+    @Override
+    public void scale(Tensor a, float s, Tensor out) {
+        f32("scale", "a", a);
+        f32("scale", "out", out);
+        sameShape("scale", "out", out, "a", a);
+        Elementwise.scale(f(a), off(a), s, f(out), off(out), n(a));
+        flops.add(a.numel());
+    }
+
+    @Override
+    public void mulRows(Tensor x, Tensor s, Tensor out) {
+        f32("mulRows", "x", x);
+        f32("mulRows", "s", s);
+        f32("mulRows", "out", out);
+        sameShape("mulRows", "out", out, "x", x);
+        perRow("mulRows", "s", s, x.shape().rows(), "x");
+        int c = cols(x);
+        float[] sv = f(s);
+        for (int r = 0; r < rows(x); r++) {
+            Elementwise.scale(f(x), off(x) + r * c, sv[off(s) + r], f(out), off(out) + r * c, c);
+        }
+        flops.add(x.numel());
+    }
+
+    @Override
+    public void rowDot(Tensor a, Tensor b, Tensor out) {
+        f32("rowDot", "a", a);
+        f32("rowDot", "b", b);
+        f32("rowDot", "out", out);
+        sameShape("rowDot", "b", b, "a", a);
+        perRow("rowDot", "out", out, a.shape().rows(), "a");
+        int c = cols(a);
+        for (int r = 0; r < rows(a); r++) {
+            f(out)[off(out) + r] = Elementwise.dot(f(a), off(a) + r * c, f(b), off(b) + r * c, c);
+        }
+        flops.add(2L * a.numel());
+    }
+
+    /** A plain F32 tensor shaped like {@code ref}. */
+    private static void likeRef(String kernel, String arg, Tensor t, String refName, Tensor ref) {
+        f32(kernel, arg, t);
+        sameShape(kernel, arg, t, refName, ref);
+    }
+
+    private static void unary(String kernel, Tensor x, Tensor out) {
+        f32(kernel, "x", x);
+        f32(kernel, "out", out);
+        sameShape(kernel, "out", out, "x", x);
+    }
+
+    private static void unaryBackward(String kernel, String xName, Tensor x, Tensor dy, Tensor dx) {
+        f32(kernel, xName, x);
+        f32(kernel, "dy", dy);
+        f32(kernel, "dx", dx);
+        sameShape(kernel, "dy", dy, xName, x);
+        sameShape(kernel, "dx", dx, xName, x);
+    }
+
+    @Override
+    public void silu(Tensor x, Tensor out) {
+        unary("silu", x, out);
+        Elementwise.silu(f(x), off(x), f(out), off(out), n(x));
+        flops.add(5L * x.numel());
+    }
+
+    @Override
+    public void siluBackward(Tensor x, Tensor dy, Tensor dx) {
+        unaryBackward("siluBackward", "x", x, dy, dx);
+        Elementwise.siluBackward(f(x), off(x), f(dy), off(dy), f(dx), off(dx), n(x));
+        flops.add(9L * x.numel());
+    }
+
+    @Override
+    public void gelu(Tensor x, Tensor out) {
+        unary("gelu", x, out);
+        Elementwise.gelu(f(x), off(x), f(out), off(out), n(x));
+        flops.add(9L * x.numel());
+    }
+
+    @Override
+    public void geluBackward(Tensor x, Tensor dy, Tensor dx) {
+        unaryBackward("geluBackward", "x", x, dy, dx);
+        Elementwise.geluBackward(f(x), off(x), f(dy), off(dy), f(dx), off(dx), n(x));
+        flops.add(18L * x.numel());
+    }
+
+    @Override
+    public void sigmoid(Tensor x, Tensor out) {
+        unary("sigmoid", x, out);
+        Elementwise.sigmoid(f(x), off(x), f(out), off(out), n(x));
+        flops.add(4L * x.numel());
+    }
+
+    @Override
+    public void sigmoidBackward(Tensor y, Tensor dy, Tensor dx) {
+        unaryBackward("sigmoidBackward", "y", y, dy, dx);
+        Elementwise.sigmoidBackward(f(y), off(y), f(dy), off(dy), f(dx), off(dx), n(y));
+        flops.add(3L * y.numel());
+    }
+
+    @Override
+    public void swiglu(Tensor gate, Tensor up, Tensor out) {
+        f32("swiglu", "gate", gate);
+        f32("swiglu", "up", up);
+        f32("swiglu", "out", out);
+        sameShape("swiglu", "up", up, "gate", gate);
+        sameShape("swiglu", "out", out, "gate", gate);
+        Elementwise.swiglu(f(gate), off(gate), f(up), off(up), f(out), off(out), n(gate));
+        flops.add(6L * gate.numel());
+    }
+
+    @Override
+    public void swigluBackward(Tensor gate, Tensor up, Tensor dOut, Tensor dGate, Tensor dUp) {
+        f32("swigluBackward", "gate", gate);
+        likeRef("swigluBackward", "up", up, "gate", gate);
+        likeRef("swigluBackward", "dOut", dOut, "gate", gate);
+        likeRef("swigluBackward", "dGate", dGate, "gate", gate);
+        likeRef("swigluBackward", "dUp", dUp, "gate", gate);
+        Elementwise.swigluBackward(f(gate), off(gate), f(up), off(up), f(dOut), off(dOut), f(dGate), off(dGate),
+                f(dUp), off(dUp), n(gate));
+        flops.add(14L * gate.numel());
+    }
+
+    // ---------------------------------------------------------------- reductions and norms
+
+    @Override
+    public void reduceLastDim(Reduction op, Tensor x, Tensor out) {
+        f32("reduceLastDim", "x", x);
+        f32("reduceLastDim", "out", out);
+        perRow("reduceLastDim", "out", out, x.shape().rows(), "x");
+        RowKernels.reduce(op, f(x), off(x), f(out), off(out), rows(x), cols(x));
+        flops.add((op == Reduction.SUM_OF_SQUARES ? 2L : 1L) * x.numel());
+    }
+
+    @Override
+    public double squaredNorm(Tensor x) {
+        f32("squaredNorm", "x", x);
+        flops.add(2L * x.numel());
+        return Elementwise.squaredNorm(f(x), off(x), n(x));
+    }
+
+    private static void normArgs(String kernel, Tensor x, Tensor weight, Tensor out) {
+        f32(kernel, "x", x);
+        f32(kernel, "weight", weight);
+        f32(kernel, "out", out);
+        shape(kernel, "weight", weight, Shape.of(x.shape().cols()));
+        sameShape(kernel, "out", out, "x", x);
+    }
+
+    @Override
+    public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out, Tensor rstd) {
+        normArgs("rmsNorm", x, weight, out);
+        f32("rmsNorm", "rstd", rstd);
+        perRow("rmsNorm", "rstd", rstd, x.shape().rows(), "x");
+        RowKernels.rmsNorm(f(x), off(x), f(weight), off(weight), eps, f(out), off(out), f(rstd), off(rstd), rows(x), cols(x));
+        flops.add(4L * x.numel());
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor dy, Tensor dx, Tensor dWeight) {
+        normArgs("rmsNormBackward", x, weight, dx);
+        f32("rmsNormBackward", "rstd", rstd);
+        f32("rmsNormBackward", "dy", dy);
+        f32("rmsNormBackward", "dWeight", dWeight);
+        perRow("rmsNormBackward", "rstd", rstd, x.shape().rows(), "x");
+        sameShape("rmsNormBackward", "dy", dy, "x", x);
+        sameShape("rmsNormBackward", "dWeight", dWeight, "weight", weight);
+        RowKernels.rmsNormBackward(f(x), off(x), f(weight), off(weight), f(rstd), off(rstd), f(dy), off(dy),
+                f(dx), off(dx), f(dWeight), off(dWeight), rows(x), cols(x));
+        flops.add(10L * x.numel());
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor rstd) {
+        normArgs("layerNorm", x, weight, out);
+        f32("layerNorm", "bias", bias);
+        f32("layerNorm", "mean", mean);
+        f32("layerNorm", "rstd", rstd);
+        sameShape("layerNorm", "bias", bias, "weight", weight);
+        perRow("layerNorm", "mean", mean, x.shape().rows(), "x");
+        perRow("layerNorm", "rstd", rstd, x.shape().rows(), "x");
+        RowKernels.layerNorm(f(x), off(x), f(weight), off(weight), f(bias), off(bias), eps, f(out), off(out),
+                f(mean), off(mean), f(rstd), off(rstd), rows(x), cols(x));
+        flops.add(8L * x.numel());
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dy,
+                                  Tensor dx, Tensor dWeight, Tensor dBias) {
+        normArgs("layerNormBackward", x, weight, dx);
+        f32("layerNormBackward", "mean", mean);
+        f32("layerNormBackward", "rstd", rstd);
+        f32("layerNormBackward", "dy", dy);
+        f32("layerNormBackward", "dWeight", dWeight);
+        f32("layerNormBackward", "dBias", dBias);
+        perRow("layerNormBackward", "mean", mean, x.shape().rows(), "x");
+        perRow("layerNormBackward", "rstd", rstd, x.shape().rows(), "x");
+        sameShape("layerNormBackward", "dy", dy, "x", x);
+        sameShape("layerNormBackward", "dWeight", dWeight, "weight", weight);
+        sameShape("layerNormBackward", "dBias", dBias, "weight", weight);
+        RowKernels.layerNormBackward(f(x), off(x), f(weight), off(weight), f(mean), off(mean), f(rstd), off(rstd),
+                f(dy), off(dy), f(dx), off(dx), f(dWeight), off(dWeight), f(dBias), off(dBias), rows(x), cols(x));
+        flops.add(14L * x.numel());
+    }
+
+    @Override
+    public void softmax(Tensor x, Tensor out) {
+        unary("softmax", x, out);
+        RowKernels.softmax(f(x), off(x), f(out), off(out), rows(x), cols(x));
+        flops.add(5L * x.numel());
+    }
+
+    @Override
+    public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+        unaryBackward("softmaxBackward", "y", y, dy, dx);
+        RowKernels.softmaxBackward(f(y), off(y), f(dy), off(dy), f(dx), off(dx), rows(y), cols(y));
+        flops.add(4L * y.numel());
+    }
+
+    // ---------------------------------------------------------------- positions and attention
+
+    private double[] invFreq(int dim, float theta) {
+        if (dim != invFreqDim || Float.compare(theta, invFreqTheta) != 0) {
+            invFreq = new double[dim / 2];
+            for (int i = 0; i < dim / 2; i++) {
+                invFreq[i] = Math.pow(theta, -2.0 * i / dim);
+            }
+            invFreqDim = dim;
+            invFreqTheta = theta;
+        }
+        return invFreq;
+    }
+
+    private void ropeArgs(String kernel, String xName, Tensor x, Tensor positions, float theta, Tensor out, String outName) {
+        f32(kernel, xName, x);
+        i32(kernel, "positions", positions);
+        f32(kernel, outName, out);
+        KernelChecks.rank(kernel, xName, x, 4);
+        sameShape(kernel, outName, out, xName, x);
+        if (x.dim(3) % 2 != 0) {
+            throw bad(kernel, xName, "a tensor [B,T,H,D] with even D", x.shape());
+        }
+        KernelChecks.numel(kernel, "positions", positions, x.dim(0) * x.dim(1));
+        if (!(theta > 0)) {
+            throw bad(kernel, "theta", "> 0", theta);
+        }
+    }
+
+    @Override
+    public void rope(Tensor x, Tensor positions, float theta, Tensor out) {
+        ropeArgs("rope", "x", x, positions, theta, out, "out");
+        int dim = (int) x.dim(3);
+        IndexKernels.rope(f(x), off(x), ints(positions), off(positions), f(out), off(out),
+                (int) (x.dim(0) * x.dim(1)), (int) x.dim(2), dim, invFreq(dim, theta), 1f);
+        flops.add(3L * x.numel());
+    }
+
+    @Override
+    public void ropeBackward(Tensor dy, Tensor positions, float theta, Tensor dx) {
+        ropeArgs("ropeBackward", "dy", dy, positions, theta, dx, "dx");
+        int dim = (int) dy.dim(3);
+        IndexKernels.rope(f(dy), off(dy), ints(positions), off(positions), f(dx), off(dx),
+                (int) (dy.dim(0) * dy.dim(1)), (int) dy.dim(2), dim, invFreq(dim, theta), -1f);
+        flops.add(3L * dy.numel());
+    }
+
+    private static void attentionArgs(String kernel, Tensor q, Tensor k, Tensor v, AttentionMask mask, Tensor lse) {
+        f32(kernel, "q", q);
+        f32(kernel, "k", k);
+        f32(kernel, "v", v);
+        f32(kernel, "lse", lse);
+        KernelChecks.rank(kernel, "q", q, 4);
+        sameShape(kernel, "k", k, "q", q);
+        sameShape(kernel, "v", v, "q", q);
+        if (mask == null) {
+            throw bad(kernel, "mask", "an AttentionMask", "null");
+        }
+        if (mask.batch() != q.dim(0) || mask.length() != q.dim(1)) {
+            throw bad(kernel, "mask", "for batch " + q.dim(0) + " and length " + q.dim(1),
+                    "batch " + mask.batch() + " and length " + mask.length());
+        }
+        shape(kernel, "lse", lse, Shape.of(q.dim(0), q.dim(2), q.dim(1)));
+    }
+
+    @Override
+    public void attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale, Tensor out, Tensor lse) {
+        attentionArgs("attention", q, k, v, mask, lse);
+        f32("attention", "out", out);
+        sameShape("attention", "out", out, "q", q);
+        int b = (int) q.dim(0);
+        int t = (int) q.dim(1);
+        int h = (int) q.dim(2);
+        int d = (int) q.dim(3);
+        attention.forward(f(q), off(q), f(k), off(k), f(v), off(v), f(out), off(out), f(lse), off(lse),
+                b, t, h, d, mask, scale);
+        flops.add(4L * d * h * mask.visiblePairs());
+    }
+
+    @Override
+    public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dOut,
+                                  AttentionMask mask, float scale, Tensor dq, Tensor dk, Tensor dv) {
+        attentionArgs("attentionBackward", q, k, v, mask, lse);
+        likeRef("attentionBackward", "out", out, "q", q);
+        likeRef("attentionBackward", "dOut", dOut, "q", q);
+        likeRef("attentionBackward", "dq", dq, "q", q);
+        likeRef("attentionBackward", "dk", dk, "q", q);
+        likeRef("attentionBackward", "dv", dv, "q", q);
+        int b = (int) q.dim(0);
+        int t = (int) q.dim(1);
+        int h = (int) q.dim(2);
+        int d = (int) q.dim(3);
+        attention.backward(f(q), off(q), f(k), off(k), f(v), off(v), f(out), off(out), f(lse), off(lse),
+                f(dOut), off(dOut), f(dq), off(dq), f(dk), off(dk), f(dv), off(dv), b, t, h, d, mask, scale);
+        flops.add(10L * d * h * mask.visiblePairs());
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    @Override
+    public void crossEntropy(Tensor logits, Tensor targets, float zLoss, Tensor losses, Tensor lse) {
+        f32("crossEntropy", "logits", logits);
+        i32("crossEntropy", "targets", targets);
+        f32("crossEntropy", "losses", losses);
+        f32("crossEntropy", "lse", lse);
+        long r = logits.shape().rows();
+        perRow("crossEntropy", "targets", targets, r, "logits");
+        perRow("crossEntropy", "losses", losses, r, "logits");
+        perRow("crossEntropy", "lse", lse, r, "logits");
+        checkTargets("crossEntropy", targets, cols(logits));
+        RowKernels.crossEntropy(f(logits), off(logits), ints(targets), off(targets), zLoss, f(losses), off(losses),
+                f(lse), off(lse), rows(logits), cols(logits));
+        flops.add(4L * logits.numel());
+    }
+
+    private static void checkTargets(String kernel, Tensor targets, int classes) {
+        int[] t = ints(targets);
+        for (int i = 0; i < targets.numel(); i++) {
+            int v = t[off(targets) + i];
+            if (v >= classes) {
+                throw bad(kernel, "targets", "class ids below " + classes + " (or negative to ignore)",
+                        v + " at row " + i);
+            }
+        }
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor logits, Tensor targets, Tensor lse, float zLoss, float gradScale,
+                                     Tensor dLogits) {
+        f32("crossEntropyBackward", "logits", logits);
+        i32("crossEntropyBackward", "targets", targets);
+        f32("crossEntropyBackward", "lse", lse);
+        f32("crossEntropyBackward", "dLogits", dLogits);
+        long r = logits.shape().rows();
+        perRow("crossEntropyBackward", "targets", targets, r, "logits");
+        perRow("crossEntropyBackward", "lse", lse, r, "logits");
+        sameShape("crossEntropyBackward", "dLogits", dLogits, "logits", logits);
+        checkTargets("crossEntropyBackward", targets, cols(logits));
+        RowKernels.crossEntropyBackward(f(logits), off(logits), ints(targets), off(targets), f(lse), off(lse), zLoss,
+                gradScale, f(dLogits), off(dLogits), rows(logits), cols(logits));
+        flops.add(4L * logits.numel());
+    }
+
+    @Override
+    public void mse(Tensor pred, Tensor target, Tensor out) {
+        f32("mse", "pred", pred);
+        f32("mse", "target", target);
+        f32("mse", "out", out);
+        sameShape("mse", "target", target, "pred", pred);
+        perRow("mse", "out", out, pred.shape().rows(), "pred");
+        RowKernels.mse(f(pred), off(pred), f(target), off(target), f(out), off(out), rows(pred), cols(pred));
+        flops.add(3L * pred.numel());
+    }
+
+    @Override
+    public void mseBackward(Tensor pred, Tensor target, float gradScale, Tensor dPred) {
+        f32("mseBackward", "pred", pred);
+        f32("mseBackward", "target", target);
+        f32("mseBackward", "dPred", dPred);
+        sameShape("mseBackward", "target", target, "pred", pred);
+        sameShape("mseBackward", "dPred", dPred, "pred", pred);
+        RowKernels.mseBackward(f(pred), off(pred), f(target), off(target), gradScale, f(dPred), off(dPred),
+                rows(pred), cols(pred));
+        flops.add(3L * pred.numel());
+    }
+
+    @Override
+    public void bceWithLogits(Tensor logits, Tensor targets, Tensor out) {
+        f32("bceWithLogits", "logits", logits);
+        f32("bceWithLogits", "targets", targets);
+        f32("bceWithLogits", "out", out);
+        sameShape("bceWithLogits", "targets", targets, "logits", logits);
+        sameShape("bceWithLogits", "out", out, "logits", logits);
+        RowKernels.bce(f(logits), off(logits), f(targets), off(targets), f(out), off(out), n(logits));
+        flops.add(7L * logits.numel());
+    }
+
+    @Override
+    public void bceWithLogitsBackward(Tensor logits, Tensor targets, float gradScale, Tensor dLogits) {
+        f32("bceWithLogitsBackward", "logits", logits);
+        f32("bceWithLogitsBackward", "targets", targets);
+        f32("bceWithLogitsBackward", "dLogits", dLogits);
+        sameShape("bceWithLogitsBackward", "targets", targets, "logits", logits);
+        sameShape("bceWithLogitsBackward", "dLogits", dLogits, "logits", logits);
+        RowKernels.bceBackward(f(logits), off(logits), f(targets), off(targets), gradScale, f(dLogits), off(dLogits),
+                n(logits));
+        flops.add(5L * logits.numel());
+    }
+
+    // ---------------------------------------------------------------- gather, scatter, top-k
+
+    @Override
+    public void gatherRows(Tensor src, Tensor idx, Tensor out) {
+        f32("gatherRows", "src", src);
+        i32("gatherRows", "idx", idx);
+        f32("gatherRows", "out", out);
+        int d = cols(src);
+        shape("gatherRows", "out", out, Shape.of(idx.numel(), d));
+        IndexKernels.checkIndices("gatherRows", "idx", ints(idx), off(idx), n(idx), rows(src));
+        IndexKernels.gatherRows(f(src), off(src), ints(idx), off(idx), f(out), off(out), n(idx), d);
+    }
+
+    @Override
+    public void scatterAddRows(Tensor src, Tensor idx, Tensor weights, Tensor out) {
+        f32("scatterAddRows", "src", src);
+        i32("scatterAddRows", "idx", idx);
+        f32("scatterAddRows", "out", out);
+        int d = cols(out);
+        shape("scatterAddRows", "src", src, Shape.of(idx.numel(), d));
+        if (weights != null) {
+            f32("scatterAddRows", "weights", weights);
+            KernelChecks.numel("scatterAddRows", "weights", weights, idx.numel());
+        }
+        IndexKernels.checkIndices("scatterAddRows", "idx", ints(idx), off(idx), n(idx), rows(out));
+        IndexKernels.scatterAddRows(f(src), off(src), ints(idx), off(idx), weights == null ? null : f(weights),
+                weights == null ? 0 : off(weights), weights != null, f(out), off(out), n(idx), d);
+        flops.add(2L * src.numel());
+    }
+
+    @Override
+    public void topK(Tensor x, int k, Tensor values, Tensor indices) {
+        f32("topK", "x", x);
+        f32("topK", "values", values);
+        i32("topK", "indices", indices);
+        int c = cols(x);
+        if (k < 0 || k > c) {
+            throw bad("topK", "k", "in [0, " + c + "] (the last dim of x)", k);
+        }
+        Shape expected = Shape.of(x.shape().rows(), k);
+        shape("topK", "values", values, expected);
+        shape("topK", "indices", indices, expected);
+        if (topKKeys.length < c) {
+            topKKeys = new long[c];
+        }
+        IndexKernels.topK(f(x), off(x), rows(x), c, k, f(values), off(values), ints(indices), off(indices), topKKeys);
+    }
+
+    // ---------------------------------------------------------------- convolution helpers
+
+    private static Shape colsShape(Tensor x, ConvGeometry g, String kernel, String arg) {
+        KernelChecks.rank(kernel, arg, x, 4);
+        int h = (int) x.dim(2);
+        int w = (int) x.dim(3);
+        if (g.outH(h) < 1 || g.outW(w) < 1) {
+            throw bad(kernel, "geometry", "a kernel that fits the " + h + "x" + w + " input with padding", g);
+        }
+        return Shape.of(x.dim(0) * g.outH(h) * g.outW(w), x.dim(1) * g.kernelH() * g.kernelW());
+    }
+
+    @Override
+    public void im2col(Tensor x, ConvGeometry geometry, Tensor cols) {
+        f32("im2col", "x", x);
+        f32("im2col", "cols", cols);
+        shape("im2col", "cols", cols, colsShape(x, geometry, "im2col", "x"));
+        IndexKernels.im2col(f(x), off(x), (int) x.dim(0), (int) x.dim(1), (int) x.dim(2), (int) x.dim(3), geometry,
+                f(cols), off(cols));
+    }
+
+    @Override
+    public void col2im(Tensor cols, ConvGeometry geometry, Tensor dx) {
+        f32("col2im", "cols", cols);
+        f32("col2im", "dx", dx);
+        shape("col2im", "cols", cols, colsShape(dx, geometry, "col2im", "dx"));
+        IndexKernels.col2im(f(cols), off(cols), (int) dx.dim(0), (int) dx.dim(1), (int) dx.dim(2), (int) dx.dim(3),
+                geometry, f(dx), off(dx));
+        flops.add(cols.numel());
+    }
+
+    // ---------------------------------------------------------------- optimizer
+
+    @Override
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
+        f32("adamw", "param", param);
+        f32("adamw", "grad", grad);
+        f32("adamw", "m", m);
+        f32("adamw", "v", v);
+        sameShape("adamw", "grad", grad, "param", param);
+        sameShape("adamw", "m", m, "param", param);
+        sameShape("adamw", "v", v, "param", param);
+        float bc1 = (float) (1.0 - Math.pow(step.beta1(), step.step()));
+        float bc2 = (float) (1.0 - Math.pow(step.beta2(), step.step()));
+        Elementwise.adamw(f(param), off(param), f(grad), off(grad), f(m), off(m), f(v), off(v), n(param),
+                step.lr(), step.beta1(), step.beta2(), step.eps(), step.weightDecay(), step.gradScale(), bc1, bc2);
+        flops.add(14L * param.numel());
+    }
+
+    // ---------------------------------------------------------------- random numbers
+
+    @Override
+    public void randomUniform(Tensor out, long seed, long offset) {
+        f32("randomUniform", "out", out);
+        IndexKernels.uniform(f(out), off(out), n(out), seed, offset, philoxBlock);
+    }
+
+    @Override
+    public void randomNormal(Tensor out, long seed, long offset) {
+        f32("randomNormal", "out", out);
+        IndexKernels.normal(f(out), off(out), n(out), seed, offset, philoxBlock);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            pool.close();
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package io.fusion4j.tensor.cpu;
+
+import static io.fusion4j.tensor.cpu.MicroKernels.L;
+
+/**
+ * Packed-panel SGEMM, {@code C = alpha * A B + beta * C}, with A and B given by strides so NN, NT, TN
+ * and TT are the same code. Loop order (BLIS): column block {@code NC} → depth block {@code KC} → pack B
+ * into {@code NR}-wide panels (zero-padded) → row block {@code MC}, packed into 4-row slivers → panel →
+ * 4-row micro-tile. Work is split into a grid of
+ * row × column chunks; a chunk packs only the columns it computes, into its worker's buffer.
+ *
+ * <p>One instance per backend; it is the pool's job object, so a call allocates nothing. Not
+ * re-entrant: the backend is used from one thread.
+ */
+final class Gemm implements WorkerPool.Body {
+    static final int NR = 4 * L;
+    static final int KC = 128;
+    static final int MC = 64;
+    static final int NC = 512;
+    /** Below this many FLOPs one thread is faster than waking the pool. */
+    private static final long PARALLEL_FLOPS = 1L << 21;
+
+    private final WorkerPool pool;
+    private final float[][] packBuffers;
+    private final float[][] packA;
+    private final float[][] accTiles;
+
+    // The current problem (set by run, read by workers).
+    private float[] a, b, c;
+    private int aOff, rsA, csA, bOff, rsB, csB, cOff, ldc;
+    private int m, n, k;
+    private float alpha, beta;
+    private long aBatch, bBatch, cBatch;
+    private int batches, rowChunks, colChunks, rowsPerChunk, colsPerChunk;
+
+    Gemm(WorkerPool pool) {
+        this.pool = pool;
+        this.packBuffers = new float[pool.threads()][KC * NC];
+        this.packA = new float[pool.threads()][MC * KC];
+        this.accTiles = new float[pool.threads()][MicroKernels.ACC_SIZE];
+    }
+
+    /**
+     * Runs {@code batches} GEMMs; batch {@code i} offsets A, B and C by {@code i * aBatch} etc.
+     * {@code A(r,p) = a[aOff + r*rsA + p*csA]}, {@code B(p,j) = b[bOff + p*rsB + j*csB]}, C row-major with {@code ldc}.
+     */
+    void run(float[] a, int aOff, int rsA, int csA, long aBatch,
+             float[] b, int bOff, int rsB, int csB, long bBatch,
+             float[] c, int cOff, int ldc, long cBatch,
+             int batches, int m, int n, int k, float alpha, float beta) {
+        if (batches == 0 || m == 0 || n == 0) {
+            return;
+        }
+        this.a = a;
+        this.aOff = aOff;
+        this.rsA = rsA;
+        this.csA = csA;
+        this.aBatch = aBatch;
+        this.b = b;
+        this.bOff = bOff;
+        this.rsB = rsB;
+        this.csB = csB;
+        this.bBatch = bBatch;
+        this.c = c;
+        this.cOff = cOff;
+        this.ldc = ldc;
+        this.cBatch = cBatch;
+        this.batches = batches;
+        this.m = m;
+        this.n = n;
+        this.k = k;
+        this.alpha = alpha;
+        this.beta = beta;
+
+        long flops = 2L * m * n * k * batches;
+        int threads = pool.threads();
+        int rowBlocks = (m + MC - 1) / MC;
+        int colBlocks = (n + NR - 1) / NR;
+        if (threads == 1 || flops < PARALLEL_FLOPS) {
+            rowChunks = 1;
+            colChunks = 1;
+        } else {
+            // Enough chunks to balance a noisy second core; prefer column chunks (no repeated packing).
+            int target = Math.max(1, (threads * 3 + batches - 1) / batches);
+            colChunks = Math.min(colBlocks, target);
+            rowChunks = Math.min(rowBlocks, (target + colChunks - 1) / colChunks);
+        }
+        rowsPerChunk = ((rowBlocks + rowChunks - 1) / rowChunks) * MC;
+        colsPerChunk = ((colBlocks + colChunks - 1) / colChunks) * NR;
+        rowChunks = (m + rowsPerChunk - 1) / rowsPerChunk;
+        colChunks = (n + colsPerChunk - 1) / colsPerChunk;
+        int chunks = batches * rowChunks * colChunks;
+        if (chunks == 1 || threads == 1 || flops < PARALLEL_FLOPS) {
+            for (int i = 0; i < chunks; i++) {
+                run(i, 0);
+            }
+        } else {
+            pool.run(chunks, this);
+        }
+        this.a = null;
+        this.b = null;
+        this.c = null;
+    }
+
+    @Override
+    public void run(int chunk, int worker) {
+        int perBatch = rowChunks * colChunks;
+        int batch = chunk / perBatch;
+        int rc = (chunk % perBatch) / colChunks;
+        int cc = chunk % colChunks;
+        int r0 = rc * rowsPerChunk;
+        int r1 = Math.min(m, r0 + rowsPerChunk);
+        int j0 = cc * colsPerChunk;
+        int j1 = Math.min(n, j0 + colsPerChunk);
+        int ao = Math.toIntExact(aOff + batch * aBatch);
+        int bo = Math.toIntExact(bOff + batch * bBatch);
+        int co = Math.toIntExact(cOff + batch * cBatch);
+        block(ao, bo, co, r0, r1, j0, j1, packBuffers[worker], packA[worker], accTiles[worker]);
+    }
+
+    private void block(int ao, int bo, int co, int r0, int r1, int j0, int j1, float[] pack, float[] apack, float[] acc) {
+        if (k == 0) {
+            for (int r = r0; r < r1; r++) {
+                for (int j = j0; j < j1; j++) {
+                    int idx = co + r * ldc + j;
+                    c[idx] = beta == 0f ? 0f : beta * c[idx];
+                }
+            }
+            return;
+        }
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            int panels = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                packB(bo, pc, kc, jc, nc, pack);
+                float betaBlock = pc == 0 ? beta : 1f;
+                for (int ic = r0; ic < r1; ic += MC) {
+                    int mc = Math.min(MC, r1 - ic);
+                    MicroKernels.packA(a, ao + ic * rsA + pc * csA, rsA, csA, mc, kc, apack);
+                    for (int jp = 0; jp < panels; jp++) {
+                        int ncols = Math.min(NR, nc - jp * NR);
+                        MicroKernels.tile(apack, pack, jp * kc * NR, NR,
+                                c, co + ic * ldc + jc + jp * NR, ldc,
+                                mc, ncols, kc, alpha, betaBlock, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs B[pc..pc+kc, jc..jc+nc] into NR-wide panels, zero-padding the last one. */
+    private void packB(int bo, int pc, int kc, int jc, int nc, float[] pack) {
+        int panels = (nc + NR - 1) / NR;
+        for (int jp = 0; jp < panels; jp++) {
+            int base = jp * kc * NR;
+            int cols = Math.min(NR, nc - jp * NR);
+            int col0 = jc + jp * NR;
+            if (csB == 1) {
+                for (int p = 0; p < kc; p++) {
+                    int src = bo + (pc + p) * rsB + col0;
+                    int dst = base + p * NR;
+                    System.arraycopy(b, src, pack, dst, cols);
+                    if (cols < NR) {
+                        java.util.Arrays.fill(pack, dst + cols, dst + NR, 0f);
+                    }
+                }
+            } else {
+                for (int jj = 0; jj < cols; jj++) {
+                    int src = bo + pc * rsB + (col0 + jj) * csB;
+                    int dst = base + jj;
+                    for (int p = 0; p < kc; p++) {
+                        pack[dst + p * NR] = b[src + p * rsB];
+                    }
+                }
+                if (cols < NR) {
+                    for (int p = 0; p < kc; p++) {
+                        java.util.Arrays.fill(pack, base + p * NR + cols, base + (p + 1) * NR, 0f);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package io.fusion4j.tensor.cpu;
+
+import io.fusion4j.api.backend.ConvGeometry;
+import io.fusion4j.api.random.Philox;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Gather/scatter, top-k, im2col/col2im, RoPE and Philox fills. */
+final class IndexKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private IndexKernels() {
+    }
+
+    static void checkIndices(String kernel, String arg, int[] idx, int io, int n, int bound) {
+        for (int i = 0; i < n; i++) {
+            int v = idx[io + i];
+            if (v < 0 || v >= bound) {
+                throw new IllegalArgumentException(kernel + ": argument '" + arg + "' must hold indices in [0, " + bound
+                        + "), found " + v + " at position " + i);
+            }
+        }
+    }
+
+    static void gatherRows(float[] src, int so, int[] idx, int io, float[] out, int oo, int m, int d) {
+        for (int r = 0; r < m; r++) {
+            System.arraycopy(src, so + idx[io + r] * d, out, oo + r * d, d);
+        }
+    }
+
+    static void scatterAddRows(float[] src, int so, int[] idx, int io, float[] w, int wo, boolean weighted,
+                               float[] out, int oo, int m, int d) {
+        for (int r = 0; r < m; r++) {
+            int dst = oo + idx[io + r] * d;
+            int s = so + r * d;
+            FloatVector vw = FloatVector.broadcast(S, weighted ? w[wo + r] : 1f);
+            for (int i = 0; i < d; i += L) {
+                VectorMask<Float> mk = S.indexInRange(i, d);
+                FloatVector.fromArray(S, src, s + i, mk).fma(vw, FloatVector.fromArray(S, out, dst + i, mk))
+                        .intoArray(out, dst + i, mk);
+            }
+        }
+    }
+
+    /** Sortable key: descending value, then ascending index. {@code keys} is scratch of length >= cols. */
+    static void topK(float[] x, int xo, int rows, int cols, int k, float[] vals, int vo, int[] inds, int ido, long[] keys) {
+        for (int r = 0; r < rows; r++) {
+            int xr = xo + r * cols;
+            for (int c = 0; c < cols; c++) {
+                float v = x[xr + c];
+                if (v != v) {
+                    throw new IllegalArgumentException("topK: argument 'x' must not contain NaN, found NaN at row " + r
+                            + ", column " + c);
+                }
+                int bits = Float.floatToIntBits(v == 0f ? 0f : v);
+                int ascending = bits ^ ((bits >> 31) & 0x7fffffff);
+                keys[c] = ((long) ~ascending << 32) | c;
+            }
+            java.util.Arrays.sort(keys, 0, cols);
+            for (int j = 0; j < k; j++) {
+                int c = (int) keys[j];
+                vals[vo + r * k + j] = x[xr + c];
+                inds[ido + r * k + j] = c;
+            }
+        }
+    }
+
+    static void im2col(float[] x, int xo, int batch, int ch, int h, int w, ConvGeometry g, float[] cols, int co) {
+        int oh = g.outH(h);
+        int ow = g.outW(w);
+        int kk = g.kernelH() * g.kernelW();
+        int rowLen = ch * kk;
+        for (int b = 0; b < batch; b++) {
+            for (int y = 0; y < oh; y++) {
+                for (int xx = 0; xx < ow; xx++) {
+                    int row = co + ((b * oh + y) * ow + xx) * rowLen;
+                    for (int c = 0; c < ch; c++) {
+                        int plane = xo + (b * ch + c) * h * w;
+                        for (int ky = 0; ky < g.kernelH(); ky++) {
+                            int iy = y * g.stride() - g.padding() + ky;
+                            for (int kx = 0; kx < g.kernelW(); kx++) {
+                                int ix = xx * g.stride() - g.padding() + kx;
+                                float v = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
+                                cols[row + c * kk + ky * g.kernelW() + kx] = v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void col2im(float[] cols, int co, int batch, int ch, int h, int w, ConvGeometry g, float[] dx, int dxo) {
+        java.util.Arrays.fill(dx, dxo, dxo + batch * ch * h * w, 0f);
+        int oh = g.outH(h);
+        int ow = g.outW(w);
+        int kk = g.kernelH() * g.kernelW();
+        int rowLen = ch * kk;
+        for (int b = 0; b < batch; b++) {
+            for (int y = 0; y < oh; y++) {
+                for (int xx = 0; xx < ow; xx++) {
+                    int row = co + ((b * oh + y) * ow + xx) * rowLen;
+                    for (int c = 0; c < ch; c++) {
+                        int plane = dxo + (b * ch + c) * h * w;
+                        for (int ky = 0; ky < g.kernelH(); ky++) {
+                            int iy = y * g.stride() - g.padding() + ky;
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            for (int kx = 0; kx < g.kernelW(); kx++) {
+                                int ix = xx * g.stride() - g.padding() + kx;
+                                if (ix >= 0 && ix < w) {
+                                    dx[plane + iy * w + ix] += cols[row + c * kk + ky * g.kernelW() + kx];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rotate-half RoPE on rows of {@code heads * dim}; {@code sign} = 1 forward, -1 for the backward
+     * (inverse rotation). {@code invFreq} holds {@code theta^(-2i/dim)} for {@code i < dim/2} in double.
+     */
+    static void rope(float[] x, int xo, int[] pos, int po, float[] out, int oo, int rows, int heads, int dim,
+                     double[] invFreq, float sign) {
+        int half = dim / 2;
+        for (int r = 0; r < rows; r++) {
+            double p = pos[po + r];
+            for (int i = 0; i < half; i++) {
+                double ang = p * invFreq[i];
+                float c = (float) Math.cos(ang);
+                float s = sign * (float) Math.sin(ang);
+                for (int hd = 0; hd < heads; hd++) {
+                    int base = (r * heads + hd) * dim;
+                    float a = x[xo + base + i];
+                    float b = x[xo + base + i + half];
+                    out[oo + base + i] = a * c - b * s;
+                    out[oo + base + i + half] = a * s + b * c;
+                }
+            }
+        }
+    }
+
+    static void uniform(float[] out, int oo, int n, long seed, long offset, int[] block) {
+        int k0 = (int) seed;
+        int k1 = (int) (seed >>> 32);
+        long cached = -1;
+        for (int e = 0; e < n; e++) {
+            long g = offset + e;
+            long blk = g >>> 2;
+            if (blk != cached) {
+                Philox.block((int) blk, (int) (blk >>> 32), 0, 0, k0, k1, block);
+                cached = blk;
+            }
+            out[oo + e] = Philox.toUniform(block[(int) (g & 3)]);
+        }
+    }
+
+    static void normal(float[] out, int oo, int n, long seed, long offset, int[] block) {
+        int k0 = (int) seed;
+        int k1 = (int) (seed >>> 32);
+        long cached = -1;
+        for (int e = 0; e < n; e++) {
+            long g = offset + e;
+            long pair = g >>> 1;
+            long blk = pair >>> 1;
+            if (blk != cached) {
+                Philox.block((int) blk, (int) (blk >>> 32), 0, 0, k0, k1, block);
+                cached = blk;
+            }
+            int w = (int) (pair & 1) * 2;
+            out[oo + e] = Philox.boxMuller(block[w], block[w + 1], (g & 1) == 0);
+        }
+    }
+}

@@ -1,0 +1,289 @@
+package io.fusion4j.tensor.cpu;
+
+import io.fusion4j.api.backend.Reduction;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Kernels that work one row (last dim) at a time: reductions, norms, softmax, losses. */
+final class RowKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+
+    private RowKernels() {
+    }
+
+    static float sum(float[] x, int o, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < n; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n)));
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    static float max(float[] x, int o, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, o + i, m), m);
+        }
+        return acc.reduceLanes(VectorOperators.MAX);
+    }
+
+    static float sumSquares(float[] x, int o, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n));
+            acc = v.fma(v, acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void reduce(Reduction op, float[] x, int xo, float[] out, int oo, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int o = xo + r * cols;
+            out[oo + r] = switch (op) {
+                case SUM -> sum(x, o, cols);
+                case MEAN -> cols == 0 ? Float.NaN : sum(x, o, cols) / cols;
+                case MAX -> max(x, o, cols);
+                case SUM_OF_SQUARES -> sumSquares(x, o, cols);
+            };
+        }
+    }
+
+    /** {@code out[o+i] = x[i] * s * w[i]}. */
+    private static void scaleByWeight(float[] x, int xo, float s, float[] w, int wo, float[] out, int oo, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector.fromArray(S, x, xo + i, m).mul(vs).mul(FloatVector.fromArray(S, w, wo + i, m)).intoArray(out, oo + i, m);
+        }
+    }
+
+    static void rmsNorm(float[] x, int xo, float[] w, int wo, float eps, float[] out, int oo, float[] rstd, int ro,
+                        int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int o = xo + r * cols;
+            float rs = (float) (1.0 / Math.sqrt(sumSquares(x, o, cols) / cols + eps));
+            rstd[ro + r] = rs;
+            scaleByWeight(x, o, rs, w, wo, out, oo + r * cols, cols);
+        }
+    }
+
+    static void rmsNormBackward(float[] x, int xo, float[] w, int wo, float[] rstd, int ro, float[] dy, int dyo,
+                                float[] dx, int dxo, float[] dw, int dwo, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int xr = xo + r * cols;
+            int dr = dyo + r * cols;
+            int dxr = dxo + r * cols;
+            float rs = rstd[ro + r];
+            // dot = sum_k w_k dy_k x_k
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = 0; i < cols; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector xv = FloatVector.fromArray(S, x, xr + i, m);
+                FloatVector gv = FloatVector.fromArray(S, dy, dr + i, m);
+                FloatVector wv = FloatVector.fromArray(S, w, wo + i, m);
+                acc = gv.mul(wv).fma(xv, acc);
+                // dW += dy * x * rstd
+                FloatVector.fromArray(S, dw, dwo + i, m).add(gv.mul(xv).mul(rs)).intoArray(dw, dwo + i, m);
+            }
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            float c = rs * rs * rs * dot / cols;
+            for (int i = 0; i < cols; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector xv = FloatVector.fromArray(S, x, xr + i, m);
+                FloatVector gv = FloatVector.fromArray(S, dy, dr + i, m);
+                FloatVector wv = FloatVector.fromArray(S, w, wo + i, m);
+                gv.mul(wv).mul(rs).sub(xv.mul(c)).intoArray(dx, dxr + i, m);
+            }
+        }
+    }
+
+    static void layerNorm(float[] x, int xo, float[] w, int wo, float[] b, int bo, float eps, float[] out, int oo,
+                          float[] mean, int mo, float[] rstd, int ro, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int xr = xo + r * cols;
+            float mu = sum(x, xr, cols) / cols;
+            FloatVector vmu = FloatVector.broadcast(S, mu);
+            // Two-pass variance (mean first) for accuracy; masked lanes are zeroed.
+            float var = 0f;
+            for (int i = 0; i < cols; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector d = FloatVector.fromArray(S, x, xr + i, m).sub(vmu).blend(0f, m.not());
+                var += d.mul(d).reduceLanes(VectorOperators.ADD);
+            }
+            float rs = (float) (1.0 / Math.sqrt(var / cols + eps));
+            mean[mo + r] = mu;
+            rstd[ro + r] = rs;
+            for (int i = 0; i < cols; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector xh = FloatVector.fromArray(S, x, xr + i, m).sub(vmu).mul(rs);
+                xh.mul(FloatVector.fromArray(S, w, wo + i, m)).add(FloatVector.fromArray(S, b, bo + i, m))
+                        .intoArray(out, oo + r * cols + i, m);
+            }
+        }
+    }
+
+    static void layerNormBackward(float[] x, int xo, float[] w, int wo, float[] mean, int mo, float[] rstd, int ro,
+                                  float[] dy, int dyo, float[] dx, int dxo, float[] dw, int dwo, float[] db, int dbo,
+                                  int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int xr = xo + r * cols;
+            int dr = dyo + r * cols;
+            float mu = mean[mo + r];
+            float rs = rstd[ro + r];
+            FloatVector vmu = FloatVector.broadcast(S, mu);
+            FloatVector sumG = FloatVector.zero(S);
+            FloatVector sumGX = FloatVector.zero(S);
+            for (int i = 0; i < cols; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector xh = FloatVector.fromArray(S, x, xr + i, m).sub(vmu).mul(rs).blend(0f, m.not());
+                FloatVector gv = FloatVector.fromArray(S, dy, dr + i, m);
+                FloatVector g = gv.mul(FloatVector.fromArray(S, w, wo + i, m));
+                sumG = sumG.add(g);
+                sumGX = g.fma(xh, sumGX);
+                FloatVector.fromArray(S, dw, dwo + i, m).add(gv.mul(xh)).intoArray(dw, dwo + i, m);
+                FloatVector.fromArray(S, db, dbo + i, m).add(gv).intoArray(db, dbo + i, m);
+            }
+            float meanG = sumG.reduceLanes(VectorOperators.ADD) / cols;
+            float meanGX = sumGX.reduceLanes(VectorOperators.ADD) / cols;
+            for (int i = 0; i < cols; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector xh = FloatVector.fromArray(S, x, xr + i, m).sub(vmu).mul(rs);
+                FloatVector g = FloatVector.fromArray(S, dy, dr + i, m).mul(FloatVector.fromArray(S, w, wo + i, m));
+                g.sub(meanG).sub(xh.mul(meanGX)).mul(rs).intoArray(dx, dxo + r * cols + i, m);
+            }
+        }
+    }
+
+    /** Writes exp(x - max) into out and returns the log-sum-exp of the row. */
+    static float expShifted(float[] x, int xo, float[] out, int oo, int n) {
+        float mx = max(x, xo, n);
+        if (mx == Float.NEGATIVE_INFINITY) {
+            java.util.Arrays.fill(out, oo, oo + n, 0f);
+            return Float.NEGATIVE_INFINITY;
+        }
+        FloatVector vm = FloatVector.broadcast(S, mx);
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector e = FloatVector.fromArray(S, x, xo + i, m).sub(vm).lanewise(VectorOperators.EXP);
+            e.intoArray(out, oo + i, m);
+            acc = acc.add(e.blend(0f, m.not()));
+        }
+        return mx + (float) Math.log(acc.reduceLanes(VectorOperators.ADD));
+    }
+
+    static void softmax(float[] x, int xo, float[] out, int oo, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int o = oo + r * cols;
+            float lse = expShifted(x, xo + r * cols, out, o, cols);
+            float mx = max(x, xo + r * cols, cols);
+            // out holds exp(x - max); normalise by exp(lse - max)
+            float inv = (float) Math.exp(mx - (double) lse);
+            Elementwise.scale(out, o, inv, out, o, cols);
+        }
+    }
+
+    static void softmaxBackward(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int yr = yo + r * cols;
+            int dr = dyo + r * cols;
+            float dot = Elementwise.dot(y, yr, dy, dr, cols);
+            FloatVector vd = FloatVector.broadcast(S, dot);
+            for (int i = 0; i < cols; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector yv = FloatVector.fromArray(S, y, yr + i, m);
+                yv.mul(FloatVector.fromArray(S, dy, dr + i, m).sub(vd)).intoArray(dx, dxo + r * cols + i, m);
+            }
+        }
+    }
+
+    /** Returns the row's log-sum-exp without writing anything. */
+    static float logSumExp(float[] x, int xo, int n) {
+        float mx = max(x, xo, n);
+        if (mx == Float.NEGATIVE_INFINITY) {
+            return mx;
+        }
+        FloatVector vm = FloatVector.broadcast(S, mx);
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            acc = acc.add(FloatVector.fromArray(S, x, xo + i, m).sub(vm).lanewise(VectorOperators.EXP).blend(0f, m.not()));
+        }
+        return mx + (float) Math.log(acc.reduceLanes(VectorOperators.ADD));
+    }
+
+    static void crossEntropy(float[] x, int xo, int[] t, int to, float z, float[] loss, int lo, float[] lse, int so,
+                             int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int xr = xo + r * cols;
+            float l = logSumExp(x, xr, cols);
+            lse[so + r] = l;
+            int target = t[to + r];
+            loss[lo + r] = target < 0 ? 0f : l - x[xr + target] + z * l * l;
+        }
+    }
+
+    static void crossEntropyBackward(float[] x, int xo, int[] t, int to, float[] lse, int so, float z, float scale,
+                                     float[] dx, int dxo, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int xr = xo + r * cols;
+            int dr = dxo + r * cols;
+            int target = t[to + r];
+            if (target < 0) {
+                java.util.Arrays.fill(dx, dr, dr + cols, 0f);
+                continue;
+            }
+            float l = lse[so + r];
+            FloatVector vl = FloatVector.broadcast(S, l);
+            float coef = scale * (1f + 2f * z * l);
+            for (int i = 0; i < cols; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector.fromArray(S, x, xr + i, m).sub(vl).lanewise(VectorOperators.EXP).mul(coef)
+                        .intoArray(dx, dr + i, m);
+            }
+            dx[dr + target] -= scale;
+        }
+    }
+
+    static void mse(float[] p, int po, float[] t, int to, float[] out, int oo, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            FloatVector acc = FloatVector.zero(S);
+            int pr = po + r * cols;
+            int tr = to + r * cols;
+            for (int i = 0; i < cols; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector d = FloatVector.fromArray(S, p, pr + i, m).sub(FloatVector.fromArray(S, t, tr + i, m));
+                acc = d.fma(d, acc);
+            }
+            out[oo + r] = acc.reduceLanes(VectorOperators.ADD) / cols;
+        }
+    }
+
+    static void mseBackward(float[] p, int po, float[] t, int to, float scale, float[] dp, int dpo, int rows, int cols) {
+        Elementwise.axpby(2f * scale / cols, p, po, -2f * scale / cols, t, to, dp, dpo, rows * cols);
+    }
+
+    static void bce(float[] x, int xo, float[] t, int to, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector tv = FloatVector.fromArray(S, t, to + i, m);
+            FloatVector soft = v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
+            v.max(0f).sub(v.mul(tv)).add(soft).intoArray(out, oo + i, m);
+        }
+    }
+
+    static void bceBackward(float[] x, int xo, float[] t, int to, float scale, float[] dx, int dxo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector s = ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            s.sub(FloatVector.fromArray(S, t, to + i, m)).mul(scale).intoArray(dx, dxo + i, m);
+        }
+    }
+}
