@@ -1,0 +1,95 @@
+package io.fusion4j.eval.cli;
+
+import com.google.inject.Guice;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.eval.bench.BenchRunner;
+import io.fusion4j.eval.bench.KernelBenchmarks;
+import io.fusion4j.eval.bench.Measurement;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code fusion4j bench gemm|attention|ops}: the PERF.md kernel benchmarks. */
+@Command(name = "bench", description = "Benchmark kernels: gemm (GFLOP/s), attention (GFLOP/s), ops (GB/s).")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", description = "What to benchmark: ${COMPLETION-CANDIDATES}")
+    Target target;
+
+    @Option(names = "--backend", description = "Backend name (default: fusion4j.backend, FUSION4J_BACKEND, or the best available).")
+    String backendName;
+
+    @Option(names = "--threads", split = ",", description = "Thread counts to run, e.g. 1,2 (default: 1 and all processors).")
+    List<Integer> threads;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "Timed rounds per figure (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--seconds", defaultValue = "0.25", description = "Seconds per timed round (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--forms", split = ",", defaultValue = "NN,NT,TN", description = "GEMM forms (default: ${DEFAULT-VALUE}).")
+    List<String> forms;
+
+    enum Target { gemm, attention, ops }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Set<Integer> counts = new LinkedHashSet<>();
+        if (threads == null || threads.isEmpty()) {
+            counts.add(1);
+            counts.add(Runtime.getRuntime().availableProcessors());
+        } else {
+            for (int t : threads) {
+                if (t < 1) {
+                    throw new IllegalArgumentException("--threads: thread counts must be >= 1, found " + t);
+                }
+                counts.add(t);
+            }
+        }
+        for (String f : forms) {
+            if (!f.matches("[NT][NT]")) {
+                throw new IllegalArgumentException("--forms: expected NN, NT, TN or TT, found " + f);
+            }
+        }
+        BenchRunner runner = new BenchRunner(rounds, seconds, Math.max(0.3, seconds));
+        for (int t : counts) {
+            try (Backend backend = Guice.createInjector(new BackendModule(backendName, t)).getInstance(Backend.class)) {
+                out.printf("# backend %s: %s%n", backend.name(), backend.deviceDescription());
+                out.flush();
+                KernelBenchmarks kb = new KernelBenchmarks(backend, runner, line -> {
+                    out.println(line);
+                    out.flush();
+                });
+                switch (target) {
+                    case gemm -> {
+                        for (String form : forms) {
+                            for (int[] s : KernelBenchmarks.GEMM_SHAPES) {
+                                kb.gemm(s[0], s[1], s[2], form);
+                            }
+                        }
+                    }
+                    case attention -> {
+                        Measurement[] a = kb.attention(8, 4, 256, 64);
+                        Measurement ref = kb.gemm(1024, 1024, 1024, "NN");
+                        out.printf("attention fwd+bwd at %.0f%% of the sgemm rate (1024^3 NN, same threads, same run)%n",
+                                100 * a[2].median() / ref.median());
+                    }
+                    case ops -> kb.ops(1 << 23);
+                }
+            }
+        }
+        return 0;
+    }
+}

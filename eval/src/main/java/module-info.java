@@ -1,0 +1,16 @@
+/**
+ * The composition root: the {@code fusion4j} command line, benchmarks and (later) the experiment
+ * runner. Guice wires backends here and nowhere below.
+ */
+module io.fusion4j.eval {
+    requires io.fusion4j.api;
+    requires info.picocli;
+    requires com.google.guice;
+    requires jakarta.inject;
+    requires jdk.management;
+
+    uses io.fusion4j.api.backend.BackendProvider;
+
+    exports io.fusion4j.eval.bench;
+    opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
+}
