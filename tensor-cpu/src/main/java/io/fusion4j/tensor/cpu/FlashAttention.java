@@ -34,16 +34,35 @@ final class FlashAttention implements WorkerPool.Body {
     private AttentionMask mask;
     private int[] keyStart, keyEnd;
 
+    /** Where one head's {@code [T, D]} rows live: the tensor itself (row stride H·D) or a padded copy. */
+    private static final class View {
+        float[] a;
+        int off;
+        int ld;
+
+        void set(float[] a, int off, int ld) {
+            this.a = a;
+            this.off = off;
+            this.ld = ld;
+        }
+    }
+
     private static final class Scratch {
         float[] qh = new float[0], kh = new float[0], vh = new float[0], doh = new float[0];
         float[] kt = new float[0], vt = new float[0];
         float[] gq = new float[0], gk = new float[0], gv = new float[0];
         float[] o = new float[0];
-        float[] rowMax = new float[0], rowSum = new float[0], di = new float[0];
+        float[] rowMax = new float[0], rowSum = new float[0], di = new float[0], rowScale = new float[0];
         final float[] s = new float[BQ * BK];
         final float[] p = new float[BQ * BK];
         float[] ap = new float[0];
+        float[] apQ = new float[0];
+        float[] apDo = new float[0];
         final float[] acc = new float[MicroKernels.ACC_SIZE];
+        float[] tmp = new float[0];
+        final int[] range = new int[2];
+        final View qv = new View(), kv = new View(), vv = new View(), dov = new View();
+        final View gqv = new View(), gkv = new View(), gvv = new View();
 
         void ensure(int t, int dp, boolean bwd) {
             int rows = t * dp;
@@ -57,7 +76,11 @@ final class FlashAttention implements WorkerPool.Body {
             if (kt.length < dp * tp) {
                 kt = new float[dp * tp];
             }
+            if (tmp.length < MicroKernels.MR * dp) {
+                tmp = new float[MicroKernels.MR * dp];
+            }
             if (rowMax.length < t) {
+                rowScale = new float[t];
                 rowMax = new float[t];
                 rowSum = new float[t];
                 di = new float[t];
@@ -65,6 +88,8 @@ final class FlashAttention implements WorkerPool.Body {
             int apNeed = Math.max(BQ, BK) * Math.max(dp, Math.max(BQ, BK));
             if (ap.length < apNeed) {
                 ap = new float[apNeed];
+                apQ = new float[apNeed];
+                apDo = new float[apNeed];
             }
             if (bwd) {
                 if (doh.length < rows) {
@@ -155,30 +180,103 @@ final class FlashAttention implements WorkerPool.Body {
         }
     }
 
-    /** Copies head {@code h} of row {@code b} into {@code [T, dp]} rows (zero padded) and, if {@code trans}, its transpose {@code [dim, tp]}. */
-    private void loadHead(float[] src, int so, int b, int h, int dp, float[] rows, float[] trans, int tp) {
+    /**
+     * Points {@code view} at head {@code h} of row {@code b}. With {@code dim} a multiple of the vector length
+     * the tensor is used in place (row stride H·D: tiles read whole vectors inside one row); otherwise the
+     * rows are copied into zero-padded scratch. (Compact copies of every operand were measured slower.)
+     */
+    private void headRows(float[] src, int so, int b, int h, int dp, float[] copy, View view) {
+        int base = so + (b * len * heads + h) * dim;
+        if (dim == dp) {
+            view.set(src, base, heads * dim);
+            return;
+        }
         for (int t = 0; t < len; t++) {
-            int s = so + ((b * len + t) * heads + h) * dim;
-            System.arraycopy(src, s, rows, t * dp, dim);
-            for (int d = dim; d < dp; d++) {
-                rows[t * dp + d] = 0f;
-            }
-            if (trans != null) {
+            System.arraycopy(src, base + t * heads * dim, copy, t * dp, dim);
+            java.util.Arrays.fill(copy, t * dp + dim, (t + 1) * dp, 0f);
+        }
+        view.set(copy, 0, dp);
+    }
+
+    /**
+     * Writes the transpose {@code [dim, tp]} (zero padded) of a head's rows. With 16-lane vectors, four keys at a
+     * time go through the register 4×16 transpose GEMM packing uses, leaving four-float runs per depth that move
+     * with 128-bit stores; gathers were measured slower here.
+     */
+    private void transpose(View rows, float[] trans, int tp, float[] tmp) {
+        int t = 0;
+        if (L == 16 && dim % 16 == 0) {
+            for (; t + MicroKernels.MR <= len; t += MicroKernels.MR) {
+                MicroKernels.packSliverVector(rows.a, rows.off + t * rows.ld, rows.ld, dim, tmp, 0);
                 for (int d = 0; d < dim; d++) {
-                    trans[d * tp + t] = src[s + d];
+                    FloatVector.fromArray(MicroKernels.S4, tmp, d * MicroKernels.MR).intoArray(trans, d * tp + t);
                 }
             }
         }
-        if (trans != null) {
+        for (; t < len; t++) {
             for (int d = 0; d < dim; d++) {
-                java.util.Arrays.fill(trans, d * tp + len, (d + 1) * tp, 0f);
+                trans[d * tp + t] = rows.a[rows.off + t * rows.ld + d];
+            }
+        }
+        for (int d = 0; d < dim; d++) {
+            java.util.Arrays.fill(trans, d * tp + len, (d + 1) * tp, 0f);
+        }
+    }
+
+    /** Gradient rows: the output tensor itself when its rows can be written in place, else scratch. */
+    private void gradRows(float[] dst, int dOff, int b, int h, int dp, float[] scratch, View view) {
+        int base = dOff + (b * len * heads + h) * dim;
+        if (dim == dp) {
+            view.set(dst, base, heads * dim);
+            for (int t = 0; t < len; t++) {
+                java.util.Arrays.fill(dst, base + t * heads * dim, base + t * heads * dim + dim, 0f);
+            }
+        } else {
+            view.set(scratch, 0, dp);
+            java.util.Arrays.fill(scratch, 0, len * dp, 0f);
+        }
+    }
+
+    private void storeHead(View rows, float[] dst, int dOff, int b, int h) {
+        if (rows.a == dst) {
+            return; // accumulated in place
+        }
+        for (int t = 0; t < len; t++) {
+            System.arraycopy(rows.a, rows.off + t * rows.ld, dst, dOff + ((b * len + t) * heads + h) * dim, dim);
+        }
+    }
+
+    /**
+     * {@code s = scale · Q[i0..] Kᵀ[:, j0..]} from the packed Q block, each sliver only up to the last key it
+     * sees; the columns it skips are set to -inf by {@link #maskTile}.
+     */
+    private void scores(Scratch w, int b, int i0, int bq, int j0, int bk, int tp) {
+        scoreLike(w.apQ, w.kt, w, b, i0, bq, j0, bk, tp, scale);
+    }
+
+    private void scoreLike(float[] packed, float[] trans, Scratch w, int b, int i0, int bq, int j0, int bk, int tp,
+                           float alpha) {
+        for (int r0 = 0; r0 < bq; r0 += MicroKernels.MR) {
+            int mr = Math.min(MicroKernels.MR, bq - r0);
+            int nEnd = sliverKeyEnd(b, i0, r0, mr, j0, bk);
+            if (nEnd > 0) {
+                MicroKernels.sliver(packed, r0 / MicroKernels.MR, dim, 0, dim, trans, j0, tp, w.s, r0 * BK, BK, mr, nEnd,
+                        alpha, 0f, w.acc);
             }
         }
     }
 
-    private void storeHead(float[] rows, int dp, float[] dst, int dOff, int b, int h) {
-        for (int t = 0; t < len; t++) {
-            System.arraycopy(rows, t * dp, dst, dOff + ((b * len + t) * heads + h) * dim, dim);
+    /** {@code grad[j0..] += alpha · Aᵀ-packed rows × src[i0..]}, each key sliver over the queries that see it. */
+    private void keyGrad(float[] packedT, View src, View grad, Scratch w, int b, int i0, int bq, int j0, int bk,
+                         float alpha) {
+        for (int r0 = 0; r0 < bk; r0 += MicroKernels.MR) {
+            int mr = Math.min(MicroKernels.MR, bk - r0);
+            sliverQueryRange(b, i0, bq, j0 + r0, mr, w.range);
+            if (w.range[0] < w.range[1]) {
+                MicroKernels.sliver(packedT, r0 / MicroKernels.MR, bq, w.range[0], w.range[1], src.a,
+                        src.off + i0 * src.ld, src.ld, grad.a, grad.off + (j0 + r0) * grad.ld, grad.ld, mr, dim,
+                        alpha, 1f, w.acc);
+            }
         }
     }
 
@@ -205,6 +303,36 @@ final class FlashAttention implements WorkerPool.Body {
         return any;
     }
 
+    /** One past the last key, relative to {@code j0} and clamped to {@code [0, bk]}, that rows {@code i0+r0 ..} of a sliver see. */
+    private int sliverKeyEnd(int b, int i0, int r0, int mr, int j0, int bk) {
+        int e = 0;
+        for (int r = r0; r < r0 + mr; r++) {
+            int qi = b * len + i0 + r;
+            if (keyEnd[qi] > keyStart[qi]) {
+                e = Math.max(e, keyEnd[qi] - j0);
+            }
+        }
+        return Math.min(bk, e);
+    }
+
+    /**
+     * Queries of block {@code i0} (relative {@code [start, end)} packed into {@code range}) that see any key of
+     * {@code [key0, key0+mr)}; empty when {@code range[0] >= range[1]}.
+     */
+    private void sliverQueryRange(int b, int i0, int bq, int key0, int mr, int[] range) {
+        int first = bq;
+        int last = -1;
+        for (int r = 0; r < bq; r++) {
+            int qi = b * len + i0 + r;
+            if (keyStart[qi] < key0 + mr && keyEnd[qi] > key0) {
+                first = Math.min(first, r);
+                last = r;
+            }
+        }
+        range[0] = first;
+        range[1] = last + 1;
+    }
+
     private int blockKeyLo(int b, int i0, int bq) {
         int lo = Integer.MAX_VALUE;
         for (int r = 0; r < bq; r++) {
@@ -229,9 +357,13 @@ final class FlashAttention implements WorkerPool.Body {
 
     private void forwardHead(int b, int h, int dp, Scratch w) {
         int tp = len + BK + L;
-        loadHead(q, qo, b, h, dp, w.qh, null, 0);
-        loadHead(k, ko, b, h, dp, w.kh, w.kt, tp);
-        loadHead(v, vo, b, h, dp, w.vh, null, 0);
+        View qv = w.qv;
+        View kv = w.kv;
+        View vv = w.vv;
+        headRows(q, qo, b, h, dp, w.qh, qv);
+        headRows(k, ko, b, h, dp, w.kh, kv);
+        headRows(v, vo, b, h, dp, w.vh, vv);
+        transpose(kv, w.kt, tp, w.tmp);
         float[] s = w.s;
         for (int i0 = 0; i0 < len; i0 += BQ) {
             int bq = Math.min(BQ, len - i0);
@@ -243,18 +375,24 @@ final class FlashAttention implements WorkerPool.Body {
                 w.rowSum[r] = 0f;
             }
             if (kHi > kLo) {
+                MicroKernels.packA(qv.a, qv.off + i0 * qv.ld, qv.ld, 1, bq, dim, w.apQ);
                 for (int j0 = kLo; j0 < kHi; j0 += BK) {
                     int bk = Math.min(BK, kHi - j0);
-                    // Q is repacked per tile because the P pack below reuses the buffer; it costs bq*dim
-                    // copies against bq*bk*dim FMAs.
-                    MicroKernels.packA(w.qh, i0 * dp, dp, 1, bq, dim, w.ap);
-                    MicroKernels.tile(w.ap, w.kt, j0, tp, s, 0, BK, bq, bk, dim, scale, 0f, w.acc);
+                    scores(w, b, i0, bq, j0, bk, tp);
                     if (!maskTile(s, b, i0, bq, j0, bk)) {
                         continue;
                     }
                     onlineSoftmax(s, bq, bk, w, dp);
                     MicroKernels.packA(s, 0, BK, 1, bq, bk, w.ap);
-                    MicroKernels.tile(w.ap, w.vh, j0 * dp, dp, w.o, 0, dp, bq, dim, bk, 1f, 1f, w.acc);
+                    // O += P V, each sliver only over the keys it sees (P is exactly 0 beyond).
+                    for (int r0 = 0; r0 < bq; r0 += MicroKernels.MR) {
+                        int mr = Math.min(MicroKernels.MR, bq - r0);
+                        int kEnd = sliverKeyEnd(b, i0, r0, mr, j0, bk);
+                        if (kEnd > 0) {
+                            MicroKernels.sliver(w.ap, r0 / MicroKernels.MR, bk, 0, kEnd, vv.a, vv.off + j0 * vv.ld, vv.ld,
+                                    w.o, r0 * dp, dp, mr, dim, 1f, 1f, w.rowScale, r0, w.acc);
+                        }
+                    }
                 }
             }
             for (int r = 0; r < bq; r++) {
@@ -262,10 +400,7 @@ final class FlashAttention implements WorkerPool.Body {
                 int dst = oo + ((b * len + t) * heads + h) * dim;
                 float l = w.rowSum[r];
                 if (l > 0f) {
-                    float inv = 1f / l;
-                    for (int d = 0; d < dim; d++) {
-                        out[dst + d] = w.o[r * dp + d] * inv;
-                    }
+                    Elementwise.scale(w.o, r * dp, 1f / l, out, dst, dim);
                     lse[lo + (b * heads + h) * len + t] = w.rowMax[r] + (float) Math.log(l);
                 } else {
                     java.util.Arrays.fill(out, dst, dst + dim, 0f);
@@ -287,6 +422,7 @@ final class FlashAttention implements WorkerPool.Body {
             float tileMax = mx.reduceLanes(VectorOperators.MAX);
             if (tileMax == Float.NEGATIVE_INFINITY) {
                 java.util.Arrays.fill(s, row, row + bk, 0f);
+                w.rowScale[r] = 1f;
                 continue;
             }
             float old = w.rowMax[r];
@@ -302,36 +438,48 @@ final class FlashAttention implements WorkerPool.Body {
             float f = old == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(old - nm);
             w.rowSum[r] = w.rowSum[r] * f + sum.reduceLanes(VectorOperators.ADD);
             w.rowMax[r] = nm;
-            if (f != 1f) {
-                Elementwise.scale(w.o, r * dp, f, w.o, r * dp, dp);
-            }
+            w.rowScale[r] = f; // applied to O's row by the P·V merge
         }
     }
 
     private void backwardHead(int b, int h, int dp, Scratch w) {
         int tp = len + BK + L;
-        loadHead(q, qo, b, h, dp, w.qh, null, 0);
-        loadHead(k, ko, b, h, dp, w.kh, w.kt, tp);
-        loadHead(v, vo, b, h, dp, w.vh, w.vt, tp);
-        loadHead(dOut, dOo, b, h, dp, w.doh, null, 0);
+        View qv = w.qv;
+        View kv = w.kv;
+        View vv = w.vv;
+        View dov = w.dov;
+        headRows(q, qo, b, h, dp, w.qh, qv);
+        headRows(k, ko, b, h, dp, w.kh, kv);
+        headRows(v, vo, b, h, dp, w.vh, vv);
+        headRows(dOut, dOo, b, h, dp, w.doh, dov);
+        transpose(kv, w.kt, tp, w.tmp);
+        transpose(vv, w.vt, tp, w.tmp);
+        gradRows(dq, dqo, b, h, dp, w.gq, w.gqv);
+        gradRows(dk, dko, b, h, dp, w.gk, w.gkv);
+        gradRows(dv, dvo, b, h, dp, w.gv, w.gvv);
+        View gq = w.gqv;
+        View gk = w.gkv;
+        View gv = w.gvv;
         int lseBase = lo + (b * heads + h) * len;
         for (int t = 0; t < len; t++) {
-            int o = oo + ((b * len + t) * heads + h) * dim;
-            w.di[t] = Elementwise.dot(dOut, dOo + ((b * len + t) * heads + h) * dim, out, o, dim);
+            int o = ((b * len + t) * heads + h) * dim;
+            w.di[t] = Elementwise.dot(dOut, dOo + o, out, oo + o, dim);
         }
-        java.util.Arrays.fill(w.gq, 0, len * dp, 0f);
-        java.util.Arrays.fill(w.gk, 0, len * dp, 0f);
-        java.util.Arrays.fill(w.gv, 0, len * dp, 0f);
         float[] s = w.s;
         float[] p = w.p;
         for (int i0 = 0; i0 < len; i0 += BQ) {
             int bq = Math.min(BQ, len - i0);
             int kLo = blockKeyLo(b, i0, bq);
             int kHi = blockKeyHi(b, i0, bq);
+            if (kHi <= kLo) {
+                continue;
+            }
+            // Q and dO of this query block stay packed across its key tiles.
+            MicroKernels.packA(qv.a, qv.off + i0 * qv.ld, qv.ld, 1, bq, dim, w.apQ);
+            MicroKernels.packA(dov.a, dov.off + i0 * dov.ld, dov.ld, 1, bq, dim, w.apDo);
             for (int j0 = kLo; j0 < kHi; j0 += BK) {
                 int bk = Math.min(BK, kHi - j0);
-                MicroKernels.packA(w.qh, i0 * dp, dp, 1, bq, dim, w.ap);
-                MicroKernels.tile(w.ap, w.kt, j0, tp, s, 0, BK, bq, bk, dim, scale, 0f, w.acc);
+                scores(w, b, i0, bq, j0, bk, tp);
                 if (!maskTile(s, b, i0, bq, j0, bk)) {
                     continue;
                 }
@@ -349,32 +497,42 @@ final class FlashAttention implements WorkerPool.Body {
                         FloatVector.fromArray(S, s, row + j, m).sub(vl).lanewise(VectorOperators.EXP).intoArray(p, row + j, m);
                     }
                 }
-                // dV[j0..] += Pᵀ dO[i0..]
+                // dV[j0..] += Pᵀ dO[i0..], each key sliver only over the queries that see it.
                 MicroKernels.packA(p, 0, 1, BK, bk, bq, w.ap);
-                MicroKernels.tile(w.ap, w.doh, i0 * dp, dp, w.gv, j0 * dp, dp, bk, dim, bq, 1f, 1f, w.acc);
-                // dP = dO[i0..] Vᵀ[:, j0..]  (into s)
-                MicroKernels.packA(w.doh, i0 * dp, dp, 1, bq, dim, w.ap);
-                MicroKernels.tile(w.ap, w.vt, j0, tp, s, 0, BK, bq, bk, dim, 1f, 0f, w.acc);
-                // dS = P * (dP - D_i)  (into s)
+                keyGrad(w.ap, dov, gv, w, b, i0, bq, j0, bk, 1f);
+                // dP = dO[i0..] Vᵀ[:, j0..]  (into s; columns a sliver skips are never read unmasked)
+                scoreLike(w.apDo, w.vt, w, b, i0, bq, j0, bk, tp, 1f);
+                // dS = P * (dP - D_i) (into s). Lanes past a row's last key load dP as 0 and have P = 0, so
+                // they become exactly 0 whatever the skipped columns held.
                 for (int r = 0; r < bq; r++) {
                     int row = r * BK;
+                    int qi = b * len + i0 + r;
+                    int e = Math.max(0, Math.min(bk, keyEnd[qi] - j0));
                     FloatVector vd = FloatVector.broadcast(S, w.di[i0 + r]);
                     for (int j = 0; j < bk; j += L) {
-                        VectorMask<Float> m = S.indexInRange(j, bk);
-                        FloatVector.fromArray(S, s, row + j, m).sub(vd).mul(FloatVector.fromArray(S, p, row + j, m))
-                                .intoArray(s, row + j, m);
+                        VectorMask<Float> m = S.indexInRange(j, e);
+                        VectorMask<Float> all = S.indexInRange(j, bk);
+                        FloatVector.fromArray(S, s, row + j, m).sub(vd).mul(FloatVector.fromArray(S, p, row + j, all))
+                                .intoArray(s, row + j, all);
                     }
                 }
-                // dQ[i0..] += scale dS K[j0..]
+                // dQ[i0..] += scale dS K[j0..], each query sliver only over the keys it sees.
                 MicroKernels.packA(s, 0, BK, 1, bq, bk, w.ap);
-                MicroKernels.tile(w.ap, w.kh, j0 * dp, dp, w.gq, i0 * dp, dp, bq, dim, bk, scale, 1f, w.acc);
+                for (int r0 = 0; r0 < bq; r0 += MicroKernels.MR) {
+                    int mr = Math.min(MicroKernels.MR, bq - r0);
+                    int kEnd = sliverKeyEnd(b, i0, r0, mr, j0, bk);
+                    if (kEnd > 0) {
+                        MicroKernels.sliver(w.ap, r0 / MicroKernels.MR, bk, 0, kEnd, kv.a, kv.off + j0 * kv.ld, kv.ld,
+                                gq.a, gq.off + (i0 + r0) * gq.ld, gq.ld, mr, dim, scale, 1f, w.acc);
+                    }
+                }
                 // dK[j0..] += scale dSᵀ Q[i0..]
                 MicroKernels.packA(s, 0, 1, BK, bk, bq, w.ap);
-                MicroKernels.tile(w.ap, w.qh, i0 * dp, dp, w.gk, j0 * dp, dp, bk, dim, bq, scale, 1f, w.acc);
+                keyGrad(w.ap, qv, gk, w, b, i0, bq, j0, bk, scale);
             }
         }
-        storeHead(w.gq, dp, dq, dqo, b, h);
-        storeHead(w.gk, dp, dk, dko, b, h);
-        storeHead(w.gv, dp, dv, dvo, b, h);
+        storeHead(gq, dq, dqo, b, h);
+        storeHead(gk, dk, dko, b, h);
+        storeHead(gv, dv, dvo, b, h);
     }
 }
