@@ -74,6 +74,27 @@ public final class KernelChecks {
         }
     }
 
+    /** {@code t} has shape {@code [d0, d1]}; allocates nothing unless it fails. */
+    public static void shape(String kernel, String arg, Tensor t, long d0, long d1) {
+        if (t.rank() != 2 || t.dim(0) != d0 || t.dim(1) != d1) {
+            throw bad(kernel, arg, "of shape [" + d0 + ", " + d1 + "]", t.shape());
+        }
+    }
+
+    /** {@code t} has shape {@code [d0, d1, d2]}; allocates nothing unless it fails. */
+    public static void shape(String kernel, String arg, Tensor t, long d0, long d1, long d2) {
+        if (t.rank() != 3 || t.dim(0) != d0 || t.dim(1) != d1 || t.dim(2) != d2) {
+            throw bad(kernel, arg, "of shape [" + d0 + ", " + d1 + ", " + d2 + "]", t.shape());
+        }
+    }
+
+    /** {@code t} has shape {@code [d0]}; allocates nothing unless it fails. */
+    public static void shape(String kernel, String arg, Tensor t, long d0) {
+        if (t.rank() != 1 || t.dim(0) != d0) {
+            throw bad(kernel, arg, "of shape [" + d0 + "]", t.shape());
+        }
+    }
+
     public static void rank(String kernel, String arg, Tensor t, int rank) {
         if (t.rank() != rank) {
             throw bad(kernel, arg, "of rank " + rank, "shape " + t.shape());

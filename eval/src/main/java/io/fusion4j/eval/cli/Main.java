@@ -2,6 +2,8 @@ package io.fusion4j.eval.cli;
 
 import io.fusion4j.api.backend.BackendUnavailableException;
 import picocli.CommandLine;
+
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code fusion4j} command. */
@@ -11,12 +13,14 @@ import picocli.CommandLine.Command;
 public final class Main {
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
-    /** Runs the CLI and returns its exit code (for tests). */
-    public static int run(String... args) {
+    /** Runs the CLI with the given output streams and returns its exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // Expected failures (bad input, missing backend) get one clear line, not a stack trace;
             // Guice wraps them in a ProvisionException, so look down the cause chain.

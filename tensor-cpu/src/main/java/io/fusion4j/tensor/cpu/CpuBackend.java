@@ -285,7 +285,7 @@ public final class CpuBackend implements Backend {
         if (b.dim(1) != k) {
             throw bad("groupedGemm", "b", "of shape [G, " + k + ", N] to match a " + a.shape(), b.shape());
         }
-        shape("groupedGemm", "c", c, Shape.of(a.dim(0), n2));
+        shape("groupedGemm", "c", c, a.dim(0), n2);
         int[] o = groupOffsets("groupedGemm", offsets, groups, rows(a));
         int ob = off(offsets);
         int rsB = b.isTransposed() ? 1 : n2;
@@ -320,7 +320,7 @@ public final class CpuBackend implements Backend {
         if (dy.dim(0) != a.dim(0)) {
             throw bad("groupedGemmWeightGrad", "dy", "with " + a.dim(0) + " rows like 'a'", dy.shape());
         }
-        shape("groupedGemmWeightGrad", "db", db, Shape.of(groups, k, n2));
+        shape("groupedGemmWeightGrad", "db", db, groups, k, n2);
         int[] o = groupOffsets("groupedGemmWeightGrad", offsets, groups, rows(a));
         int ob = off(offsets);
         long total = 0;
@@ -543,7 +543,7 @@ public final class CpuBackend implements Backend {
         f32(kernel, "x", x);
         f32(kernel, "weight", weight);
         f32(kernel, "out", out);
-        shape(kernel, "weight", weight, Shape.of(x.shape().cols()));
+        shape(kernel, "weight", weight, x.shape().cols());
         sameShape(kernel, "out", out, "x", x);
     }
 
@@ -679,7 +679,7 @@ public final class CpuBackend implements Backend {
             throw bad(kernel, "mask", "for batch " + q.dim(0) + " and length " + q.dim(1),
                     "batch " + mask.batch() + " and length " + mask.length());
         }
-        shape(kernel, "lse", lse, Shape.of(q.dim(0), q.dim(2), q.dim(1)));
+        shape(kernel, "lse", lse, q.dim(0), q.dim(2), q.dim(1));
     }
 
     @Override
@@ -814,7 +814,7 @@ public final class CpuBackend implements Backend {
         i32("gatherRows", "idx", idx);
         f32("gatherRows", "out", out);
         int d = cols(src);
-        shape("gatherRows", "out", out, Shape.of(idx.numel(), d));
+        shape("gatherRows", "out", out, idx.numel(), d);
         IndexKernels.checkIndices("gatherRows", "idx", ints(idx), off(idx), n(idx), rows(src));
         IndexKernels.gatherRows(f(src), off(src), ints(idx), off(idx), f(out), off(out), n(idx), d);
     }
@@ -825,7 +825,7 @@ public final class CpuBackend implements Backend {
         i32("scatterAddRows", "idx", idx);
         f32("scatterAddRows", "out", out);
         int d = cols(out);
-        shape("scatterAddRows", "src", src, Shape.of(idx.numel(), d));
+        shape("scatterAddRows", "src", src, idx.numel(), d);
         if (weights != null) {
             f32("scatterAddRows", "weights", weights);
             KernelChecks.numel("scatterAddRows", "weights", weights, idx.numel());
@@ -845,9 +845,8 @@ public final class CpuBackend implements Backend {
         if (k < 0 || k > c) {
             throw bad("topK", "k", "in [0, " + c + "] (the last dim of x)", k);
         }
-        Shape expected = Shape.of(x.shape().rows(), k);
-        shape("topK", "values", values, expected);
-        shape("topK", "indices", indices, expected);
+        shape("topK", "values", values, x.shape().rows(), k);
+        shape("topK", "indices", indices, x.shape().rows(), k);
         if (topKKeys.length < c) {
             topKKeys = new long[c];
         }
