@@ -2,6 +2,8 @@ package io.fusion4j.tensor.cpu;
 
 import static io.fusion4j.tensor.cpu.MicroKernels.L;
 
+import jdk.incubator.vector.FloatVector;
+
 /**
  * Packed-panel SGEMM, {@code C = alpha * A B + beta * C}, with A and B given by strides so NN, NT, TN
  * and TT are the same code. Loop order (BLIS): column block {@code NC} → depth block (KC) → pack B
@@ -89,10 +91,16 @@ final class Gemm implements WorkerPool.Body {
             rowChunks = 1;
             colChunks = 1;
         } else {
-            // Enough chunks to balance a noisy second core; prefer column chunks (no repeated packing).
-            int target = Math.max(1, (threads * 3 + batches - 1) / batches);
-            colChunks = Math.min(colBlocks, target);
-            rowChunks = Math.min(rowBlocks, (target + colChunks - 1) / colChunks);
+            // Enough chunks to balance a noisy second core. Row chunks each re-pack B (K×N), column chunks
+            // each re-pack A (M×K): split the dimension whose duplicated packing is the smaller.
+            int target = Math.max(1, (threads * 2 + batches - 1) / batches);
+            if (m >= n) {
+                rowChunks = Math.min(rowBlocks, target);
+                colChunks = Math.min(colBlocks, (target + rowChunks - 1) / rowChunks);
+            } else {
+                colChunks = Math.min(colBlocks, target);
+                rowChunks = Math.min(rowBlocks, (target + colChunks - 1) / colChunks);
+            }
         }
         rowsPerChunk = ((rowBlocks + rowChunks - 1) / rowChunks) * MC;
         colsPerChunk = ((colBlocks + colChunks - 1) / colChunks) * NR;
@@ -142,7 +150,7 @@ final class Gemm implements WorkerPool.Body {
             int panels = (nc + NR - 1) / NR;
             for (int pc = 0; pc < k; pc += kcBlock) {
                 int kc = Math.min(kcBlock, k - pc);
-                packB(bo, pc, kc, jc, nc, pack);
+                packB(bo, pc, kc, jc, nc, pack, acc);
                 float betaBlock = pc == 0 ? beta : 1f;
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
@@ -159,7 +167,7 @@ final class Gemm implements WorkerPool.Body {
     }
 
     /** Packs B[pc..pc+kc, jc..jc+nc] into NR-wide panels, zero-padding the last one. */
-    private void packB(int bo, int pc, int kc, int jc, int nc, float[] pack) {
+    private void packB(int bo, int pc, int kc, int jc, int nc, float[] pack, float[] transposeTmp) {
         int panels = (nc + NR - 1) / NR;
         for (int jp = 0; jp < panels; jp++) {
             int base = jp * kc * NR;
@@ -175,7 +183,26 @@ final class Gemm implements WorkerPool.Body {
                     }
                 }
             } else {
-                for (int jj = 0; jj < cols; jj++) {
+                int jj = 0;
+                if (rsB == 1 && MicroKernels.L == 16) {
+                    // Transposed B: four columns are four contiguous runs; the register 4×16 transpose turns
+                    // them into four-float rows that move with 128-bit stores (the scalar loop writes one
+                    // cache line per element).
+                    for (; jj + MicroKernels.MR <= cols; jj += MicroKernels.MR) {
+                        int src = bo + pc + (col0 + jj) * csB;
+                        int p = MicroKernels.packSliverVector(b, src, csB, kc, transposeTmp, 0);
+                        for (int q = 0; q < p; q++) {
+                            FloatVector.fromArray(MicroKernels.S4, transposeTmp, q * MicroKernels.MR)
+                                    .intoArray(pack, base + q * NR + jj);
+                        }
+                        for (; p < kc; p++) {
+                            for (int r = 0; r < MicroKernels.MR; r++) {
+                                pack[base + p * NR + jj + r] = b[src + r * csB + p];
+                            }
+                        }
+                    }
+                }
+                for (; jj < cols; jj++) {
                     int src = bo + pc * rsB + (col0 + jj) * csB;
                     int dst = base + jj;
                     for (int p = 0; p < kc; p++) {

@@ -21,7 +21,7 @@ final class MicroKernels {
     static final int MR = 4;
     static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
     /** Floats of the scratch tile a caller passes to {@link #tile}. */
-    static final int ACC_SIZE = 16 * 16 * 4;
+    static final int ACC_SIZE = 16 * 16 * 4; // also holds a 4 x KC_MAX transpose in Gemm.packB
 
     // Two-input shuffles for a 4x16 register transpose (16-lane vectors only): zip two rows into
     // (row0,row1) pairs, then interleave pairs of two zipped vectors into runs of four rows.
