@@ -19,6 +19,15 @@ public final class KernelChecks {
 
     /** Non-null, live, of {@code dtype}, not a transposed view. */
     public static Tensor plain(String kernel, String arg, Tensor t, DType dtype) {
+        live(kernel, arg, t, dtype);
+        if (t.isTransposed()) {
+            throw bad(kernel, arg, "a plain (not transposed) view", t);
+        }
+        return t;
+    }
+
+    /** Non-null, live and of {@code dtype}; transposed views allowed. */
+    private static Tensor live(String kernel, String arg, Tensor t, DType dtype) {
         if (t == null) {
             throw bad(kernel, arg, "a tensor", "null");
         }
@@ -29,9 +38,6 @@ public final class KernelChecks {
         }
         if (t.dtype() != dtype) {
             throw bad(kernel, arg, dtype + " (convert with Backend.copy)", t.dtype());
-        }
-        if (t.isTransposed()) {
-            throw bad(kernel, arg, "a plain (not transposed) view", t);
         }
         return t;
     }
@@ -48,18 +54,7 @@ public final class KernelChecks {
 
     /** Live, F32, transposed views allowed (GEMM operands). */
     public static Tensor gemmOperand(String kernel, String arg, Tensor t) {
-        if (t == null) {
-            throw bad(kernel, arg, "a tensor", "null");
-        }
-        try {
-            t.checkLive();
-        } catch (IllegalStateException e) {
-            throw bad(kernel, arg, "a live tensor", e.getMessage());
-        }
-        if (t.dtype() != DType.F32) {
-            throw bad(kernel, arg, "F32 (convert with Backend.copy)", t.dtype());
-        }
-        return t;
+        return live(kernel, arg, t, DType.F32);
     }
 
     public static void sameShape(String kernel, String arg, Tensor t, String refArg, Tensor ref) {

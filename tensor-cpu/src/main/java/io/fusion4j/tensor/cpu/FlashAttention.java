@@ -266,6 +266,23 @@ final class FlashAttention implements WorkerPool.Body {
         }
     }
 
+    /**
+     * {@code dst[r] = beta_r·dst[r] + alpha · packed[r] × src[j0..]} for the query rows of block {@code i0}, each
+     * 4-row sliver only over the keys it sees (the packed probabilities or score gradients are exactly 0 beyond).
+     * {@code rowBeta} null means beta 1.
+     */
+    private void queryRows(float[] packed, View src, float[] dst, int dOff, int ld, Scratch w, int b, int i0, int bq,
+                           int j0, int bk, float alpha, float[] rowBeta) {
+        for (int r0 = 0; r0 < bq; r0 += MicroKernels.MR) {
+            int mr = Math.min(MicroKernels.MR, bq - r0);
+            int kEnd = sliverKeyEnd(b, i0, r0, mr, j0, bk);
+            if (kEnd > 0) {
+                MicroKernels.sliver(packed, r0 / MicroKernels.MR, bk, 0, kEnd, src.a, src.off + j0 * src.ld, src.ld,
+                        dst, dOff + r0 * ld, ld, mr, dim, alpha, 1f, rowBeta, r0, w.acc);
+            }
+        }
+    }
+
     /** {@code grad[j0..] += alpha · Aᵀ-packed rows × src[i0..]}, each key sliver over the queries that see it. */
     private void keyGrad(float[] packedT, View src, View grad, Scratch w, int b, int i0, int bq, int j0, int bk,
                          float alpha) {
@@ -384,15 +401,8 @@ final class FlashAttention implements WorkerPool.Body {
                     }
                     onlineSoftmax(s, bq, bk, w, dp);
                     MicroKernels.packA(s, 0, BK, 1, bq, bk, w.ap);
-                    // O += P V, each sliver only over the keys it sees (P is exactly 0 beyond).
-                    for (int r0 = 0; r0 < bq; r0 += MicroKernels.MR) {
-                        int mr = Math.min(MicroKernels.MR, bq - r0);
-                        int kEnd = sliverKeyEnd(b, i0, r0, mr, j0, bk);
-                        if (kEnd > 0) {
-                            MicroKernels.sliver(w.ap, r0 / MicroKernels.MR, bk, 0, kEnd, vv.a, vv.off + j0 * vv.ld, vv.ld,
-                                    w.o, r0 * dp, dp, mr, dim, 1f, 1f, w.rowScale, r0, w.acc);
-                        }
-                    }
+                    // O = rowScale·O + P V (the online-softmax rescale rides on the merge).
+                    queryRows(w.ap, vv, w.o, 0, dp, w, b, i0, bq, j0, bk, 1f, w.rowScale);
                 }
             }
             for (int r = 0; r < bq; r++) {
@@ -414,12 +424,7 @@ final class FlashAttention implements WorkerPool.Body {
     private static void onlineSoftmax(float[] s, int bq, int bk, Scratch w, int dp) {
         for (int r = 0; r < bq; r++) {
             int row = r * BK;
-            FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < bk; j += L) {
-                VectorMask<Float> m = S.indexInRange(j, bk);
-                mx = mx.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, s, row + j, m), m);
-            }
-            float tileMax = mx.reduceLanes(VectorOperators.MAX);
+            float tileMax = RowKernels.max(s, row, bk);
             if (tileMax == Float.NEGATIVE_INFINITY) {
                 java.util.Arrays.fill(s, row, row + bk, 0f);
                 w.rowScale[r] = 1f;
@@ -518,14 +523,7 @@ final class FlashAttention implements WorkerPool.Body {
                 }
                 // dQ[i0..] += scale dS K[j0..], each query sliver only over the keys it sees.
                 MicroKernels.packA(s, 0, BK, 1, bq, bk, w.ap);
-                for (int r0 = 0; r0 < bq; r0 += MicroKernels.MR) {
-                    int mr = Math.min(MicroKernels.MR, bq - r0);
-                    int kEnd = sliverKeyEnd(b, i0, r0, mr, j0, bk);
-                    if (kEnd > 0) {
-                        MicroKernels.sliver(w.ap, r0 / MicroKernels.MR, bk, 0, kEnd, kv.a, kv.off + j0 * kv.ld, kv.ld,
-                                gq.a, gq.off + (i0 + r0) * gq.ld, gq.ld, mr, dim, scale, 1f, w.acc);
-                    }
-                }
+                queryRows(w.ap, kv, gq.a, gq.off + i0 * gq.ld, gq.ld, w, b, i0, bq, j0, bk, scale, null);
                 // dK[j0..] += scale dSᵀ Q[i0..]
                 MicroKernels.packA(s, 0, 1, BK, bk, bq, w.ap);
                 keyGrad(w.ap, qv, gk, w, b, i0, bq, j0, bk, scale);
