@@ -2,11 +2,7 @@ package io.fusion4j.tensor.cpu;
 
 import static io.fusion4j.api.backend.KernelChecks.bad;
 import static io.fusion4j.api.backend.KernelChecks.f32;
-import static io.fusion4j.api.backend.KernelChecks.gemmOperand;
 import static io.fusion4j.api.backend.KernelChecks.i32;
-import static io.fusion4j.api.backend.KernelChecks.perRow;
-import static io.fusion4j.api.backend.KernelChecks.sameShape;
-import static io.fusion4j.api.backend.KernelChecks.shape;
 
 import io.fusion4j.api.backend.AdamWStep;
 import io.fusion4j.api.backend.AttentionMask;
@@ -215,31 +211,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(Tensor a, Tensor b, Tensor c, float alpha, float beta) {
-        gemmOperand("gemm", "a", a);
-        gemmOperand("gemm", "b", b);
-        f32("gemm", "c", c);
-        int rank = c.rank();
-        if (rank != 2 && rank != 3) {
-            throw bad("gemm", "c", "of rank 2 or 3", c.shape());
-        }
-        if (a.rank() != rank || b.rank() != rank) {
-            throw bad("gemm", a.rank() != rank ? "a" : "b", "of rank " + rank + " like 'c'",
-                    (a.rank() != rank ? a : b).shape());
-        }
-        int batches = rank == 3 ? c.shape().dimInt(0) : 1;
-        if (rank == 3 && (a.dim(0) != batches || b.dim(0) != batches)) {
-            throw bad("gemm", a.dim(0) != batches ? "a" : "b", "of batch size " + batches,
-                    (a.dim(0) != batches ? a : b).shape());
-        }
-        int m = (int) a.dim(-2);
-        int k = (int) a.dim(-1);
-        int n2 = (int) b.dim(-1);
-        if (b.dim(-2) != k) {
-            throw bad("gemm", "b", "with " + k + " rows to match a " + a.shape(), b.shape());
-        }
-        if (c.dim(-2) != m || c.dim(-1) != n2) {
-            throw bad("gemm", "c", "of shape [" + m + ", " + n2 + "] (per batch)", c.shape());
-        }
+        KernelChecks.GemmDims d = KernelChecks.gemm(a, b, c);
+        int m = d.m();
+        int k = d.k();
+        int n2 = d.n();
         // Storage strides: a plain [M,K] view has A(r,p) at r*K + p; a transposed view of [K,M] at p*M + r.
         int rsA = a.isTransposed() ? 1 : k;
         int csA = a.isTransposed() ? m : 1;
@@ -248,44 +223,22 @@ public final class CpuBackend implements Backend {
         gemm.run(f(a), off(a), rsA, csA, (long) m * k,
                 f(b), off(b), rsB, csB, (long) k * n2,
                 f(c), off(c), n2, (long) m * n2,
-                batches, m, n2, k, alpha, beta);
-        flops.add(2L * m * n2 * k * batches);
+                d.batches(), m, n2, k, alpha, beta);
+        flops.add(2L * m * n2 * k * d.batches());
     }
 
     private int[] groupOffsets(String kernel, Tensor offsets, int groups, int rows) {
-        i32(kernel, "offsets", offsets);
-        KernelChecks.numel(kernel, "offsets", offsets, groups + 1L);
         int[] o = ints(offsets);
-        int base = off(offsets);
-        if (o[base] != 0) {
-            throw bad(kernel, "offsets", "starting at 0", o[base]);
-        }
-        for (int g = 0; g < groups; g++) {
-            if (o[base + g + 1] < o[base + g]) {
-                throw bad(kernel, "offsets", "non-decreasing", "offsets[" + (g + 1) + "]=" + o[base + g + 1]
-                        + " < offsets[" + g + "]=" + o[base + g]);
-            }
-        }
-        if (o[base + groups] > rows) {
-            throw bad(kernel, "offsets", "ending at most at the " + rows + " rows of 'a'", o[base + groups]);
-        }
+        KernelChecks.groupOffsets(kernel, o, off(offsets), groups, rows);
         return o;
     }
 
     @Override
     public void groupedGemm(Tensor a, Tensor b, Tensor offsets, Tensor c, float beta) {
-        f32("groupedGemm", "a", a);
-        gemmOperand("groupedGemm", "b", b);
-        f32("groupedGemm", "c", c);
-        KernelChecks.rank("groupedGemm", "a", a, 2);
-        KernelChecks.rank("groupedGemm", "b", b, 3);
-        int groups = b.shape().dimInt(0);
-        int k = (int) a.dim(1);
-        int n2 = (int) b.dim(2);
-        if (b.dim(1) != k) {
-            throw bad("groupedGemm", "b", "of shape [G, " + k + ", N] to match a " + a.shape(), b.shape());
-        }
-        shape("groupedGemm", "c", c, a.dim(0), n2);
+        KernelChecks.GroupedDims d = KernelChecks.groupedGemm(a, b, offsets, c);
+        int groups = d.groups();
+        int k = d.k();
+        int n2 = d.n();
         int[] o = groupOffsets("groupedGemm", offsets, groups, rows(a));
         int ob = off(offsets);
         int rsB = b.isTransposed() ? 1 : n2;
@@ -308,19 +261,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void groupedGemmWeightGrad(Tensor a, Tensor dy, Tensor offsets, Tensor db, float beta) {
-        f32("groupedGemmWeightGrad", "a", a);
-        f32("groupedGemmWeightGrad", "dy", dy);
-        f32("groupedGemmWeightGrad", "db", db);
-        KernelChecks.rank("groupedGemmWeightGrad", "a", a, 2);
-        KernelChecks.rank("groupedGemmWeightGrad", "dy", dy, 2);
-        KernelChecks.rank("groupedGemmWeightGrad", "db", db, 3);
-        int groups = db.shape().dimInt(0);
-        int k = (int) a.dim(1);
-        int n2 = (int) dy.dim(1);
-        if (dy.dim(0) != a.dim(0)) {
-            throw bad("groupedGemmWeightGrad", "dy", "with " + a.dim(0) + " rows like 'a'", dy.shape());
-        }
-        shape("groupedGemmWeightGrad", "db", db, groups, k, n2);
+        KernelChecks.GroupedDims d = KernelChecks.groupedGemmWeightGrad(a, dy, offsets, db);
+        int groups = d.groups();
+        int k = d.k();
+        int n2 = d.n();
         int[] o = groupOffsets("groupedGemmWeightGrad", offsets, groups, rows(a));
         int ob = off(offsets);
         long total = 0;
@@ -346,24 +290,9 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- element-wise
 
-    /** Checks a binary op whose b is same-shaped or a last-dim row; returns true for row broadcast. */
-    private static boolean broadcastable(String kernel, Tensor a, Tensor b, Tensor out) {
-        f32(kernel, "a", a);
-        f32(kernel, "b", b);
-        f32(kernel, "out", out);
-        sameShape(kernel, "out", out, "a", a);
-        if (b.shape().equals(a.shape())) {
-            return false;
-        }
-        if (b.numel() == a.shape().cols() && b.rank() <= 1) {
-            return true;
-        }
-        throw bad(kernel, "b", "shaped like 'a' " + a.shape() + " or a row of " + a.shape().cols(), b.shape());
-    }
-
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
-        if (broadcastable("add", a, b, out)) {
+        if (KernelChecks.binaryBroadcast("add", a, b, out)) {
             int c = cols(a);
             for (int r = 0; r < rows(a); r++) {
                 Elementwise.add(f(a), off(a) + r * c, f(b), off(b), f(out), off(out) + r * c, c);
@@ -376,7 +305,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void mul(Tensor a, Tensor b, Tensor out) {
-        if (broadcastable("mul", a, b, out)) {
+        if (KernelChecks.binaryBroadcast("mul", a, b, out)) {
             int c = cols(a);
             for (int r = 0; r < rows(a); r++) {
                 Elementwise.mul(f(a), off(a) + r * c, f(b), off(b), f(out), off(out) + r * c, c);
@@ -389,31 +318,22 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void axpby(float alpha, Tensor a, float beta, Tensor b, Tensor out) {
-        f32("axpby", "a", a);
-        f32("axpby", "b", b);
-        f32("axpby", "out", out);
-        sameShape("axpby", "b", b, "a", a);
-        sameShape("axpby", "out", out, "a", a);
+        KernelChecks.axpby(a, b, out);
         Elementwise.axpby(alpha, f(a), off(a), beta, f(b), off(b), f(out), off(out), n(a));
         flops.add(3L * a.numel());
     }
 
     @Override
     public void scale(Tensor a, float s, Tensor out) {
-        f32("scale", "a", a);
-        f32("scale", "out", out);
-        sameShape("scale", "out", out, "a", a);
+        KernelChecks.f32("scale", "a", a);
+        KernelChecks.likeRef("scale", "out", out, "a", a);
         Elementwise.scale(f(a), off(a), s, f(out), off(out), n(a));
         flops.add(a.numel());
     }
 
     @Override
     public void mulRows(Tensor x, Tensor s, Tensor out) {
-        f32("mulRows", "x", x);
-        f32("mulRows", "s", s);
-        f32("mulRows", "out", out);
-        sameShape("mulRows", "out", out, "x", x);
-        perRow("mulRows", "s", s, x.shape().rows(), "x");
+        KernelChecks.mulRows(x, s, out);
         int c = cols(x);
         float[] sv = f(s);
         for (int r = 0; r < rows(x); r++) {
@@ -424,11 +344,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void rowDot(Tensor a, Tensor b, Tensor out) {
-        f32("rowDot", "a", a);
-        f32("rowDot", "b", b);
-        f32("rowDot", "out", out);
-        sameShape("rowDot", "b", b, "a", a);
-        perRow("rowDot", "out", out, a.shape().rows(), "a");
+        KernelChecks.rowDot(a, b, out);
         int c = cols(a);
         for (int r = 0; r < rows(a); r++) {
             f(out)[off(out) + r] = Elementwise.dot(f(a), off(a) + r * c, f(b), off(b) + r * c, c);
@@ -436,86 +352,58 @@ public final class CpuBackend implements Backend {
         flops.add(2L * a.numel());
     }
 
-    /** A plain F32 tensor shaped like {@code ref}. */
-    private static void likeRef(String kernel, String arg, Tensor t, String refName, Tensor ref) {
-        f32(kernel, arg, t);
-        sameShape(kernel, arg, t, refName, ref);
-    }
-
-    private static void unary(String kernel, Tensor x, Tensor out) {
-        f32(kernel, "x", x);
-        f32(kernel, "out", out);
-        sameShape(kernel, "out", out, "x", x);
-    }
-
-    private static void unaryBackward(String kernel, String xName, Tensor x, Tensor dy, Tensor dx) {
-        f32(kernel, xName, x);
-        f32(kernel, "dy", dy);
-        f32(kernel, "dx", dx);
-        sameShape(kernel, "dy", dy, xName, x);
-        sameShape(kernel, "dx", dx, xName, x);
-    }
-
     @Override
     public void silu(Tensor x, Tensor out) {
-        unary("silu", x, out);
+        KernelChecks.unary("silu", x, out);
         Elementwise.silu(f(x), off(x), f(out), off(out), n(x));
         flops.add(5L * x.numel());
     }
 
     @Override
     public void siluBackward(Tensor x, Tensor dy, Tensor dx) {
-        unaryBackward("siluBackward", "x", x, dy, dx);
+        KernelChecks.unaryBackward("siluBackward", "x", x, dy, dx);
         Elementwise.siluBackward(f(x), off(x), f(dy), off(dy), f(dx), off(dx), n(x));
         flops.add(9L * x.numel());
     }
 
     @Override
     public void gelu(Tensor x, Tensor out) {
-        unary("gelu", x, out);
+        KernelChecks.unary("gelu", x, out);
         Elementwise.gelu(f(x), off(x), f(out), off(out), n(x));
         flops.add(9L * x.numel());
     }
 
     @Override
     public void geluBackward(Tensor x, Tensor dy, Tensor dx) {
-        unaryBackward("geluBackward", "x", x, dy, dx);
+        KernelChecks.unaryBackward("geluBackward", "x", x, dy, dx);
         Elementwise.geluBackward(f(x), off(x), f(dy), off(dy), f(dx), off(dx), n(x));
         flops.add(18L * x.numel());
     }
 
     @Override
     public void sigmoid(Tensor x, Tensor out) {
-        unary("sigmoid", x, out);
+        KernelChecks.unary("sigmoid", x, out);
         Elementwise.sigmoid(f(x), off(x), f(out), off(out), n(x));
         flops.add(4L * x.numel());
     }
 
     @Override
     public void sigmoidBackward(Tensor y, Tensor dy, Tensor dx) {
-        unaryBackward("sigmoidBackward", "y", y, dy, dx);
+        KernelChecks.unaryBackward("sigmoidBackward", "y", y, dy, dx);
         Elementwise.sigmoidBackward(f(y), off(y), f(dy), off(dy), f(dx), off(dx), n(y));
         flops.add(3L * y.numel());
     }
 
     @Override
     public void swiglu(Tensor gate, Tensor up, Tensor out) {
-        f32("swiglu", "gate", gate);
-        f32("swiglu", "up", up);
-        f32("swiglu", "out", out);
-        sameShape("swiglu", "up", up, "gate", gate);
-        sameShape("swiglu", "out", out, "gate", gate);
+        KernelChecks.swiglu(gate, up, out);
         Elementwise.swiglu(f(gate), off(gate), f(up), off(up), f(out), off(out), n(gate));
         flops.add(6L * gate.numel());
     }
 
     @Override
     public void swigluBackward(Tensor gate, Tensor up, Tensor dOut, Tensor dGate, Tensor dUp) {
-        f32("swigluBackward", "gate", gate);
-        likeRef("swigluBackward", "up", up, "gate", gate);
-        likeRef("swigluBackward", "dOut", dOut, "gate", gate);
-        likeRef("swigluBackward", "dGate", dGate, "gate", gate);
-        likeRef("swigluBackward", "dUp", dUp, "gate", gate);
+        KernelChecks.swigluBackward(gate, up, dOut, dGate, dUp);
         Elementwise.swigluBackward(f(gate), off(gate), f(up), off(up), f(dOut), off(dOut), f(dGate), off(dGate),
                 f(dUp), off(dUp), n(gate));
         flops.add(14L * gate.numel());
@@ -525,9 +413,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void reduceLastDim(Reduction op, Tensor x, Tensor out) {
-        f32("reduceLastDim", "x", x);
-        f32("reduceLastDim", "out", out);
-        perRow("reduceLastDim", "out", out, x.shape().rows(), "x");
+        KernelChecks.reduceLastDim(x, out);
         RowKernels.reduce(op, f(x), off(x), f(out), off(out), rows(x), cols(x));
         flops.add((op == Reduction.SUM_OF_SQUARES ? 2L : 1L) * x.numel());
     }
@@ -539,32 +425,16 @@ public final class CpuBackend implements Backend {
         return Elementwise.squaredNorm(f(x), off(x), n(x));
     }
 
-    private static void normArgs(String kernel, Tensor x, Tensor weight, Tensor out) {
-        f32(kernel, "x", x);
-        f32(kernel, "weight", weight);
-        f32(kernel, "out", out);
-        shape(kernel, "weight", weight, x.shape().cols());
-        sameShape(kernel, "out", out, "x", x);
-    }
-
     @Override
     public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out, Tensor rstd) {
-        normArgs("rmsNorm", x, weight, out);
-        f32("rmsNorm", "rstd", rstd);
-        perRow("rmsNorm", "rstd", rstd, x.shape().rows(), "x");
+        KernelChecks.rmsNorm(x, weight, out, rstd);
         RowKernels.rmsNorm(f(x), off(x), f(weight), off(weight), eps, f(out), off(out), f(rstd), off(rstd), rows(x), cols(x));
         flops.add(4L * x.numel());
     }
 
     @Override
     public void rmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor dy, Tensor dx, Tensor dWeight) {
-        normArgs("rmsNormBackward", x, weight, dx);
-        f32("rmsNormBackward", "rstd", rstd);
-        f32("rmsNormBackward", "dy", dy);
-        f32("rmsNormBackward", "dWeight", dWeight);
-        perRow("rmsNormBackward", "rstd", rstd, x.shape().rows(), "x");
-        sameShape("rmsNormBackward", "dy", dy, "x", x);
-        sameShape("rmsNormBackward", "dWeight", dWeight, "weight", weight);
+        KernelChecks.rmsNormBackward(x, weight, rstd, dy, dx, dWeight);
         RowKernels.rmsNormBackward(f(x), off(x), f(weight), off(weight), f(rstd), off(rstd), f(dy), off(dy),
                 f(dx), off(dx), f(dWeight), off(dWeight), rows(x), cols(x));
         flops.add(10L * x.numel());
@@ -572,13 +442,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor rstd) {
-        normArgs("layerNorm", x, weight, out);
-        f32("layerNorm", "bias", bias);
-        f32("layerNorm", "mean", mean);
-        f32("layerNorm", "rstd", rstd);
-        sameShape("layerNorm", "bias", bias, "weight", weight);
-        perRow("layerNorm", "mean", mean, x.shape().rows(), "x");
-        perRow("layerNorm", "rstd", rstd, x.shape().rows(), "x");
+        KernelChecks.layerNorm(x, weight, bias, out, mean, rstd);
         RowKernels.layerNorm(f(x), off(x), f(weight), off(weight), f(bias), off(bias), eps, f(out), off(out),
                 f(mean), off(mean), f(rstd), off(rstd), rows(x), cols(x));
         flops.add(8L * x.numel());
@@ -587,17 +451,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dy,
                                   Tensor dx, Tensor dWeight, Tensor dBias) {
-        normArgs("layerNormBackward", x, weight, dx);
-        f32("layerNormBackward", "mean", mean);
-        f32("layerNormBackward", "rstd", rstd);
-        f32("layerNormBackward", "dy", dy);
-        f32("layerNormBackward", "dWeight", dWeight);
-        f32("layerNormBackward", "dBias", dBias);
-        perRow("layerNormBackward", "mean", mean, x.shape().rows(), "x");
-        perRow("layerNormBackward", "rstd", rstd, x.shape().rows(), "x");
-        sameShape("layerNormBackward", "dy", dy, "x", x);
-        sameShape("layerNormBackward", "dWeight", dWeight, "weight", weight);
-        sameShape("layerNormBackward", "dBias", dBias, "weight", weight);
+        KernelChecks.layerNormBackward(x, weight, mean, rstd, dy, dx, dWeight, dBias);
         RowKernels.layerNormBackward(f(x), off(x), f(weight), off(weight), f(mean), off(mean), f(rstd), off(rstd),
                 f(dy), off(dy), f(dx), off(dx), f(dWeight), off(dWeight), f(dBias), off(dBias), rows(x), cols(x));
         flops.add(14L * x.numel());
@@ -605,14 +459,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmax(Tensor x, Tensor out) {
-        unary("softmax", x, out);
+        KernelChecks.unary("softmax", x, out);
         RowKernels.softmax(f(x), off(x), f(out), off(out), rows(x), cols(x));
         flops.add(5L * x.numel());
     }
 
     @Override
     public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
-        unaryBackward("softmaxBackward", "y", y, dy, dx);
+        KernelChecks.unaryBackward("softmaxBackward", "y", y, dy, dx);
         RowKernels.softmaxBackward(f(y), off(y), f(dy), off(dy), f(dx), off(dx), rows(y), cols(y));
         flops.add(4L * y.numel());
     }
@@ -631,24 +485,9 @@ public final class CpuBackend implements Backend {
         return invFreq;
     }
 
-    private void ropeArgs(String kernel, String xName, Tensor x, Tensor positions, float theta, Tensor out, String outName) {
-        f32(kernel, xName, x);
-        i32(kernel, "positions", positions);
-        f32(kernel, outName, out);
-        KernelChecks.rank(kernel, xName, x, 4);
-        sameShape(kernel, outName, out, xName, x);
-        if (x.dim(3) % 2 != 0) {
-            throw bad(kernel, xName, "a tensor [B,T,H,D] with even D", x.shape());
-        }
-        KernelChecks.numel(kernel, "positions", positions, x.dim(0) * x.dim(1));
-        if (!(theta > 0)) {
-            throw bad(kernel, "theta", "> 0", theta);
-        }
-    }
-
     @Override
     public void rope(Tensor x, Tensor positions, float theta, Tensor out) {
-        ropeArgs("rope", "x", x, positions, theta, out, "out");
+        KernelChecks.rope("rope", "x", x, positions, theta, out, "out");
         int dim = (int) x.dim(3);
         IndexKernels.rope(f(x), off(x), ints(positions), off(positions), f(out), off(out),
                 (int) (x.dim(0) * x.dim(1)), (int) x.dim(2), dim, invFreq(dim, theta), 1f);
@@ -657,40 +496,20 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void ropeBackward(Tensor dy, Tensor positions, float theta, Tensor dx) {
-        ropeArgs("ropeBackward", "dy", dy, positions, theta, dx, "dx");
+        KernelChecks.rope("ropeBackward", "dy", dy, positions, theta, dx, "dx");
         int dim = (int) dy.dim(3);
         IndexKernels.rope(f(dy), off(dy), ints(positions), off(positions), f(dx), off(dx),
                 (int) (dy.dim(0) * dy.dim(1)), (int) dy.dim(2), dim, invFreq(dim, theta), -1f);
         flops.add(3L * dy.numel());
     }
 
-    private static void attentionArgs(String kernel, Tensor q, Tensor k, Tensor v, AttentionMask mask, Tensor lse) {
-        f32(kernel, "q", q);
-        f32(kernel, "k", k);
-        f32(kernel, "v", v);
-        f32(kernel, "lse", lse);
-        KernelChecks.rank(kernel, "q", q, 4);
-        sameShape(kernel, "k", k, "q", q);
-        sameShape(kernel, "v", v, "q", q);
-        if (mask == null) {
-            throw bad(kernel, "mask", "an AttentionMask", "null");
-        }
-        if (mask.batch() != q.dim(0) || mask.length() != q.dim(1)) {
-            throw bad(kernel, "mask", "for batch " + q.dim(0) + " and length " + q.dim(1),
-                    "batch " + mask.batch() + " and length " + mask.length());
-        }
-        shape(kernel, "lse", lse, q.dim(0), q.dim(2), q.dim(1));
-    }
-
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale, Tensor out, Tensor lse) {
-        attentionArgs("attention", q, k, v, mask, lse);
-        f32("attention", "out", out);
-        sameShape("attention", "out", out, "q", q);
-        int b = (int) q.dim(0);
-        int t = (int) q.dim(1);
-        int h = (int) q.dim(2);
-        int d = (int) q.dim(3);
+        KernelChecks.AttentionDims dims = KernelChecks.attention(q, k, v, mask, out, lse);
+        int b = dims.batch();
+        int t = dims.length();
+        int h = dims.heads();
+        int d = dims.dim();
         attention.forward(f(q), off(q), f(k), off(k), f(v), off(v), f(out), off(out), f(lse), off(lse),
                 b, t, h, d, mask, scale);
         flops.add(4L * d * h * mask.visiblePairs());
@@ -699,16 +518,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dOut,
                                   AttentionMask mask, float scale, Tensor dq, Tensor dk, Tensor dv) {
-        attentionArgs("attentionBackward", q, k, v, mask, lse);
-        likeRef("attentionBackward", "out", out, "q", q);
-        likeRef("attentionBackward", "dOut", dOut, "q", q);
-        likeRef("attentionBackward", "dq", dq, "q", q);
-        likeRef("attentionBackward", "dk", dk, "q", q);
-        likeRef("attentionBackward", "dv", dv, "q", q);
-        int b = (int) q.dim(0);
-        int t = (int) q.dim(1);
-        int h = (int) q.dim(2);
-        int d = (int) q.dim(3);
+        KernelChecks.AttentionDims dims = KernelChecks.attentionBackward(q, k, v, out, lse, dOut, mask, dq, dk, dv);
+        int b = dims.batch();
+        int t = dims.length();
+        int h = dims.heads();
+        int d = dims.dim();
         attention.backward(f(q), off(q), f(k), off(k), f(v), off(v), f(out), off(out), f(lse), off(lse),
                 f(dOut), off(dOut), f(dq), off(dq), f(dk), off(dk), f(dv), off(dv), b, t, h, d, mask, scale);
         flops.add(10L * d * h * mask.visiblePairs());
@@ -718,14 +532,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void crossEntropy(Tensor logits, Tensor targets, float zLoss, Tensor losses, Tensor lse) {
-        f32("crossEntropy", "logits", logits);
-        i32("crossEntropy", "targets", targets);
-        f32("crossEntropy", "losses", losses);
-        f32("crossEntropy", "lse", lse);
-        long r = logits.shape().rows();
-        perRow("crossEntropy", "targets", targets, r, "logits");
-        perRow("crossEntropy", "losses", losses, r, "logits");
-        perRow("crossEntropy", "lse", lse, r, "logits");
+        KernelChecks.crossEntropy(logits, targets, losses, lse);
         checkTargets("crossEntropy", targets, cols(logits));
         RowKernels.crossEntropy(f(logits), off(logits), ints(targets), off(targets), zLoss, f(losses), off(losses),
                 f(lse), off(lse), rows(logits), cols(logits));
@@ -733,27 +540,13 @@ public final class CpuBackend implements Backend {
     }
 
     private static void checkTargets(String kernel, Tensor targets, int classes) {
-        int[] t = ints(targets);
-        for (int i = 0; i < targets.numel(); i++) {
-            int v = t[off(targets) + i];
-            if (v >= classes) {
-                throw bad(kernel, "targets", "class ids below " + classes + " (or negative to ignore)",
-                        v + " at row " + i);
-            }
-        }
+        KernelChecks.targets(kernel, ints(targets), off(targets), n(targets), classes);
     }
 
     @Override
     public void crossEntropyBackward(Tensor logits, Tensor targets, Tensor lse, float zLoss, float gradScale,
                                      Tensor dLogits) {
-        f32("crossEntropyBackward", "logits", logits);
-        i32("crossEntropyBackward", "targets", targets);
-        f32("crossEntropyBackward", "lse", lse);
-        f32("crossEntropyBackward", "dLogits", dLogits);
-        long r = logits.shape().rows();
-        perRow("crossEntropyBackward", "targets", targets, r, "logits");
-        perRow("crossEntropyBackward", "lse", lse, r, "logits");
-        sameShape("crossEntropyBackward", "dLogits", dLogits, "logits", logits);
+        KernelChecks.crossEntropyBackward(logits, targets, lse, dLogits);
         checkTargets("crossEntropyBackward", targets, cols(logits));
         RowKernels.crossEntropyBackward(f(logits), off(logits), ints(targets), off(targets), f(lse), off(lse), zLoss,
                 gradScale, f(dLogits), off(dLogits), rows(logits), cols(logits));
@@ -762,22 +555,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void mse(Tensor pred, Tensor target, Tensor out) {
-        f32("mse", "pred", pred);
-        f32("mse", "target", target);
-        f32("mse", "out", out);
-        sameShape("mse", "target", target, "pred", pred);
-        perRow("mse", "out", out, pred.shape().rows(), "pred");
+        KernelChecks.mse(pred, target, out);
         RowKernels.mse(f(pred), off(pred), f(target), off(target), f(out), off(out), rows(pred), cols(pred));
         flops.add(3L * pred.numel());
     }
 
     @Override
     public void mseBackward(Tensor pred, Tensor target, float gradScale, Tensor dPred) {
-        f32("mseBackward", "pred", pred);
-        f32("mseBackward", "target", target);
-        f32("mseBackward", "dPred", dPred);
-        sameShape("mseBackward", "target", target, "pred", pred);
-        sameShape("mseBackward", "dPred", dPred, "pred", pred);
+        KernelChecks.lossBackward("mseBackward", "pred", pred, "target", target, "dPred", dPred);
         RowKernels.mseBackward(f(pred), off(pred), f(target), off(target), gradScale, f(dPred), off(dPred),
                 rows(pred), cols(pred));
         flops.add(3L * pred.numel());
@@ -785,22 +570,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void bceWithLogits(Tensor logits, Tensor targets, Tensor out) {
-        f32("bceWithLogits", "logits", logits);
-        f32("bceWithLogits", "targets", targets);
-        f32("bceWithLogits", "out", out);
-        sameShape("bceWithLogits", "targets", targets, "logits", logits);
-        sameShape("bceWithLogits", "out", out, "logits", logits);
+        KernelChecks.bceWithLogits(logits, targets, out);
         RowKernels.bce(f(logits), off(logits), f(targets), off(targets), f(out), off(out), n(logits));
         flops.add(7L * logits.numel());
     }
 
     @Override
     public void bceWithLogitsBackward(Tensor logits, Tensor targets, float gradScale, Tensor dLogits) {
-        f32("bceWithLogitsBackward", "logits", logits);
-        f32("bceWithLogitsBackward", "targets", targets);
-        f32("bceWithLogitsBackward", "dLogits", dLogits);
-        sameShape("bceWithLogitsBackward", "targets", targets, "logits", logits);
-        sameShape("bceWithLogitsBackward", "dLogits", dLogits, "logits", logits);
+        KernelChecks.lossBackward("bceWithLogitsBackward", "logits", logits, "targets", targets, "dLogits", dLogits);
         RowKernels.bceBackward(f(logits), off(logits), f(targets), off(targets), gradScale, f(dLogits), off(dLogits),
                 n(logits));
         flops.add(5L * logits.numel());
@@ -810,26 +587,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gatherRows(Tensor src, Tensor idx, Tensor out) {
-        f32("gatherRows", "src", src);
-        i32("gatherRows", "idx", idx);
-        f32("gatherRows", "out", out);
+        KernelChecks.gatherRows(src, idx, out);
         int d = cols(src);
-        shape("gatherRows", "out", out, idx.numel(), d);
         IndexKernels.checkIndices("gatherRows", "idx", ints(idx), off(idx), n(idx), rows(src));
         IndexKernels.gatherRows(f(src), off(src), ints(idx), off(idx), f(out), off(out), n(idx), d);
     }
 
     @Override
     public void scatterAddRows(Tensor src, Tensor idx, Tensor weights, Tensor out) {
-        f32("scatterAddRows", "src", src);
-        i32("scatterAddRows", "idx", idx);
-        f32("scatterAddRows", "out", out);
+        KernelChecks.scatterAddRows(src, idx, weights, out);
         int d = cols(out);
-        shape("scatterAddRows", "src", src, idx.numel(), d);
-        if (weights != null) {
-            f32("scatterAddRows", "weights", weights);
-            KernelChecks.numel("scatterAddRows", "weights", weights, idx.numel());
-        }
         IndexKernels.checkIndices("scatterAddRows", "idx", ints(idx), off(idx), n(idx), rows(out));
         IndexKernels.scatterAddRows(f(src), off(src), ints(idx), off(idx), weights == null ? null : f(weights),
                 weights == null ? 0 : off(weights), weights != null, f(out), off(out), n(idx), d);
@@ -838,15 +605,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void topK(Tensor x, int k, Tensor values, Tensor indices) {
-        f32("topK", "x", x);
-        f32("topK", "values", values);
-        i32("topK", "indices", indices);
+        KernelChecks.topK(x, k, values, indices);
         int c = cols(x);
-        if (k < 0 || k > c) {
-            throw bad("topK", "k", "in [0, " + c + "] (the last dim of x)", k);
-        }
-        shape("topK", "values", values, x.shape().rows(), k);
-        shape("topK", "indices", indices, x.shape().rows(), k);
         if (topKKeys.length < c) {
             topKKeys = new long[c];
         }
@@ -855,30 +615,16 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- convolution helpers
 
-    private static Shape colsShape(Tensor x, ConvGeometry g, String kernel, String arg) {
-        KernelChecks.rank(kernel, arg, x, 4);
-        int h = (int) x.dim(2);
-        int w = (int) x.dim(3);
-        if (g.outH(h) < 1 || g.outW(w) < 1) {
-            throw bad(kernel, "geometry", "a kernel that fits the " + h + "x" + w + " input with padding", g);
-        }
-        return Shape.of(x.dim(0) * g.outH(h) * g.outW(w), x.dim(1) * g.kernelH() * g.kernelW());
-    }
-
     @Override
     public void im2col(Tensor x, ConvGeometry geometry, Tensor cols) {
-        f32("im2col", "x", x);
-        f32("im2col", "cols", cols);
-        shape("im2col", "cols", cols, colsShape(x, geometry, "im2col", "x"));
+        KernelChecks.im2col(x, geometry, cols);
         IndexKernels.im2col(f(x), off(x), (int) x.dim(0), (int) x.dim(1), (int) x.dim(2), (int) x.dim(3), geometry,
                 f(cols), off(cols));
     }
 
     @Override
     public void col2im(Tensor cols, ConvGeometry geometry, Tensor dx) {
-        f32("col2im", "cols", cols);
-        f32("col2im", "dx", dx);
-        shape("col2im", "cols", cols, colsShape(dx, geometry, "col2im", "dx"));
+        KernelChecks.col2im(cols, geometry, dx);
         IndexKernels.col2im(f(cols), off(cols), (int) dx.dim(0), (int) dx.dim(1), (int) dx.dim(2), (int) dx.dim(3),
                 geometry, f(dx), off(dx));
         flops.add(cols.numel());
@@ -888,13 +634,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
-        f32("adamw", "param", param);
-        f32("adamw", "grad", grad);
-        f32("adamw", "m", m);
-        f32("adamw", "v", v);
-        sameShape("adamw", "grad", grad, "param", param);
-        sameShape("adamw", "m", m, "param", param);
-        sameShape("adamw", "v", v, "param", param);
+        KernelChecks.adamw(param, grad, m, v);
         float bc1 = (float) (1.0 - Math.pow(step.beta1(), step.step()));
         float bc2 = (float) (1.0 - Math.pow(step.beta2(), step.step()));
         Elementwise.adamw(f(param), off(param), f(grad), off(grad), f(m), off(m), f(v), off(v), n(param),

@@ -1,6 +1,7 @@
 package io.fusion4j.tensor.cpu;
 
 import io.fusion4j.api.backend.ConvGeometry;
+import io.fusion4j.api.backend.KernelChecks;
 import io.fusion4j.api.random.Philox;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -18,8 +19,7 @@ final class IndexKernels {
         for (int i = 0; i < n; i++) {
             int v = idx[io + i];
             if (v < 0 || v >= bound) {
-                throw new IllegalArgumentException(kernel + ": argument '" + arg + "' must hold indices in [0, " + bound
-                        + "), found " + v + " at position " + i);
+                throw KernelChecks.badIndex(kernel, arg, bound, v, i);
             }
         }
     }
