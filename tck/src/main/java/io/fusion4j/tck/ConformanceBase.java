@@ -2,13 +2,16 @@ package io.fusion4j.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fusion4j.api.backend.Availability;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.backend.BackendOptions;
+import io.fusion4j.api.backend.BackendProvider;
 import io.fusion4j.api.backend.Backends;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
@@ -36,9 +39,26 @@ public abstract class ConformanceBase {
 
     protected Backend backend;
 
+    /**
+     * Whether the suite is skipped (with the probe's reason) when the backend cannot run on this machine,
+     * as an accelerator backend's suite is on a machine without one. A backend that must always run
+     * (the CPU one) keeps the default, so an unavailable probe fails the suite instead of hiding it.
+     */
+    protected boolean skipWhenUnavailable() {
+        return false;
+    }
+
     @BeforeAll
     void createBackend() {
-        backend = Backends.discover().create(providerName(), options());
+        Backends all = Backends.discover();
+        BackendProvider provider = all.providers().stream().filter(p -> p.name().equals(providerName())).findFirst()
+                .orElseThrow(() -> new AssertionError("backend provider '" + providerName()
+                        + "' is not on the module path; found " + all.providers().stream().map(BackendProvider::name).toList()));
+        Availability a = provider.probe();
+        if (skipWhenUnavailable()) {
+            Assumptions.assumeTrue(a.available(), () -> "backend '" + providerName() + "' is unavailable here: " + a.reason());
+        }
+        backend = all.create(providerName(), options());
     }
 
     @AfterAll
