@@ -44,8 +44,8 @@ public final class KernelBenchmarks {
             backend.gemm(a, b, c, 1f, 0f);
             backend.synchronize();
         }, 2.0 * m * n * k, "GFLOP/s");
-        out.accept(String.format("gemm %s %5dx%5dx%5d  threads %d  %s  heap %.0f B/call", form, m, k, n,
-                backend.threads(), r.summary(), r.heapBytesPerCall()));
+        out.accept(String.format("gemm %s %5dx%5dx%5d  threads %d  %s  heap %.0f B/call%s", form, m, k, n,
+                backend.threads(), r.summary(), r.heapBytesPerCall(), utilisation(r)));
         return r;
     }
 
@@ -77,9 +77,14 @@ public final class KernelBenchmarks {
                 fwd.summary(), fwd.heapBytesPerCall()));
         out.accept(String.format("attention backward  %s  threads %d  %s  heap %.0f B/call", shape, backend.threads(),
                 bwd.summary(), bwd.heapBytesPerCall()));
-        out.accept(String.format("attention fwd+bwd   %s  threads %d  %s  heap %.0f B/call", shape, backend.threads(),
-                both.summary(), both.heapBytesPerCall()));
+        out.accept(String.format("attention fwd+bwd   %s  threads %d  %s  heap %.0f B/call%s", shape,
+                backend.threads(), both.summary(), both.heapBytesPerCall(), utilisation(both)));
         return new Measurement[]{fwd, bwd, both};
+    }
+
+    /** {@code ", MFU ..."} against the device's bf16 peak when the backend is a known GPU, else empty. */
+    private String utilisation(Measurement r) {
+        return DevicePeak.of(backend.deviceDescription()).map(p -> ", " + p.mfu(r.median())).orElse("");
     }
 
     /** Memory-bound kernels in GB/s of compulsory traffic, with a plain copy as the bandwidth reference. */
