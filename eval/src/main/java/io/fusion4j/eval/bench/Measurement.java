@@ -19,8 +19,8 @@ public record Measurement(double median, double min, double max, String unit, do
         return new Measurement(med, s[0], s[s.length - 1], unit, heapBytesPerCall);
     }
 
-    /** {@code median UNIT (min–max)}, one decimal. */
+    /** {@code median UNIT (min-max)}, one decimal; ASCII so it survives a terminal without a UTF-8 locale. */
     public String summary() {
-        return String.format("%8.1f %s (%.1f–%.1f)", median, unit, min, max);
+        return String.format("%8.1f %s (%.1f-%.1f)", median, unit, min, max);
     }
 }

@@ -20,7 +20,7 @@ class MeasurementTest {
         assertThat(odd.min()).isEqualTo(1);
         assertThat(odd.max()).isEqualTo(5);
         assertThat(Measurement.of(new double[]{4, 1, 3, 10}, "GB/s", 0).median()).isEqualTo(3.5);
-        assertThat(odd.summary()).isEqualTo("     3.0 GB/s (1.0–5.0)");
+        assertThat(odd.summary()).isEqualTo("     3.0 GB/s (1.0-5.0)");
         assertThatThrownBy(() -> Measurement.of(new double[0], "x", 0)).hasMessageContaining("at least one round");
         assertThatThrownBy(() -> new BenchRunner(0, 1, 1)).hasMessageContaining("rounds=0");
     }
