@@ -57,6 +57,44 @@ public final class KernelChecks {
         return live(kernel, arg, t, DType.F32);
     }
 
+    /** A live, plain view (any dtype): the checks every copy and fill starts with. */
+    public static Tensor plainView(String kernel, String arg, Tensor t) {
+        if (t == null) {
+            throw bad(kernel, arg, "a tensor", "null");
+        }
+        t.checkLive();
+        if (t.isTransposed()) {
+            throw bad(kernel, arg, "a plain view", t);
+        }
+        return t;
+    }
+
+    /** {@code copy(src, dst)}: plain live views of equal element count. */
+    public static void copy(Tensor src, Tensor dst) {
+        plainView("copy", "src", src);
+        plainView("copy", "dst", dst);
+        numel("copy", "dst", dst, src.numel());
+    }
+
+    /** A host float array of the tensor's length, and a float tensor. */
+    public static void hostFloats(String kernel, String arg, Tensor t, int hostLength, String hostArg) {
+        plainView(kernel, arg, t);
+        if (hostLength != t.numel()) {
+            throw bad(kernel, hostArg, "a float[" + t.numel() + "] for tensor " + t.shape(), "float[" + hostLength + "]");
+        }
+        if (t.dtype() == DType.I32) {
+            throw bad(kernel, arg, "F32 or BF16 for float data", "I32");
+        }
+    }
+
+    /** A host int array of the tensor's length, and an I32 tensor. */
+    public static void hostInts(String kernel, String arg, Tensor t, int hostLength, String hostArg) {
+        i32(kernel, arg, t);
+        if (hostLength != t.numel()) {
+            throw bad(kernel, hostArg, "an int[" + t.numel() + "] for tensor " + t.shape(), "int[" + hostLength + "]");
+        }
+    }
+
     public static void sameShape(String kernel, String arg, Tensor t, String refArg, Tensor ref) {
         if (!t.shape().equals(ref.shape())) {
             throw bad(kernel, arg, "shaped like '" + refArg + "' " + ref.shape(), t.shape());

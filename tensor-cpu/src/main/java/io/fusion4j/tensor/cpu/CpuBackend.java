@@ -105,11 +105,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copyFromHost(float[] src, Tensor dst) {
-        dst.checkLive();
-        KernelChecks.numel("copyFromHost", "src", dst, src.length);
-        if (dst.isTransposed()) {
-            throw bad("copyFromHost", "dst", "a plain view", dst);
-        }
+        KernelChecks.hostFloats("copyFromHost", "dst", dst, src.length, "src");
         CpuStorage s = st(dst);
         switch (dst.dtype()) {
             case F32 -> System.arraycopy(src, 0, s.f, off(dst), src.length);
@@ -124,20 +120,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copyFromHost(int[] src, Tensor dst) {
-        i32("copyFromHost", "dst", dst);
-        KernelChecks.numel("copyFromHost", "src", dst, src.length);
+        KernelChecks.hostInts("copyFromHost", "dst", dst, src.length, "src");
         System.arraycopy(src, 0, ints(dst), off(dst), src.length);
     }
 
     @Override
     public void copyToHost(Tensor src, float[] dst) {
-        src.checkLive();
-        if (src.isTransposed()) {
-            throw bad("copyToHost", "src", "a plain view", src);
-        }
-        if (dst.length != src.numel()) {
-            throw bad("copyToHost", "dst", "a float[" + src.numel() + "]", "float[" + dst.length + "]");
-        }
+        KernelChecks.hostFloats("copyToHost", "src", src, dst.length, "dst");
         CpuStorage s = st(src);
         switch (src.dtype()) {
             case F32 -> System.arraycopy(s.f, off(src), dst, 0, dst.length);
@@ -152,21 +141,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copyToHost(Tensor src, int[] dst) {
-        i32("copyToHost", "src", src);
-        if (dst.length != src.numel()) {
-            throw bad("copyToHost", "dst", "an int[" + src.numel() + "]", "int[" + dst.length + "]");
-        }
+        KernelChecks.hostInts("copyToHost", "src", src, dst.length, "dst");
         System.arraycopy(ints(src), off(src), dst, 0, dst.length);
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        src.checkLive();
-        dst.checkLive();
-        if (src.isTransposed() || dst.isTransposed()) {
-            throw bad("copy", src.isTransposed() ? "src" : "dst", "a plain view", src.isTransposed() ? src : dst);
-        }
-        KernelChecks.numel("copy", "dst", dst, src.numel());
+        KernelChecks.copy(src, dst);
         CpuStorage a = st(src);
         CpuStorage b = st(dst);
         int n = n(src);
@@ -195,10 +176,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
-        t.checkLive();
-        if (t.isTransposed()) {
-            throw bad("fill", "t", "a plain view", t);
-        }
+        KernelChecks.plainView("fill", "t", t);
         CpuStorage s = st(t);
         switch (t.dtype()) {
             case F32 -> Elementwise.fill(s.f, off(t), value, n(t));

@@ -49,16 +49,6 @@ final class Cublas {
         }
     }
 
-    private static int call(MethodHandle h, Object... args) {
-        try {
-            return (int) h.invokeWithArguments(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-    }
-
     private static void check(String what, int status) {
         if (status != 0) {
             throw new CudaException(what + " failed: cuBLAS status " + status, status);
@@ -68,15 +58,15 @@ final class Cublas {
     MemorySegment createHandle(MemorySegment stream) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment h = a.allocate(ADDRESS);
-            check("cublasCreate_v2", call(create, h));
+            check("cublasCreate_v2", CudaDriver.invoke(create, h));
             MemorySegment handle = h.get(ADDRESS, 0);
-            check("cublasSetStream_v2", call(setStream, handle, stream));
+            check("cublasSetStream_v2", CudaDriver.invoke(setStream, handle, stream));
             return handle;
         }
     }
 
     void destroyHandle(MemorySegment handle) {
-        check("cublasDestroy_v2", call(destroy, handle));
+        check("cublasDestroy_v2", CudaDriver.invoke(destroy, handle));
     }
 
     /**
@@ -91,10 +81,10 @@ final class Cublas {
             MemorySegment al = ar.allocateFrom(JAVA_FLOAT, alpha);
             MemorySegment be = ar.allocateFrom(JAVA_FLOAT, beta);
             if (batches == 1) {
-                check("cublasSgemm_v2", call(sgemm, handle, transB ? OP_T : OP_N, transA ? OP_T : OP_N, n, m, k, al,
+                check("cublasSgemm_v2", CudaDriver.invoke(sgemm, handle, transB ? OP_T : OP_N, transA ? OP_T : OP_N, n, m, k, al,
                         b, ldb, a, lda, be, c, n));
             } else {
-                check("cublasSgemmStridedBatched", call(sgemmStridedBatched, handle, transB ? OP_T : OP_N,
+                check("cublasSgemmStridedBatched", CudaDriver.invoke(sgemmStridedBatched, handle, transB ? OP_T : OP_N,
                         transA ? OP_T : OP_N, n, m, k, al, b, ldb, strideB, a, lda, strideA, be, c, n, strideC, batches));
             }
         }

@@ -191,11 +191,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyFromHost(float[] src, Tensor dst) {
-        dst.checkLive();
-        KernelChecks.numel("copyFromHost", "src", dst, src.length);
-        if (dst.isTransposed()) {
-            throw bad("copyFromHost", "dst", "a plain view", dst);
-        }
+        KernelChecks.hostFloats("copyFromHost", "dst", dst, src.length, "src");
         long p = ptr(dst);
         switch (dst.dtype()) {
             case F32 -> device.run(() -> {
@@ -220,8 +216,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyFromHost(int[] src, Tensor dst) {
-        i32("copyFromHost", "dst", dst);
-        KernelChecks.numel("copyFromHost", "src", dst, src.length);
+        KernelChecks.hostInts("copyFromHost", "dst", dst, src.length, "src");
         long p = ptr(dst);
         device.run(() -> {
             try (Arena a = Arena.ofConfined()) {
@@ -232,13 +227,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyToHost(Tensor src, float[] dst) {
-        src.checkLive();
-        if (src.isTransposed()) {
-            throw bad("copyToHost", "src", "a plain view", src);
-        }
-        if (dst.length != src.numel()) {
-            throw bad("copyToHost", "dst", "a float[" + src.numel() + "]", "float[" + dst.length + "]");
-        }
+        KernelChecks.hostFloats("copyToHost", "src", src, dst.length, "dst");
         if (src.dtype() == DType.I32) {
             throw bad("copyToHost", "src", "F32 or BF16 for float data", "I32");
         }
@@ -259,10 +248,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyToHost(Tensor src, int[] dst) {
-        i32("copyToHost", "src", src);
-        if (dst.length != src.numel()) {
-            throw bad("copyToHost", "dst", "an int[" + src.numel() + "]", "int[" + dst.length + "]");
-        }
+        KernelChecks.hostInts("copyToHost", "src", src, dst.length, "dst");
         long p = ptr(src);
         device.run(() -> {
             device.driver.synchronize(device.stream);
@@ -276,12 +262,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        src.checkLive();
-        dst.checkLive();
-        if (src.isTransposed() || dst.isTransposed()) {
-            throw bad("copy", src.isTransposed() ? "src" : "dst", "a plain view", src.isTransposed() ? src : dst);
-        }
-        KernelChecks.numel("copy", "dst", dst, src.numel());
+        KernelChecks.copy(src, dst);
         DType from = src.dtype();
         DType to = dst.dtype();
         long n = src.numel();
@@ -298,10 +279,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
-        t.checkLive();
-        if (t.isTransposed()) {
-            throw bad("fill", "t", "a plain view", t);
-        }
+        KernelChecks.plainView("fill", "t", t);
         switch (t.dtype()) {
             case F32 -> each(Kernel.fill_f32, t.numel(), ptr(t), t.numel(), value);
             case BF16 -> each(Kernel.fill_bf16, t.numel(), ptr(t), t.numel(), value);

@@ -92,7 +92,8 @@ final class CudaDriver {
         return LINKER.downcallHandle(sym, FunctionDescriptor.of(JAVA_INT, args));
     }
 
-    private static int invoke(MethodHandle h, Object... args) {
+    /** Calls a bound function returning a status code. */
+    static int invoke(MethodHandle h, Object... args) {
         try {
             return (int) h.invokeWithArguments(args);
         } catch (RuntimeException | Error e) {
