@@ -8,6 +8,7 @@ module io.fusion4j.api {
     exports io.fusion4j.api.tensor;
     exports io.fusion4j.api.backend;
     exports io.fusion4j.api.random;
+    exports io.fusion4j.api.io;
 
     uses io.fusion4j.api.backend.BackendProvider;
 }
