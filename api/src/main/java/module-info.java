@@ -9,6 +9,9 @@ module io.fusion4j.api {
     exports io.fusion4j.api.backend;
     exports io.fusion4j.api.random;
     exports io.fusion4j.api.io;
+    exports io.fusion4j.api.autograd;
+    exports io.fusion4j.api.nn;
+    exports io.fusion4j.api.optim;
 
     uses io.fusion4j.api.backend.BackendProvider;
 }

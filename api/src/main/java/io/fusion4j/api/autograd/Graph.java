@@ -1,0 +1,288 @@
+package io.fusion4j.api.autograd;
+
+import io.fusion4j.api.backend.AttentionMask;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.tensor.StepArena;
+import io.fusion4j.api.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A define-by-run tape for one step. Each op is one fused backend kernel (or a few) forward and records
+ * one backward closure, so a decoder step records a few dozen entries per layer. Activations and their
+ * gradients live in the step arena; {@link #backward()} walks the tape in reverse.
+ *
+ * <p>Gradient accumulation: the first contribution to a value's gradient is written in place; later
+ * ones (a value used twice, such as the residual stream) go through a temporary and an add. Parameter
+ * gradients always accumulate into the flat gradient buffer, which the trainer zeroes once per step, so
+ * several micro-batches add up.
+ *
+ * <p>With {@code grad == false} (evaluation, generation) nothing is recorded and no gradient exists.
+ */
+public final class Graph {
+    private final Backend backend;
+    private final StepArena arena;
+    private final boolean grad;
+    private final List<Runnable> tape = new ArrayList<>();
+
+    public Graph(Backend backend, StepArena arena, boolean grad) {
+        this.backend = backend;
+        this.arena = arena;
+        this.grad = grad;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public StepArena arena() {
+        return arena;
+    }
+
+    /** Entries recorded so far. */
+    public int tapeLength() {
+        return tape.size();
+    }
+
+    private Tensor alloc(Shape s) {
+        return arena.allocate(DType.F32, s);
+    }
+
+    private Var result(Tensor value, Var... inputs) {
+        boolean rg = false;
+        if (grad) {
+            for (Var v : inputs) {
+                rg |= v.requiresGrad;
+            }
+        }
+        return new Var(value, rg, null, false);
+    }
+
+    private void record(Var out, Runnable backward) {
+        if (out.requiresGrad) {
+            tape.add(backward);
+        }
+    }
+
+    /** Adds a gradient contribution to {@code v}: {@code kernel} writes it into the tensor it is given. */
+    private void accumulate(Var v, Consumer<Tensor> kernel) {
+        if (!v.requiresGrad) {
+            return;
+        }
+        if (!v.hasGrad) {
+            if (v.grad == null) {
+                v.grad = alloc(v.value.shape());
+            }
+            kernel.accept(v.grad);
+            v.hasGrad = true;
+        } else {
+            Tensor tmp = alloc(v.value.shape());
+            kernel.accept(tmp);
+            backend.add(v.grad, tmp, v.grad);
+        }
+    }
+
+    /** The gradient flowing into an op's output (zero-filled when nothing reached it). */
+    private Tensor gradOf(Var out) {
+        if (!out.hasGrad) {
+            out.grad = arena.allocateZeroed(DType.F32, out.value.shape());
+            out.hasGrad = true;
+        }
+        return out.grad;
+    }
+
+    /** A value that needs no gradient (inputs, masks). */
+    public Var constant(Tensor t) {
+        return new Var(t, false, null, false);
+    }
+
+    /** A parameter: its gradient is its view of the flat gradient buffer. */
+    public Var param(Parameters.Parameter p) {
+        return new Var(p.value(), grad, p.grad(), true);
+    }
+
+    // ---------------------------------------------------------------- ops
+
+    /** Rows of {@code table} picked by I32 {@code ids}: {@code [N, D]}. */
+    public Var embedding(Var table, Tensor ids) {
+        Tensor out = alloc(Shape.of(ids.numel(), table.value.dim(-1)));
+        backend.embedding(table.value, ids, out);
+        Var o = result(out, table);
+        record(o, () -> {
+            if (table.requiresGrad) {
+                if (!table.hasGrad) {
+                    table.grad = arena.allocateZeroed(DType.F32, table.value.shape());
+                    table.hasGrad = true;
+                }
+                backend.embeddingBackward(gradOf(o), ids, table.grad);
+            }
+        });
+        return o;
+    }
+
+    /** {@code x Wᵀ} for {@code x [N, in]} and {@code w [out, in]} (the layout of PyTorch's Linear). */
+    public Var linear(Var x, Var w) {
+        Tensor out = alloc(Shape.of(x.value.dim(0), w.value.dim(0)));
+        backend.gemm(x.value, w.value.t(), out, 1f, 0f);
+        Var o = result(out, x, w);
+        record(o, () -> {
+            Tensor dy = gradOf(o);
+            accumulate(x, dx -> backend.gemm(dy, w.value, dx, 1f, 0f));
+            if (w.requiresGrad) {
+                if (w.hasGrad) {
+                    backend.gemm(dy.t(), x.value, w.grad, 1f, 1f); // dW += dyᵀ x
+                } else {
+                    accumulate(w, dw -> backend.gemm(dy.t(), x.value, dw, 1f, 0f));
+                }
+            }
+        });
+        return o;
+    }
+
+    public Var rmsNorm(Var x, Var w, float eps) {
+        Tensor out = alloc(x.value.shape());
+        Tensor rstd = alloc(Shape.of(x.value.shape().rows()));
+        backend.rmsNorm(x.value, w.value, eps, out, rstd);
+        Var o = result(out, x, w);
+        record(o, () -> {
+            Tensor dy = gradOf(o);
+            Tensor dw = w.requiresGrad ? paramGradSink(w) : arena.allocateZeroed(DType.F32, w.value.shape());
+            if (x.requiresGrad && !x.hasGrad) {
+                if (x.grad == null) {
+                    x.grad = alloc(x.value.shape());
+                }
+                backend.rmsNormBackward(x.value, w.value, rstd, dy, x.grad, dw);
+                x.hasGrad = true;
+            } else {
+                Tensor dx = alloc(x.value.shape());
+                backend.rmsNormBackward(x.value, w.value, rstd, dy, dx, dw);
+                if (x.requiresGrad) {
+                    backend.add(x.grad, dx, x.grad);
+                }
+            }
+        });
+        return o;
+    }
+
+    /** A tensor the kernel may accumulate into for parameter-like {@code w} (zeroed on first use). */
+    private Tensor paramGradSink(Var w) {
+        if (!w.hasGrad) {
+            w.grad = arena.allocateZeroed(DType.F32, w.value.shape());
+            w.hasGrad = true;
+        }
+        return w.grad;
+    }
+
+    public Var add(Var a, Var b) {
+        Tensor out = alloc(a.value.shape());
+        backend.add(a.value, b.value, out);
+        Var o = result(out, a, b);
+        record(o, () -> {
+            Tensor dy = gradOf(o);
+            accumulate(a, t -> backend.copy(dy, t));
+            accumulate(b, t -> backend.copy(dy, t));
+        });
+        return o;
+    }
+
+    /** The same elements with another shape. */
+    public Var reshape(Var x, Shape shape) {
+        Var o = result(x.value.reshape(shape), x);
+        record(o, () -> {
+            Tensor dy = gradOf(o);
+            accumulate(x, t -> backend.copy(dy.reshape(x.value.shape()), t));
+        });
+        return o;
+    }
+
+    /** Rotary embedding of {@code x [B,T,H,D]} at I32 {@code positions [B,T]}. */
+    public Var rope(Var x, Tensor positions, float theta) {
+        Tensor out = alloc(x.value.shape());
+        backend.rope(x.value, positions, theta, out);
+        Var o = result(out, x);
+        record(o, () -> {
+            Tensor dy = gradOf(o);
+            accumulate(x, t -> backend.ropeBackward(dy, positions, theta, t));
+        });
+        return o;
+    }
+
+    /** Fused attention over {@code [B,T,H,D]} inputs. */
+    public Var attention(Var q, Var k, Var v, AttentionMask mask, float scale) {
+        Shape s = q.value.shape();
+        Tensor out = alloc(s);
+        Tensor lse = alloc(Shape.of(s.dim(0), s.dim(2), s.dim(1)));
+        backend.attention(q.value, k.value, v.value, mask, scale, out, lse);
+        Var o = result(out, q, k, v);
+        record(o, () -> {
+            Tensor dy = gradOf(o);
+            Tensor dq = alloc(s);
+            Tensor dk = alloc(s);
+            Tensor dv = alloc(s);
+            backend.attentionBackward(q.value, k.value, v.value, out, lse, dy, mask, scale, dq, dk, dv);
+            accumulate(q, t -> backend.copy(dq, t));
+            accumulate(k, t -> backend.copy(dk, t));
+            accumulate(v, t -> backend.copy(dv, t));
+        });
+        return o;
+    }
+
+    /** {@code silu(gate) * up}. */
+    public Var swiglu(Var gate, Var up) {
+        Tensor out = alloc(gate.value.shape());
+        backend.swiglu(gate.value, up.value, out);
+        Var o = result(out, gate, up);
+        record(o, () -> {
+            Tensor dy = gradOf(o);
+            Tensor dg = alloc(gate.value.shape());
+            Tensor du = alloc(gate.value.shape());
+            backend.swigluBackward(gate.value, up.value, dy, dg, du);
+            accumulate(gate, t -> backend.copy(dg, t));
+            accumulate(up, t -> backend.copy(du, t));
+        });
+        return o;
+    }
+
+    /**
+     * Mean cross-entropy (plus z-loss) of {@code logits [N, V]} against I32 {@code targets [N]} over the rows
+     * whose target is not negative; returns the loss on the host and records the backward.
+     */
+    public double crossEntropy(Var logits, Tensor targets, float zLoss) {
+        long n = logits.value.shape().rows();
+        Tensor losses = alloc(Shape.of(n));
+        Tensor lse = alloc(Shape.of(n));
+        backend.crossEntropy(logits.value, targets, zLoss, losses, lse);
+        float[] l = new float[(int) n];
+        int[] t = new int[(int) n];
+        backend.copyToHost(losses, l);
+        backend.copyToHost(targets, t);
+        double sum = 0;
+        int counted = 0;
+        for (int i = 0; i < n; i++) {
+            if (t[i] >= 0) {
+                sum += l[i];
+                counted++;
+            }
+        }
+        float scale = counted == 0 ? 0f : 1f / counted;
+        if (grad && logits.requiresGrad) {
+            tape.add(() -> accumulate(logits, d -> backend.crossEntropyBackward(logits.value, targets, lse, zLoss, scale, d)));
+        }
+        return counted == 0 ? 0 : sum / counted;
+    }
+
+    /** Runs the recorded backward closures, last op first. */
+    public void backward() {
+        if (!grad) {
+            throw new IllegalStateException("backward() on a no-grad graph");
+        }
+        for (int i = tape.size() - 1; i >= 0; i--) {
+            tape.get(i).run();
+        }
+        tape.clear();
+    }
+}

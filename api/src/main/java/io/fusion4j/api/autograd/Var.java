@@ -1,0 +1,36 @@
+package io.fusion4j.api.autograd;
+
+import io.fusion4j.api.tensor.Tensor;
+
+/**
+ * A value in a {@link Graph}: its tensor and, when it needs one, its gradient. Gradients of
+ * activations are created on first use in the step arena; gradients of parameters are views of the
+ * flat gradient buffer of {@link Parameters}.
+ */
+public final class Var {
+    final Tensor value;
+    final boolean requiresGrad;
+    Tensor grad;
+    /** True once {@link #grad} holds a value to add to (parameter gradients always do). */
+    boolean hasGrad;
+
+    Var(Tensor value, boolean requiresGrad, Tensor grad, boolean hasGrad) {
+        this.value = value;
+        this.requiresGrad = requiresGrad;
+        this.grad = grad;
+        this.hasGrad = hasGrad;
+    }
+
+    public Tensor value() {
+        return value;
+    }
+
+    /** The gradient after {@link Graph#backward()}, or null when none flowed here. */
+    public Tensor grad() {
+        return hasGrad ? grad : null;
+    }
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+}
