@@ -95,6 +95,11 @@ public final class Graph {
         return out.grad;
     }
 
+    /** A value whose gradient is wanted although it is not a parameter (gradient checks, probing). */
+    public Var variable(Tensor t) {
+        return new Var(t, grad, null, false);
+    }
+
     /** A value that needs no gradient (inputs, masks). */
     public Var constant(Tensor t) {
         return new Var(t, false, null, false);
@@ -273,6 +278,14 @@ public final class Graph {
             tape.add(() -> accumulate(logits, d -> backend.crossEntropyBackward(logits.value, targets, lse, zLoss, scale, d)));
         }
         return counted == 0 ? 0 : sum / counted;
+    }
+
+    /** Sets the gradient flowing into {@code out} (for losses that are not a built-in op): a copy of {@code grad}. */
+    public void seed(Var out, Tensor grad) {
+        if (!out.requiresGrad) {
+            throw new IllegalArgumentException("seed: the value does not require a gradient");
+        }
+        accumulate(out, t -> backend.copy(grad, t));
     }
 
     /** Runs the recorded backward closures, last op first. */
