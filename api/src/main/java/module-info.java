@@ -12,6 +12,7 @@ module io.fusion4j.api {
     exports io.fusion4j.api.autograd;
     exports io.fusion4j.api.nn;
     exports io.fusion4j.api.optim;
+    exports io.fusion4j.api.text;
 
     uses io.fusion4j.api.backend.BackendProvider;
 }
