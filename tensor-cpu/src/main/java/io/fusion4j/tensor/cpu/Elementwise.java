@@ -24,12 +24,12 @@ final class Elementwise {
     // ---------------------------------------------------------------- vector math
 
     private static FloatVector sigmoid(FloatVector x) {
-        return ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return ONE.div(VectorMath.exp(x.neg()).add(1f));
     }
 
     /** x / (1 + e^-x): one divide, no separate sigmoid multiply. */
     private static FloatVector silu(FloatVector x) {
-        return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return x.div(VectorMath.exp(x.neg()).add(1f));
     }
 
     /** d silu / dx = s (1 + x (1 - s)). */
@@ -40,13 +40,13 @@ final class Elementwise {
 
     private static FloatVector gelu(FloatVector x) {
         FloatVector u = x.mul(x).mul(GELU_A).add(1f).mul(x).mul(GELU_C);
-        return x.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f));
+        return x.mul(0.5f).mul(VectorMath.tanh(u).add(1f));
     }
 
     /** 0.5 (1 + t) + 0.5 x (1 - t²) du/dx. */
     private static FloatVector geluGrad(FloatVector x) {
         FloatVector x2 = x.mul(x);
-        FloatVector t = x2.mul(GELU_A).add(1f).mul(x).mul(GELU_C).lanewise(VectorOperators.TANH);
+        FloatVector t = VectorMath.tanh(x2.mul(GELU_A).add(1f).mul(x).mul(GELU_C));
         FloatVector du = x2.mul(3f * GELU_A).add(1f).mul(GELU_C);
         return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(du));
     }
@@ -115,7 +115,7 @@ final class Elementwise {
             VectorMask<Float> m = S.indexInRange(i, n);
             acc = FloatVector.fromArray(S, a, ao + i, m).fma(FloatVector.fromArray(S, b, bo + i, m), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     static void silu(float[] x, int xo, float[] out, int oo, int n) {

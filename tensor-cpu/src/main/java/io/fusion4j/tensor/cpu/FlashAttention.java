@@ -436,12 +436,12 @@ final class FlashAttention implements WorkerPool.Body {
             FloatVector sum = FloatVector.zero(S);
             for (int j = 0; j < bk; j += L) {
                 VectorMask<Float> m = S.indexInRange(j, bk);
-                FloatVector e = FloatVector.fromArray(S, s, row + j, m).sub(vm).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, row + j, m).sub(vm));
                 e.intoArray(s, row + j, m);
                 sum = sum.add(e.blend(0f, m.not()));
             }
             float f = old == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(old - nm);
-            w.rowSum[r] = w.rowSum[r] * f + sum.reduceLanes(VectorOperators.ADD);
+            w.rowSum[r] = w.rowSum[r] * f + VectorMath.sum(sum);
             w.rowMax[r] = nm;
             w.rowScale[r] = f; // applied to O's row by the P·V merge
         }
@@ -499,7 +499,7 @@ final class FlashAttention implements WorkerPool.Body {
                     FloatVector vl = FloatVector.broadcast(S, l);
                     for (int j = 0; j < bk; j += L) {
                         VectorMask<Float> m = S.indexInRange(j, bk);
-                        FloatVector.fromArray(S, s, row + j, m).sub(vl).lanewise(VectorOperators.EXP).intoArray(p, row + j, m);
+                        VectorMath.exp(FloatVector.fromArray(S, s, row + j, m).sub(vl)).intoArray(p, row + j, m);
                     }
                 }
                 // dV[j0..] += Pᵀ dO[i0..], each key sliver only over the queries that see it.

@@ -20,7 +20,7 @@ final class RowKernels {
         for (int i = 0; i < n; i += L) {
             acc = acc.add(FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n)));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     static float max(float[] x, int o, int n) {
@@ -38,7 +38,7 @@ final class RowKernels {
             FloatVector v = FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n));
             acc = v.fma(v, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     static void reduce(Reduction op, float[] x, int xo, float[] out, int oo, int rows, int cols) {
@@ -90,7 +90,7 @@ final class RowKernels {
                 // dW += dy * x * rstd
                 FloatVector.fromArray(S, dw, dwo + i, m).add(gv.mul(xv).mul(rs)).intoArray(dw, dwo + i, m);
             }
-            float dot = acc.reduceLanes(VectorOperators.ADD);
+            float dot = VectorMath.sum(acc);
             float c = rs * rs * rs * dot / cols;
             for (int i = 0; i < cols; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, cols);
@@ -113,7 +113,7 @@ final class RowKernels {
             for (int i = 0; i < cols; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, cols);
                 FloatVector d = FloatVector.fromArray(S, x, xr + i, m).sub(vmu).blend(0f, m.not());
-                var += d.mul(d).reduceLanes(VectorOperators.ADD);
+                var += VectorMath.sum(d.mul(d));
             }
             float rs = (float) (1.0 / Math.sqrt(var / cols + eps));
             mean[mo + r] = mu;
@@ -148,8 +148,8 @@ final class RowKernels {
                 FloatVector.fromArray(S, dw, dwo + i, m).add(gv.mul(xh)).intoArray(dw, dwo + i, m);
                 FloatVector.fromArray(S, db, dbo + i, m).add(gv).intoArray(db, dbo + i, m);
             }
-            float meanG = sumG.reduceLanes(VectorOperators.ADD) / cols;
-            float meanGX = sumGX.reduceLanes(VectorOperators.ADD) / cols;
+            float meanG = VectorMath.sum(sumG) / cols;
+            float meanGX = VectorMath.sum(sumGX) / cols;
             for (int i = 0; i < cols; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, cols);
                 FloatVector xh = FloatVector.fromArray(S, x, xr + i, m).sub(vmu).mul(rs);
@@ -170,11 +170,11 @@ final class RowKernels {
         FloatVector acc = FloatVector.zero(S);
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector e = FloatVector.fromArray(S, x, xo + i, m).sub(vm).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xo + i, m).sub(vm));
             e.intoArray(out, oo + i, m);
             acc = acc.add(e.blend(0f, m.not()));
         }
-        return mx + (float) Math.log(acc.reduceLanes(VectorOperators.ADD));
+        return mx + (float) Math.log(VectorMath.sum(acc));
     }
 
     static void softmax(float[] x, int xo, float[] out, int oo, int rows, int cols) {
@@ -212,9 +212,9 @@ final class RowKernels {
         FloatVector acc = FloatVector.zero(S);
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            acc = acc.add(FloatVector.fromArray(S, x, xo + i, m).sub(vm).lanewise(VectorOperators.EXP).blend(0f, m.not()));
+            acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, xo + i, m).sub(vm)).blend(0f, m.not()));
         }
-        return mx + (float) Math.log(acc.reduceLanes(VectorOperators.ADD));
+        return mx + (float) Math.log(VectorMath.sum(acc));
     }
 
     static void crossEntropy(float[] x, int xo, int[] t, int to, float z, float[] loss, int lo, float[] lse, int so,
@@ -243,7 +243,7 @@ final class RowKernels {
             float coef = scale * (1f + 2f * z * l);
             for (int i = 0; i < cols; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, cols);
-                FloatVector.fromArray(S, x, xr + i, m).sub(vl).lanewise(VectorOperators.EXP).mul(coef)
+                VectorMath.exp(FloatVector.fromArray(S, x, xr + i, m).sub(vl)).mul(coef)
                         .intoArray(dx, dr + i, m);
             }
             dx[dr + target] -= scale;
@@ -260,7 +260,7 @@ final class RowKernels {
                 FloatVector d = FloatVector.fromArray(S, p, pr + i, m).sub(FloatVector.fromArray(S, t, tr + i, m));
                 acc = d.fma(d, acc);
             }
-            out[oo + r] = acc.reduceLanes(VectorOperators.ADD) / cols;
+            out[oo + r] = VectorMath.sum(acc) / cols;
         }
     }
 
@@ -268,13 +268,11 @@ final class RowKernels {
         Elementwise.axpby(2f * scale / cols, p, po, -2f * scale / cols, t, to, dp, dpo, rows * cols);
     }
 
+    /** Scalar on purpose: no tier-independent vector log1p here, and BCE rows are small. */
     static void bce(float[] x, int xo, float[] t, int to, float[] out, int oo, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector tv = FloatVector.fromArray(S, t, to + i, m);
-            FloatVector soft = v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
-            v.max(0f).sub(v.mul(tv)).add(soft).intoArray(out, oo + i, m);
+        for (int i = 0; i < n; i++) {
+            float v = x[xo + i];
+            out[oo + i] = (float) (Math.max(v, 0f) - (double) v * t[to + i] + Math.log1p(Math.exp(-Math.abs((double) v))));
         }
     }
 
@@ -282,7 +280,7 @@ final class RowKernels {
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector s = ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector s = ONE.div(VectorMath.exp(v.neg()).add(1f));
             s.sub(FloatVector.fromArray(S, t, to + i, m)).mul(scale).intoArray(dx, dxo + i, m);
         }
     }
