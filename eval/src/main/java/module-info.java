@@ -8,9 +8,15 @@ module io.fusion4j.eval {
     requires com.google.guice;
     requires jakarta.inject;
     requires jdk.management;
+    requires reactor.core;
+    requires com.fasterxml.jackson.databind;
+    requires org.reactivestreams;
 
     uses io.fusion4j.api.backend.BackendProvider;
 
     exports io.fusion4j.eval.bench;
+    exports io.fusion4j.eval.data;
+    exports io.fusion4j.eval.train;
     opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
+    opens io.fusion4j.eval.train to com.fasterxml.jackson.databind;
 }

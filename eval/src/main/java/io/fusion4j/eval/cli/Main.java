@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code fusion4j} command. */
 @Command(name = "fusion4j", mixinStandardHelpOptions = true, version = "fusion4j 0.1.0",
         description = "Early-fusion multimodal pre-training (MoMa, Transfusion) on the JVM.",
-        subcommands = {BackendsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, GenerateCommand.class, BackendsCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -25,7 +26,9 @@ public final class Main {
             // Expected failures (bad input, missing backend) get one clear line, not a stack trace;
             // Guice wraps them in a ProvisionException, so look down the cause chain.
             for (Throwable t = ex; t != null; t = t.getCause()) {
-                if (t instanceof BackendUnavailableException || t instanceof IllegalArgumentException) {
+                if (t instanceof BackendUnavailableException || t instanceof IllegalArgumentException
+                        || t instanceof ArithmeticException || t instanceof java.io.IOException
+                        || t instanceof io.fusion4j.api.io.SafetensorsException) {
                     cmd.getErr().println("fusion4j: " + t.getMessage());
                     return 2;
                 }

@@ -48,6 +48,20 @@ class MainTest {
     }
 
     @Test
+    void trainingAndGenerationErrorsNameWhatIsWrong(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        assertThat(run("generate", "--run", dir.resolve("none").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--run").contains("tokenizer.txt");
+        StringWriter e2 = new StringWriter();
+        assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e2, true), "train", "--preset", "huge",
+                "--out", dir.resolve("x").toString(), "--data", "builtin")).isEqualTo(2);
+        assertThat(e2.toString()).contains("--preset").contains("huge");
+        StringWriter e3 = new StringWriter();
+        assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e3, true), "train", "--data",
+                dir.resolve("missing.txt").toString(), "--out", dir.resolve("y").toString())).isEqualTo(2);
+        assertThat(e3.toString()).contains("--data").contains("missing.txt");
+    }
+
+    @Test
     void backendModuleBindsOneBackendChosenThroughServiceLoader() {
         Injector injector = Guice.createInjector(new BackendModule("cpu", 1));
         Backend a = injector.getInstance(Backend.class);

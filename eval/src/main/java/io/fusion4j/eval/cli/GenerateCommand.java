@@ -1,0 +1,122 @@
+package io.fusion4j.eval.cli;
+
+import com.google.inject.Guice;
+import io.fusion4j.api.autograd.Graph;
+import io.fusion4j.api.autograd.Var;
+import io.fusion4j.api.backend.AttentionMask;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.io.CheckpointStore;
+import io.fusion4j.api.nn.Decoder;
+import io.fusion4j.api.optim.AdamW;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.tensor.StepArena;
+import io.fusion4j.api.tensor.Tensor;
+import io.fusion4j.api.text.ByteBpeTokenizer;
+import io.fusion4j.eval.train.TrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/** {@code fusion4j generate}: continues a prompt with the newest checkpoint of a run. */
+@Command(name = "generate", description = "Generate text from the newest checkpoint of a training run.")
+final class GenerateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--run", defaultValue = "runs/tiny", description = "Run folder written by 'train' (default: ${DEFAULT-VALUE}).")
+    Path run;
+
+    @Option(names = "--prompt", defaultValue = "The", description = "Text to continue (default: ${DEFAULT-VALUE}).")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "40", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 for greedy decoding (default), else the sampling temperature.")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling mass (default: ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--backend", description = "Backend name (default: the best available).")
+    String backendName;
+
+    @Override
+    public Integer call() throws Exception {
+        if (temperature < 0 || !(topP > 0 && topP <= 1) || maxTokens < 0) {
+            throw new IllegalArgumentException("--temperature must be >= 0, --top-p in (0, 1] and --max-tokens >= 0; found "
+                    + temperature + ", " + topP + ", " + maxTokens);
+        }
+        Path tokFile = run.resolve(RunFiles.TOKENIZER);
+        if (!Files.exists(tokFile)) {
+            throw new IllegalArgumentException("--run " + run + " has no " + RunFiles.TOKENIZER + "; train into it first");
+        }
+        ByteBpeTokenizer tok = ByteBpeTokenizer.load(tokFile);
+        CheckpointStore store = new CheckpointStore(run, 2);
+        if (store.checkpoints().isEmpty()) {
+            throw new IllegalArgumentException("--run " + run + " has no checkpoint; train into it first");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (Backend backend = Guice.createInjector(new BackendModule(backendName, 0)).getInstance(Backend.class)) {
+            Path newest = store.checkpoints().getFirst();
+            TrainConfig cfg = RunFiles.fromJson(Files.readString(newest.resolve("config.json")), newest + "/config.json");
+            Decoder decoder = new Decoder(cfg.model());
+            decoder.parameters().allocate(backend, 0);
+            AdamW moments = new AdamW(backend, decoder.parameters(), 0.9f, 0.95f, 1e-8f, 0f, 0);
+            CheckpointStore.Loaded loaded = store.loadLatest(backend, decoder.parameters(), moments,
+                    w -> out.println("WARNING: " + w));
+            int[] ids = tok.encode(prompt);
+            if (ids.length == 0) {
+                throw new IllegalArgumentException("--prompt must not be empty");
+            }
+            out.print(prompt);
+            SplittableRandom rng = new SplittableRandom(seed);
+            int eos = tok.specialId("<|eos|>");
+            int[] seq = Arrays.copyOf(ids, ids.length + maxTokens);
+            int len = ids.length;
+            try (StepArena arena = backend.newArena()) {
+                for (int n = 0; n < maxTokens; n++) {
+                    int from = Math.max(0, len - cfg.seqLen());
+                    int t = len - from;
+                    Tensor tid = arena.allocate(DType.I32, Shape.of(1, t));
+                    Tensor pos = arena.allocate(DType.I32, Shape.of(1, t));
+                    int[] p = new int[t];
+                    for (int i = 0; i < t; i++) {
+                        p[i] = i;
+                    }
+                    backend.copyFromHost(Arrays.copyOfRange(seq, from, len), tid);
+                    backend.copyFromHost(p, pos);
+                    Var logits = decoder.logits(new Graph(backend, arena, false), tid, pos, AttentionMask.causal(1, t));
+                    float[] all = new float[(int) logits.value().numel()];
+                    backend.copyToHost(logits.value(), all);
+                    int v = cfg.model().vocab();
+                    int next = Sampler.sample(Arrays.copyOfRange(all, (t - 1) * v, t * v), temperature, topP, rng);
+                    arena.release();
+                    if (next == eos) {
+                        break;
+                    }
+                    int before = tok.decode(Arrays.copyOfRange(seq, 0, len)).length();
+                    seq[len++] = next;
+                    String text = tok.decode(Arrays.copyOfRange(seq, 0, len));
+                    out.print(text.substring(Math.min(before, text.length())));
+                    out.flush();
+                }
+            }
+            out.println();
+            out.printf("(%d tokens from %s)%n", len - ids.length, loaded.folder());
+            return 0;
+        }
+    }
+}

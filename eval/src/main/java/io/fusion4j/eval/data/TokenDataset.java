@@ -1,0 +1,90 @@
+package io.fusion4j.eval.data;
+
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+import java.util.SplittableRandom;
+
+/**
+ * Fixed-length windows over a token stream. Sample {@code i} of epoch {@code e} is window
+ * {@code perm(seed, e)[i]}, a permutation drawn from {@code (seed, epoch)} alone, so the order is a pure
+ * function of {@code (seed, epoch, index)}: a resumed run sees exactly the samples it would have seen.
+ */
+public final class TokenDataset {
+    private final int[] tokens;
+    private final int length;
+    private final long seed;
+    private final int windows;
+    private long cachedEpoch = -1;
+    private int[] cachedPerm;
+
+    public TokenDataset(int[] tokens, int length, long seed) {
+        if (length < 1) {
+            throw new IllegalArgumentException("sequence length must be >= 1, got " + length);
+        }
+        if (tokens.length < length + 1) {
+            throw new IllegalArgumentException("the data has " + tokens.length + " tokens, fewer than one sequence of "
+                    + (length + 1));
+        }
+        this.tokens = tokens;
+        this.length = length;
+        this.seed = seed;
+        this.windows = (tokens.length - 1) / length;
+    }
+
+    /** Samples per epoch. */
+    public int size() {
+        return windows;
+    }
+
+    /** The window index of sample {@code index} in {@code epoch}. */
+    public synchronized int windowOf(long epoch, int index) {
+        if (epoch != cachedEpoch) {
+            int[] p = new int[windows];
+            for (int i = 0; i < windows; i++) {
+                p[i] = i;
+            }
+            SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
+            for (int i = windows - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int t = p[i];
+                p[i] = p[j];
+                p[j] = t;
+            }
+            cachedPerm = p;
+            cachedEpoch = epoch;
+        }
+        return cachedPerm[index];
+    }
+
+    /** Fills row {@code row} of ids/targets with sample {@code index} of {@code epoch}. */
+    void fill(long epoch, int index, int[] ids, int[] targets, int row) {
+        int start = windowOf(epoch, index) * length;
+        System.arraycopy(tokens, start, ids, row * length, length);
+        System.arraycopy(tokens, start + 1, targets, row * length, length);
+    }
+
+    /**
+     * Batches of {@code batchSize} from {@code (epoch, index)} on, endless (epochs roll over), built on a
+     * worker thread with at most {@code prefetch} batches waiting.
+     */
+    public Flux<Batch> batches(int batchSize, long epoch, long index, int prefetch) {
+        if (batchSize < 1 || batchSize > windows) {
+            throw new IllegalArgumentException("batch size must be in [1, " + windows + "] for this data, got " + batchSize);
+        }
+        return Flux.<Batch, long[]>generate(() -> new long[]{epoch, index}, (pos, sink) -> {
+            int[] ids = new int[batchSize * length];
+            int[] tg = new int[batchSize * length];
+            for (int b = 0; b < batchSize; b++) {
+                if (pos[1] >= windows) {
+                    pos[0]++;
+                    pos[1] = 0;
+                }
+                fill(pos[0], (int) pos[1], ids, tg, b);
+                pos[1]++;
+            }
+            sink.next(new Batch(batchSize, length, ids, tg, pos[0], pos[1]));
+            return pos;
+        }).subscribeOn(Schedulers.boundedElastic()).publishOn(Schedulers.boundedElastic(), prefetch);
+    }
+}
