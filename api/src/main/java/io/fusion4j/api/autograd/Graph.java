@@ -119,11 +119,7 @@ public final class Graph {
         Var o = result(out, table);
         record(o, () -> {
             if (table.requiresGrad) {
-                if (!table.hasGrad) {
-                    table.grad = arena.allocateZeroed(DType.F32, table.value.shape());
-                    table.hasGrad = true;
-                }
-                backend.embeddingBackward(gradOf(o), ids, table.grad);
+                backend.embeddingBackward(gradOf(o), ids, paramGradSink(table));
             }
         });
         return o;

@@ -63,18 +63,7 @@ class DecoderGoldenTest {
         }
 
         double[] rms(double[] x, double[] w, int rows, int cols) {
-            double[] y = new double[x.length];
-            for (int r = 0; r < rows; r++) {
-                double ss = 0;
-                for (int i = 0; i < cols; i++) {
-                    ss += x[r * cols + i] * x[r * cols + i];
-                }
-                double rs = 1 / Math.sqrt(ss / cols + c.normEps());
-                for (int i = 0; i < cols; i++) {
-                    y[r * cols + i] = x[r * cols + i] * rs * w[i];
-                }
-            }
-            return y;
+            return io.fusion4j.tck.Reference.rmsNorm(x, w, c.normEps(), rows, cols);
         }
 
         double[] rope(double[] x) {
@@ -180,6 +169,17 @@ class DecoderGoldenTest {
             return linear(rms(x, p.get("norm"), n, d), p.get("output"), n, d, c.vocab());
         }
 
+        /** d loss / d w[i] by central differences with step h. */
+        double centralDifference(double[] w, int i, double h, int[] ids, int[] targets) {
+            double old = w[i];
+            w[i] = old + h;
+            double up = loss(ids, targets);
+            w[i] = old - h;
+            double down = loss(ids, targets);
+            w[i] = old;
+            return (up - down) / (2 * h);
+        }
+
         double loss(int[] ids, int[] targets) {
             double[] lg = logits(ids);
             int v = c.vocab();
@@ -264,13 +264,7 @@ class DecoderGoldenTest {
                 be.copyToHost(p.grad(), grad);
                 double[] w = ref.p.get(p.name());
                 for (int c : r.ints(0, w.length).distinct().limit(Math.min(4, w.length)).toArray()) {
-                    double old = w[c];
-                    w[c] = old + 1e-5;
-                    double up = ref.loss(ids, targets);
-                    w[c] = old - 1e-5;
-                    double down = ref.loss(ids, targets);
-                    w[c] = old;
-                    double fd = (up - down) / 2e-5;
+                    double fd = ref.centralDifference(w, c, 1e-5, ids, targets);
                     assertThat((double) grad[c]).as("d loss / d %s[%d]", p.name(), c)
                             .isCloseTo(fd, org.assertj.core.data.Offset.offset(2e-5 + 2e-3 * Math.abs(fd)));
                     checked++;
@@ -322,13 +316,7 @@ class DecoderGoldenTest {
                     double[] w = ref.p.get(p.name());
                     double[] gd = new double[w.length];
                     for (int i = 0; i < w.length; i++) {
-                        double old = w[i];
-                        w[i] = old + 1e-6;
-                        double up = ref.loss(ids, targets);
-                        w[i] = old - 1e-6;
-                        double down = ref.loss(ids, targets);
-                        w[i] = old;
-                        gd[i] = (up - down) / 2e-6;
+                        gd[i] = ref.centralDifference(w, i, 1e-6, ids, targets);
                     }
                     fdGrads.put(p.name(), gd);
                 }
