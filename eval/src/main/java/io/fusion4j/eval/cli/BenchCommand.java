@@ -5,6 +5,7 @@ import io.fusion4j.api.backend.Backend;
 import io.fusion4j.eval.bench.BenchRunner;
 import io.fusion4j.eval.bench.KernelBenchmarks;
 import io.fusion4j.eval.bench.Measurement;
+import io.fusion4j.eval.bench.TrainBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,7 +19,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code fusion4j bench gemm|attention|ops}: the PERF.md kernel benchmarks. */
-@Command(name = "bench", description = "Benchmark kernels: gemm (GFLOP/s), attention (GFLOP/s), ops (GB/s).")
+@Command(name = "bench", description = "Benchmark kernels: gemm (GFLOP/s), attention (GFLOP/s), ops (GB/s); train (tokens/s).")
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,7 +42,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--forms", split = ",", defaultValue = "NN,NT,TN", description = "GEMM forms (default: ${DEFAULT-VALUE}).")
     List<String> forms;
 
-    enum Target { gemm, attention, ops }
+    @Option(names = "--config", defaultValue = "dense", description = "bench train: tiny or dense (default: ${DEFAULT-VALUE}).")
+    String trainConfig;
+
+    @Option(names = "--steps", defaultValue = "20", description = "bench train: timed steps (default: ${DEFAULT-VALUE}).")
+    int trainSteps;
+
+    @Option(names = "--warmup", defaultValue = "40", description = "bench train: untimed warm-up steps (default: ${DEFAULT-VALUE}).")
+    int trainWarmup;
+
+    enum Target { gemm, attention, ops, train }
 
     @Override
     public Integer call() {
@@ -87,6 +97,10 @@ final class BenchCommand implements Callable<Integer> {
                                 100 * a[2].median() / ref.median());
                     }
                     case ops -> kb.ops(1 << 23);
+                    case train -> new TrainBenchmark(backend, line -> {
+                        out.println(line);
+                        out.flush();
+                    }).run(trainConfig, trainWarmup, trainSteps);
                 }
             }
         }

@@ -115,7 +115,9 @@ final class Elementwise {
             VectorMask<Float> m = S.indexInRange(i, n);
             acc = FloatVector.fromArray(S, a, ao + i, m).fma(FloatVector.fromArray(S, b, bo + i, m), acc);
         }
-        return VectorMath.sum(acc);
+        float[] lanes = VectorMath.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorMath.sumLanes(lanes);
     }
 
     static void silu(float[] x, int xo, float[] out, int oo, int n) {
@@ -199,21 +201,27 @@ final class Elementwise {
         }
     }
 
+    /**
+     * One sigmoid per element serves both gradients, and the tail runs scalar: with four inlined copies of
+     * {@link VectorMath#exp} (two per path) C2 stopped intrinsifying this method and boxed every vector.
+     */
     static void swigluBackward(float[] g, int go, float[] u, int uo, float[] d, int dOff,
                                float[] dg, int dgo, float[] du, int duo, int n) {
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
             FloatVector gv = FloatVector.fromArray(S, g, go + i);
             FloatVector dv = FloatVector.fromArray(S, d, dOff + i);
-            dv.mul(FloatVector.fromArray(S, u, uo + i)).mul(siluGrad(gv)).intoArray(dg, dgo + i);
-            dv.mul(silu(gv)).intoArray(du, duo + i);
+            FloatVector sg = sigmoid(gv);
+            FloatVector dsilu = sg.mul(gv.mul(sg.neg().add(1f)).add(1f));
+            dv.mul(FloatVector.fromArray(S, u, uo + i)).mul(dsilu).intoArray(dg, dgo + i);
+            dv.mul(gv.mul(sg)).intoArray(du, duo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector gv = FloatVector.fromArray(S, g, go + i, m);
-            FloatVector dv = FloatVector.fromArray(S, d, dOff + i, m);
-            dv.mul(FloatVector.fromArray(S, u, uo + i, m)).mul(siluGrad(gv)).intoArray(dg, dgo + i, m);
-            dv.mul(silu(gv)).intoArray(du, duo + i, m);
+        for (; i < n; i++) {
+            float gs = g[go + i];
+            float sg = (float) (1.0 / (1.0 + Math.exp(-gs)));
+            float dv = d[dOff + i];
+            dg[dgo + i] = dv * u[uo + i] * (sg * (1f + gs * (1f - sg)));
+            du[duo + i] = dv * (gs * sg);
         }
     }
 

@@ -432,16 +432,26 @@ final class FlashAttention implements WorkerPool.Body {
             }
             float old = w.rowMax[r];
             float nm = Math.max(old, tileMax);
+            // Full vectors unmasked, the few tail entries scalar: exp under a mask in every iteration fell
+            // out of C2's intrinsics and boxed vectors.
             FloatVector vm = FloatVector.broadcast(S, nm);
             FloatVector sum = FloatVector.zero(S);
-            for (int j = 0; j < bk; j += L) {
-                VectorMask<Float> m = S.indexInRange(j, bk);
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, row + j, m).sub(vm));
-                e.intoArray(s, row + j, m);
-                sum = sum.add(e.blend(0f, m.not()));
+            int j = 0;
+            for (; j + L <= bk; j += L) {
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, row + j).sub(vm));
+                e.intoArray(s, row + j);
+                sum = sum.add(e);
+            }
+            float tail = 0f;
+            for (; j < bk; j++) {
+                float e = (float) Math.exp(s[row + j] - nm);
+                s[row + j] = e;
+                tail += e;
             }
             float f = old == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(old - nm);
-            w.rowSum[r] = w.rowSum[r] * f + VectorMath.sum(sum);
+            float[] lanes = VectorMath.lanes();
+            sum.intoArray(lanes, 0);
+            w.rowSum[r] = w.rowSum[r] * f + (VectorMath.sumLanes(lanes) + tail);
             w.rowMax[r] = nm;
             w.rowScale[r] = f; // applied to O's row by the P·V merge
         }
@@ -497,9 +507,12 @@ final class FlashAttention implements WorkerPool.Body {
                         continue;
                     }
                     FloatVector vl = FloatVector.broadcast(S, l);
-                    for (int j = 0; j < bk; j += L) {
-                        VectorMask<Float> m = S.indexInRange(j, bk);
-                        VectorMath.exp(FloatVector.fromArray(S, s, row + j, m).sub(vl)).intoArray(p, row + j, m);
+                    int j = 0;
+                    for (; j + L <= bk; j += L) {
+                        VectorMath.exp(FloatVector.fromArray(S, s, row + j).sub(vl)).intoArray(p, row + j);
+                    }
+                    for (; j < bk; j++) {
+                        p[row + j] = (float) Math.exp(s[row + j] - l);
                     }
                 }
                 // dV[j0..] += Pᵀ dO[i0..], each key sliver only over the queries that see it.

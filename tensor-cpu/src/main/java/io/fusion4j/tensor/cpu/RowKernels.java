@@ -20,7 +20,9 @@ final class RowKernels {
         for (int i = 0; i < n; i += L) {
             acc = acc.add(FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n)));
         }
-        return VectorMath.sum(acc);
+        float[] lanes = VectorMath.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorMath.sumLanes(lanes);
     }
 
     static float max(float[] x, int o, int n) {
@@ -38,7 +40,9 @@ final class RowKernels {
             FloatVector v = FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n));
             acc = v.fma(v, acc);
         }
-        return VectorMath.sum(acc);
+        float[] lanes = VectorMath.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorMath.sumLanes(lanes);
     }
 
     static void reduce(Reduction op, float[] x, int xo, float[] out, int oo, int rows, int cols) {
@@ -90,7 +94,9 @@ final class RowKernels {
                 // dW += dy * x * rstd
                 FloatVector.fromArray(S, dw, dwo + i, m).add(gv.mul(xv).mul(rs)).intoArray(dw, dwo + i, m);
             }
-            float dot = VectorMath.sum(acc);
+            float[] lanes = VectorMath.lanes();
+            acc.intoArray(lanes, 0);
+            float dot = VectorMath.sumLanes(lanes);
             float c = rs * rs * rs * dot / cols;
             for (int i = 0; i < cols; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, cols);
@@ -113,7 +119,9 @@ final class RowKernels {
             for (int i = 0; i < cols; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, cols);
                 FloatVector d = FloatVector.fromArray(S, x, xr + i, m).sub(vmu).blend(0f, m.not());
-                var += VectorMath.sum(d.mul(d));
+                float[] lanes = VectorMath.lanes();
+                d.mul(d).intoArray(lanes, 0);
+                var += VectorMath.sumLanes(lanes);
             }
             float rs = (float) (1.0 / Math.sqrt(var / cols + eps));
             mean[mo + r] = mu;
@@ -148,8 +156,11 @@ final class RowKernels {
                 FloatVector.fromArray(S, dw, dwo + i, m).add(gv.mul(xh)).intoArray(dw, dwo + i, m);
                 FloatVector.fromArray(S, db, dbo + i, m).add(gv).intoArray(db, dbo + i, m);
             }
-            float meanG = VectorMath.sum(sumG) / cols;
-            float meanGX = VectorMath.sum(sumGX) / cols;
+            float[] lanes = VectorMath.lanes();
+            sumG.intoArray(lanes, 0);
+            float meanG = VectorMath.sumLanes(lanes) / cols;
+            sumGX.intoArray(lanes, 0);
+            float meanGX = VectorMath.sumLanes(lanes) / cols;
             for (int i = 0; i < cols; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, cols);
                 FloatVector xh = FloatVector.fromArray(S, x, xr + i, m).sub(vmu).mul(rs);
@@ -174,7 +185,9 @@ final class RowKernels {
             e.intoArray(out, oo + i, m);
             acc = acc.add(e.blend(0f, m.not()));
         }
-        return mx + (float) Math.log(VectorMath.sum(acc));
+        float[] lanes = VectorMath.lanes();
+        acc.intoArray(lanes, 0);
+        return mx + (float) Math.log(VectorMath.sumLanes(lanes));
     }
 
     static void softmax(float[] x, int xo, float[] out, int oo, int rows, int cols) {
@@ -202,7 +215,7 @@ final class RowKernels {
         }
     }
 
-    /** Returns the row's log-sum-exp without writing anything. */
+    /** Returns the row's log-sum-exp without writing anything (full vectors unmasked, scalar tail). */
     static float logSumExp(float[] x, int xo, int n) {
         float mx = max(x, xo, n);
         if (mx == Float.NEGATIVE_INFINITY) {
@@ -210,11 +223,17 @@ final class RowKernels {
         }
         FloatVector vm = FloatVector.broadcast(S, mx);
         FloatVector acc = FloatVector.zero(S);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, xo + i, m).sub(vm)).blend(0f, m.not()));
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vm)));
         }
-        return mx + (float) Math.log(VectorMath.sum(acc));
+        float tail = 0f;
+        for (; i < n; i++) {
+            tail += (float) Math.exp(x[xo + i] - mx);
+        }
+        float[] lanes = VectorMath.lanes();
+        acc.intoArray(lanes, 0);
+        return mx + (float) Math.log(VectorMath.sumLanes(lanes) + tail);
     }
 
     static void crossEntropy(float[] x, int xo, int[] t, int to, float z, float[] loss, int lo, float[] lse, int so,
@@ -260,7 +279,9 @@ final class RowKernels {
                 FloatVector d = FloatVector.fromArray(S, p, pr + i, m).sub(FloatVector.fromArray(S, t, tr + i, m));
                 acc = d.fma(d, acc);
             }
-            out[oo + r] = VectorMath.sum(acc) / cols;
+            float[] lanes = VectorMath.lanes();
+            acc.intoArray(lanes, 0);
+            out[oo + r] = VectorMath.sumLanes(lanes) / cols;
         }
     }
 
