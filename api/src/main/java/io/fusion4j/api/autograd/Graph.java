@@ -253,6 +253,14 @@ public final class Graph {
      * whose target is not negative; returns the loss on the host and records the backward.
      */
     public double crossEntropy(Var logits, Tensor targets, float zLoss) {
+        return crossEntropy(logits, targets, zLoss, 1f);
+    }
+
+    /**
+     * As {@link #crossEntropy(Var, Tensor, float)}, with the gradient multiplied by {@code gradWeight}: with k
+     * micro-batches of a step, {@code 1/k} makes the accumulated parameter gradients those of the whole batch.
+     */
+    public double crossEntropy(Var logits, Tensor targets, float zLoss, float gradWeight) {
         long n = logits.value.shape().rows();
         Tensor losses = alloc(Shape.of(n));
         Tensor lse = alloc(Shape.of(n));
@@ -269,7 +277,7 @@ public final class Graph {
                 counted++;
             }
         }
-        float scale = counted == 0 ? 0f : 1f / counted;
+        float scale = counted == 0 ? 0f : gradWeight / counted;
         if (grad && logits.requiresGrad) {
             tape.add(() -> accumulate(logits, d -> backend.crossEntropyBackward(logits.value, targets, lse, zLoss, scale, d)));
         }

@@ -73,7 +73,8 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--forms: expected NN, NT, TN or TT, found " + f);
             }
         }
-        BenchRunner runner = new BenchRunner(rounds, seconds, Math.max(0.3, seconds));
+        // At least 2 s: C2 needs that long for the big kernels on two busy cores, and C1 code is slow but steady.
+        BenchRunner runner = new BenchRunner(rounds, seconds, Math.max(2.0, seconds));
         for (int t : counts) {
             try (Backend backend = Guice.createInjector(new BackendModule(backendName, t)).getInstance(Backend.class)) {
                 out.printf("# backend %s: %s%n", backend.name(), backend.deviceDescription());

@@ -44,6 +44,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/tiny", description = "Run folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--micro-batches", description = "Split each batch into this many forward/backward passes (gradient accumulation).")
+    Integer microBatches;
+
     @Option(names = "--resume", description = "Continue from the newest good checkpoint in --out.")
     boolean resume;
 
@@ -80,6 +83,10 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = configFile != null ? RunFiles.readConfig(configFile) : TrainConfig.preset(preset, tok.vocabSize());
         if (steps != null) {
             cfg = cfg.withSteps(steps);
+        }
+        if (microBatches != null) {
+            cfg = new TrainConfig(cfg.model(), cfg.batch(), cfg.seqLen(), cfg.steps(), cfg.lr(), cfg.minLr(), cfg.warmup(),
+                    cfg.weightDecay(), cfg.clipNorm(), cfg.seed(), cfg.checkpointEvery(), cfg.keep(), microBatches);
         }
         if (cfg.model().vocab() != tok.vocabSize()) {
             throw new IllegalArgumentException("the config's vocab is " + cfg.model().vocab() + " but " + tokFile + " has "

@@ -89,15 +89,19 @@ public final class Trainer {
                 LrSchedule.Decay.COSINE);
         int b = config.batch();
         int t = config.seqLen();
-        Tensor ids = backend.allocate(DType.I32, Shape.of(b, t));
-        Tensor targets = backend.allocate(DType.I32, Shape.of(b, t));
-        Tensor positions = backend.allocate(DType.I32, Shape.of(b, t));
-        int[] pos = new int[b * t];
+        int micro = config.microBatches();
+        int mb = b / micro;
+        Tensor ids = backend.allocate(DType.I32, Shape.of(mb, t));
+        Tensor targets = backend.allocate(DType.I32, Shape.of(mb, t));
+        Tensor positions = backend.allocate(DType.I32, Shape.of(mb, t));
+        int[] pos = new int[mb * t];
         for (int i = 0; i < pos.length; i++) {
             pos[i] = i % t;
         }
         backend.copyFromHost(pos, positions);
-        AttentionMask mask = AttentionMask.causal(b, t);
+        AttentionMask mask = AttentionMask.causal(mb, t);
+        int[] idsPart = new int[mb * t];
+        int[] targetsPart = new int[mb * t];
         long tid = Thread.currentThread().threadId();
         try (StepArena arena = backend.newArena();
              Stream<Batch> batches = data.batches(b, epoch, index, 2).toStream(2)) {
@@ -107,17 +111,27 @@ public final class Trainer {
                 long t0 = System.nanoTime();
                 long heap0 = threads.getThreadAllocatedBytes(tid);
                 long flops0 = backend.flops().total();
-                backend.copyFromHost(batch.ids(), ids);
-                backend.copyFromHost(batch.targets(), targets);
                 backend.fill(decoder.parameters().grads(), 0f);
-                Graph g = new Graph(backend, arena, true);
-                double loss = decoder.loss(g, ids, positions, mask, targets);
-                if (!Double.isFinite(loss)) {
-                    throw new ArithmeticException("training loss (next-token cross-entropy) is " + loss + " at step "
-                            + (step + 1) + " (epoch " + batch.epoch() + "); the step was not applied and no checkpoint"
-                            + " of these weights was written");
+                double loss = 0;
+                for (int k = 0; k < micro; k++) {
+                    // Parameter gradients add up across micro-batches; each loss gradient is weighted 1/micro.
+                    System.arraycopy(batch.ids(), k * mb * t, idsPart, 0, mb * t);
+                    System.arraycopy(batch.targets(), k * mb * t, targetsPart, 0, mb * t);
+                    backend.copyFromHost(idsPart, ids);
+                    backend.copyFromHost(targetsPart, targets);
+                    Graph g = new Graph(backend, arena, true);
+                    double part = decoder.loss(g, ids, positions, mask, targets, 1f / micro);
+                    if (!Double.isFinite(part)) {
+                        throw new ArithmeticException("training loss (next-token cross-entropy) is " + part + " at step "
+                                + (step + 1) + " (epoch " + batch.epoch() + ", micro-batch " + (k + 1) + " of " + micro
+                                + "); the step was not applied and no checkpoint of these weights was written");
+                    }
+                    g.backward();
+                    loss += part / micro;
+                    if (k + 1 < micro) {
+                        arena.release();
+                    }
                 }
-                g.backward();
                 double lr = schedule.at(step + 1);
                 double gradNorm = opt.step(lr);
                 arena.release();
