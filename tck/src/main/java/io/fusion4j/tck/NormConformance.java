@@ -99,6 +99,40 @@ public abstract class NormConformance extends ElementwiseConformance {
                 v -> Reference.weighted(Reference.softmax(v, rows, cols), g), xd, cs, 1e-5));
     }
 
+    /** Kernels documented as "out may alias x" give the same result in place. */
+    @Test
+    void inPlaceKernelsMatchOutOfPlace() {
+        SplittableRandom r = rng("inplace");
+        int rows = 3, cols = 21;
+        float[] x = uniform(r, rows * cols, -5, 5);
+        float[] y = uniform(r, rows * cols, -1, 1);
+        Tensor out = zeros(rows, cols);
+        Tensor a = tensor(x, rows, cols);
+        backend.softmax(a, out);
+        backend.softmax(a, a);
+        assertClose("softmax in place", read(a), read(out), 0, 0);
+        a = tensor(x, rows, cols);
+        backend.add(a, tensor(y, rows, cols), out);
+        backend.add(a, tensor(y, rows, cols), a);
+        assertClose("add in place", read(a), read(out), 0, 0);
+        a = tensor(x, rows, cols);
+        backend.axpby(0.5f, a, 2f, tensor(y, rows, cols), out);
+        backend.axpby(0.5f, a, 2f, tensor(y, rows, cols), a);
+        assertClose("axpby in place", read(a), read(out), 0, 0);
+        a = tensor(x, rows, cols);
+        Tensor s = tensor(uniform(r, rows, -1, 1), rows);
+        backend.mulRows(a, s, out);
+        backend.mulRows(a, s, a);
+        assertClose("mulRows in place", read(a), read(out), 0, 0);
+        int[] pos = {0, 3, 7};
+        Tensor p = ints(pos, 1, 3);
+        Tensor qo = zeros(1, 3, 1, 20);
+        Tensor q2 = tensor(java.util.Arrays.copyOf(x, 60), 1, 3, 1, 20);
+        backend.rope(q2, p, 10000f, qo);
+        backend.rope(q2, p, 10000f, q2);
+        assertClose("rope in place", read(q2), read(qo), 0, 0);
+    }
+
     @Test
     void ropeForwardAndBackward() {
         SplittableRandom r = rng("rope");

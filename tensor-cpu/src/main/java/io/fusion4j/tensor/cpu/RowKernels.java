@@ -170,34 +170,36 @@ final class RowKernels {
         }
     }
 
-    /** Writes exp(x - max) into out and returns the log-sum-exp of the row. */
-    static float expShifted(float[] x, int xo, float[] out, int oo, int n) {
-        float mx = max(x, xo, n);
-        if (mx == Float.NEGATIVE_INFINITY) {
-            java.util.Arrays.fill(out, oo, oo + n, 0f);
-            return Float.NEGATIVE_INFINITY;
-        }
-        FloatVector vm = FloatVector.broadcast(S, mx);
-        FloatVector acc = FloatVector.zero(S);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xo + i, m).sub(vm));
-            e.intoArray(out, oo + i, m);
-            acc = acc.add(e.blend(0f, m.not()));
-        }
-        float[] lanes = VectorMath.lanes();
-        acc.intoArray(lanes, 0);
-        return mx + (float) Math.log(VectorMath.sumLanes(lanes));
-    }
-
+    /**
+     * Row softmax; {@code out} may be {@code x}: the max is read first, then each element is read before
+     * it is written. Full vectors unmasked, scalar tail (see {@link VectorMath}).
+     */
     static void softmax(float[] x, int xo, float[] out, int oo, int rows, int cols) {
+        float[] lanes = VectorMath.lanes();
         for (int r = 0; r < rows; r++) {
+            int xr = xo + r * cols;
             int o = oo + r * cols;
-            float lse = expShifted(x, xo + r * cols, out, o, cols);
-            float mx = max(x, xo + r * cols, cols);
-            // out holds exp(x - max); normalise by exp(lse - max)
-            float inv = (float) Math.exp(mx - (double) lse);
-            Elementwise.scale(out, o, inv, out, o, cols);
+            float mx = max(x, xr, cols);
+            if (mx == Float.NEGATIVE_INFINITY) {
+                java.util.Arrays.fill(out, o, o + cols, 0f);
+                continue;
+            }
+            FloatVector vm = FloatVector.broadcast(S, mx);
+            FloatVector acc = FloatVector.zero(S);
+            int i = 0;
+            for (; i + L <= cols; i += L) {
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xr + i).sub(vm));
+                e.intoArray(out, o + i);
+                acc = acc.add(e);
+            }
+            float tail = 0f;
+            for (; i < cols; i++) {
+                float e = (float) Math.exp(x[xr + i] - mx);
+                out[o + i] = e;
+                tail += e;
+            }
+            acc.intoArray(lanes, 0);
+            Elementwise.scale(out, o, 1f / (VectorMath.sumLanes(lanes) + tail), out, o, cols);
         }
     }
 
