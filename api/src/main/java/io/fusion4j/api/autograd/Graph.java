@@ -169,6 +169,24 @@ public final class Graph {
         return o;
     }
 
+    /** LayerNorm over the last dim with gain {@code w} and bias {@code b}. */
+    public Var layerNorm(Var x, Var w, Var b, float eps) {
+        Tensor out = alloc(x.value.shape());
+        Tensor mean = alloc(Shape.of(x.value.shape().rows()));
+        Tensor rstd = alloc(Shape.of(x.value.shape().rows()));
+        backend.layerNorm(x.value, w.value, b.value, eps, out, mean, rstd);
+        Var o = result(out, x, w, b);
+        record(o, () -> {
+            Tensor dy = gradOf(o);
+            Tensor dw = w.requiresGrad ? paramGradSink(w) : arena.allocateZeroed(DType.F32, w.value.shape());
+            Tensor db = b.requiresGrad ? paramGradSink(b) : arena.allocateZeroed(DType.F32, b.value.shape());
+            Tensor dx = alloc(x.value.shape());
+            backend.layerNormBackward(x.value, w.value, mean, rstd, dy, dx, dw, db);
+            accumulate(x, t -> backend.copy(dx, t));
+        });
+        return o;
+    }
+
     /** A tensor the kernel may accumulate into for parameter-like {@code w} (zeroed on first use). */
     private Tensor paramGradSink(Var w) {
         if (!w.hasGrad) {

@@ -4,6 +4,7 @@ import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
+import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
@@ -18,20 +19,22 @@ import java.util.List;
 public final class Decoder {
     private final DecoderConfig config;
     private final Parameters params = new Parameters();
+    private final Embedding embedding;
     private final List<TransformerBlock> blocks = new ArrayList<>();
+    private final RmsNorm norm;
+    private final Linear output;
 
     /** Declares the parameters with a dense SwiGLU in every feed-forward slot. */
     public Decoder(DecoderConfig config) {
         this.config = config;
-        params.declare("tok_embeddings", Shape.of(config.vocab(), config.dim()),
-                new Parameters.Init.Normal(config.initStd()), false);
+        this.embedding = new Embedding(params, "tok_embeddings", config.vocab(), config.dim(), config.initStd());
         for (int i = 0; i < config.layers(); i++) {
             String p = "layers." + i;
             blocks.add(new TransformerBlock(params, p, config,
                     new SwiGluFeedForward(params, p + ".ffn", config.dim(), config.ffnHidden(), config.initStd())));
         }
-        params.declare("norm", Shape.of(config.dim()), new Parameters.Init.Constant(1f), false);
-        params.declare("output", Shape.of(config.vocab(), config.dim()), new Parameters.Init.Normal(config.initStd()), true);
+        this.norm = new RmsNorm(params, "norm", config.dim(), config.normEps());
+        this.output = new Linear(params, "output", config.dim(), config.vocab(), config.initStd());
     }
 
     public DecoderConfig config() {
@@ -46,12 +49,31 @@ public final class Decoder {
     public Var logits(Graph g, Tensor ids, Tensor positions, AttentionMask mask) {
         int batch = (int) ids.dim(0);
         int length = (int) ids.dim(1);
-        Var x = g.embedding(g.param(params.get("tok_embeddings")), ids.reshape(ids.numel()));
+        Var x = embedding.forward(g, ids);
         for (TransformerBlock b : blocks) {
             x = b.forward(g, x, batch, length, positions, mask);
         }
-        x = g.rmsNorm(x, g.param(params.get("norm")), config.normEps());
-        return g.linear(x, g.param(params.get("output")));
+        return output.forward(g, norm.forward(g, x));
+    }
+
+    /**
+     * Logits {@code [1, vocab]} of one new token at the next position, attending over the KV cache, which it
+     * extends by that position. Generation calls this once per prompt token, then once per new token.
+     */
+    public Var decodeStep(Graph g, int token, KvCache cache) {
+        if (cache.length() >= cache.capacity()) {
+            throw new IllegalStateException("KV cache is full (" + cache.capacity() + " positions)");
+        }
+        Tensor id = g.arena().allocate(DType.I32, Shape.of(1, 1));
+        Tensor pos = g.arena().allocate(DType.I32, Shape.of(1, 1));
+        g.backend().copyFromHost(new int[]{token}, id);
+        g.backend().copyFromHost(new int[]{cache.length()}, pos);
+        Var x = embedding.forward(g, id);
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).decode(g, x, pos, cache, i);
+        }
+        cache.advance();
+        return output.forward(g, norm.forward(g, x));
     }
 
     /** Mean next-token cross-entropy (plus z-loss) against I32 targets {@code [B, T]} (negative = ignored). */

@@ -4,45 +4,97 @@ import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
+import java.util.List;
+
 /**
- * Multi-head attention with RoPE and optional QK-norm (Chameleon: RMSNorm over each head's query and
- * key). Parameters {@code prefix.wq, wk, wv, wo [dim, dim]}, and {@code q_norm, k_norm [headDim]} with QK-norm.
+ * Multi-head attention with RoPE, optional QK-norm (Chameleon: RMSNorm over each head's query and key)
+ * and a KV-cache path for generation. Parameters {@code prefix.wq, wk, wv, wo [dim, dim]}, and
+ * {@code q_norm, k_norm [headDim]} with QK-norm.
  */
-public final class SelfAttention {
-    private final Parameters params;
+public final class SelfAttention implements Module {
     private final String prefix;
     private final DecoderConfig c;
+    private final Linear wq;
+    private final Linear wk;
+    private final Linear wv;
+    private final Linear wo;
+    private final RmsNorm qNorm;
+    private final RmsNorm kNorm;
 
     public SelfAttention(Parameters params, String prefix, DecoderConfig c) {
-        this.params = params;
         this.prefix = prefix;
         this.c = c;
-        for (String w : new String[]{"wq", "wk", "wv", "wo"}) {
-            params.declare(prefix + "." + w, Shape.of(c.dim(), c.dim()), new Parameters.Init.Normal(c.initStd()), true);
+        this.wq = new Linear(params, prefix + ".wq", c.dim(), c.dim(), c.initStd());
+        this.wk = new Linear(params, prefix + ".wk", c.dim(), c.dim(), c.initStd());
+        this.wv = new Linear(params, prefix + ".wv", c.dim(), c.dim(), c.initStd());
+        this.wo = new Linear(params, prefix + ".wo", c.dim(), c.dim(), c.initStd());
+        this.qNorm = c.qkNorm() ? new RmsNorm(params, prefix + ".q_norm", c.headDim(), c.normEps()) : null;
+        this.kNorm = c.qkNorm() ? new RmsNorm(params, prefix + ".k_norm", c.headDim(), c.normEps()) : null;
+    }
+
+    /** Projects {@code x [N, dim]} to per-head queries or keys {@code [B,T,H,hd]}, QK-normed and rotated. */
+    private Var project(Graph g, Linear w, RmsNorm norm, Var x, Shape heads, Tensor positions) {
+        Var p = g.reshape(w.forward(g, x), heads);
+        if (norm != null) {
+            p = g.reshape(norm.forward(g, g.reshape(p, Shape.of(heads.numel() / c.headDim(), c.headDim()))), heads);
         }
-        if (c.qkNorm()) {
-            params.declare(prefix + ".q_norm", Shape.of(c.headDim()), new Parameters.Init.Constant(1f), false);
-            params.declare(prefix + ".k_norm", Shape.of(c.headDim()), new Parameters.Init.Constant(1f), false);
-        }
+        return g.rope(p, positions, c.ropeTheta());
     }
 
     /** {@code x [B*T, dim]} → {@code [B*T, dim]}. */
     public Var forward(Graph g, Var x, int batch, int length, Tensor positions, AttentionMask mask) {
         Shape heads = Shape.of(batch, length, c.heads(), c.headDim());
-        Var q = g.reshape(g.linear(x, g.param(params.get(prefix + ".wq"))), heads);
-        Var k = g.reshape(g.linear(x, g.param(params.get(prefix + ".wk"))), heads);
-        Var v = g.reshape(g.linear(x, g.param(params.get(prefix + ".wv"))), heads);
-        if (c.qkNorm()) {
-            Shape rows = Shape.of((long) batch * length * c.heads(), c.headDim());
-            q = g.reshape(g.rmsNorm(g.reshape(q, rows), g.param(params.get(prefix + ".q_norm")), c.normEps()), heads);
-            k = g.reshape(g.rmsNorm(g.reshape(k, rows), g.param(params.get(prefix + ".k_norm")), c.normEps()), heads);
-        }
-        q = g.rope(q, positions, c.ropeTheta());
-        k = g.rope(k, positions, c.ropeTheta());
+        Var q = project(g, wq, qNorm, x, heads, positions);
+        Var k = project(g, wk, kNorm, x, heads, positions);
+        Var v = g.reshape(wv.forward(g, x), heads);
         Var a = g.attention(q, k, v, mask, (float) (1 / Math.sqrt(c.headDim())));
-        return g.linear(g.reshape(a, Shape.of((long) batch * length, c.dim())), g.param(params.get(prefix + ".wo")));
+        return wo.forward(g, g.reshape(a, Shape.of((long) batch * length, c.dim())));
+    }
+
+    /**
+     * One new position {@code x [1, dim]} at {@code position}: stores its key and value in the cache of
+     * {@code layer} and attends over every cached position (no-grad inference).
+     */
+    public Var decode(Graph g, Var x, Tensor position, KvCache cache, int layer) {
+        Backend be = g.backend();
+        int h = c.heads();
+        int hd = c.headDim();
+        int len = cache.length() + 1;
+        Shape one = Shape.of(1, 1, h, hd);
+        Tensor q = project(g, wq, qNorm, x, one, position).value().reshape(h, hd);
+        Tensor k = project(g, wk, kNorm, x, one, position).value().reshape(h, hd);
+        Tensor v = wv.forward(g, x).value().reshape(h, hd);
+        Tensor kc = cache.keys(layer);
+        Tensor vc = cache.values(layer);
+        Tensor out = g.arena().allocate(DType.F32, Shape.of(h, hd));
+        Tensor scores = g.arena().allocate(DType.F32, Shape.of(1, len));
+        float scale = (float) (1 / Math.sqrt(hd));
+        for (int i = 0; i < h; i++) {
+            Tensor kh = kc.select(i);
+            Tensor vh = vc.select(i);
+            int pos = cache.length();
+            be.copy(k.select(i), kh.slice(pos, pos + 1).reshape(hd));
+            be.copy(v.select(i), vh.slice(pos, pos + 1).reshape(hd));
+            Tensor qi = q.select(i).reshape(1, hd);
+            be.gemm(qi, kh.slice(0, len).t(), scores, scale, 0f);
+            be.softmax(scores, scores);
+            be.gemm(scores, vh.slice(0, len), out.select(i).reshape(1, hd), 1f, 0f);
+        }
+        return wo.forward(g, g.constant(out.reshape(1, c.dim())));
+    }
+
+    @Override
+    public String name() {
+        return prefix;
+    }
+
+    @Override
+    public List<String> parameterNames() {
+        return List.of();
     }
 }

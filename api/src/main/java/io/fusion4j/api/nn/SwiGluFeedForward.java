@@ -3,25 +3,35 @@ package io.fusion4j.api.nn;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
-import io.fusion4j.api.tensor.Shape;
+
+import java.util.List;
 
 /** Dense SwiGLU: {@code w2 (silu(w1 x) * (w3 x))}; parameters {@code prefix.w1 [hidden, dim]}, {@code w3}, {@code w2 [dim, hidden]}. */
-public final class SwiGluFeedForward implements FeedForward {
-    private final Parameters params;
+public final class SwiGluFeedForward implements FeedForward, Module {
     private final String prefix;
+    private final Linear w1;
+    private final Linear w3;
+    private final Linear w2;
 
     public SwiGluFeedForward(Parameters params, String prefix, int dim, int hidden, float std) {
-        this.params = params;
         this.prefix = prefix;
-        params.declare(prefix + ".w1", Shape.of(hidden, dim), new Parameters.Init.Normal(std), true);
-        params.declare(prefix + ".w3", Shape.of(hidden, dim), new Parameters.Init.Normal(std), true);
-        params.declare(prefix + ".w2", Shape.of(dim, hidden), new Parameters.Init.Normal(std), true);
+        this.w1 = new Linear(params, prefix + ".w1", dim, hidden, std);
+        this.w3 = new Linear(params, prefix + ".w3", dim, hidden, std);
+        this.w2 = new Linear(params, prefix + ".w2", hidden, dim, std);
     }
 
     @Override
     public Var forward(Graph g, Var x) {
-        Var gate = g.linear(x, g.param(params.get(prefix + ".w1")));
-        Var up = g.linear(x, g.param(params.get(prefix + ".w3")));
-        return g.linear(g.swiglu(gate, up), g.param(params.get(prefix + ".w2")));
+        return w2.forward(g, g.swiglu(w1.forward(g, x), w3.forward(g, x)));
+    }
+
+    @Override
+    public String name() {
+        return prefix;
+    }
+
+    @Override
+    public List<String> parameterNames() {
+        return List.of();
     }
 }

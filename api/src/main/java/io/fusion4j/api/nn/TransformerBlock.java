@@ -4,36 +4,54 @@ import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
-import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
+import java.util.List;
+
 /** Attention plus a feed-forward slot, with the norm placement of the config. Norms: {@code prefix.attn_norm}, {@code prefix.ffn_norm}. */
-public final class TransformerBlock {
-    private final Parameters params;
+public final class TransformerBlock implements Module {
     private final String prefix;
     private final DecoderConfig c;
     private final SelfAttention attention;
     private final FeedForward ffn;
+    private final RmsNorm attnNorm;
+    private final RmsNorm ffnNorm;
 
     public TransformerBlock(Parameters params, String prefix, DecoderConfig c, FeedForward ffn) {
-        this.params = params;
         this.prefix = prefix;
         this.c = c;
         this.attention = new SelfAttention(params, prefix + ".attn", c);
         this.ffn = ffn;
-        params.declare(prefix + ".attn_norm", Shape.of(c.dim()), new Parameters.Init.Constant(1f), false);
-        params.declare(prefix + ".ffn_norm", Shape.of(c.dim()), new Parameters.Init.Constant(1f), false);
+        this.attnNorm = new RmsNorm(params, prefix + ".attn_norm", c.dim(), c.normEps());
+        this.ffnNorm = new RmsNorm(params, prefix + ".ffn_norm", c.dim(), c.normEps());
+    }
+
+    /** The block around an attention function, in the configured norm placement. */
+    private Var apply(Graph g, Var x, java.util.function.UnaryOperator<Var> attend) {
+        if (c.norm() == NormPlacement.PRE) {
+            Var h = g.add(x, attend.apply(attnNorm.forward(g, x)));
+            return g.add(h, ffn.forward(g, ffnNorm.forward(g, h)));
+        }
+        Var h = g.add(x, attnNorm.forward(g, attend.apply(x)));
+        return g.add(h, ffnNorm.forward(g, ffn.forward(g, h)));
     }
 
     public Var forward(Graph g, Var x, int batch, int length, Tensor positions, AttentionMask mask) {
-        Var attnNorm = g.param(params.get(prefix + ".attn_norm"));
-        Var ffnNorm = g.param(params.get(prefix + ".ffn_norm"));
-        float eps = c.normEps();
-        if (c.norm() == NormPlacement.PRE) {
-            Var h = g.add(x, attention.forward(g, g.rmsNorm(x, attnNorm, eps), batch, length, positions, mask));
-            return g.add(h, ffn.forward(g, g.rmsNorm(h, ffnNorm, eps)));
-        }
-        Var h = g.add(x, g.rmsNorm(attention.forward(g, x, batch, length, positions, mask), attnNorm, eps));
-        return g.add(h, g.rmsNorm(ffn.forward(g, h), ffnNorm, eps));
+        return apply(g, x, in -> attention.forward(g, in, batch, length, positions, mask));
+    }
+
+    /** One position through the block with the KV cache of {@code layer}. */
+    public Var decode(Graph g, Var x, Tensor position, KvCache cache, int layer) {
+        return apply(g, x, in -> attention.decode(g, in, position, cache, layer));
+    }
+
+    @Override
+    public String name() {
+        return prefix;
+    }
+
+    @Override
+    public List<String> parameterNames() {
+        return List.of();
     }
 }
