@@ -3,15 +3,12 @@ package io.fusion4j.eval.cli;
 import com.google.inject.Guice;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Var;
-import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.nn.Decoder;
+import io.fusion4j.api.nn.KvCache;
 import io.fusion4j.api.optim.AdamW;
-import io.fusion4j.api.tensor.DType;
-import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
-import io.fusion4j.api.tensor.Tensor;
 import io.fusion4j.api.text.ByteBpeTokenizer;
 import io.fusion4j.eval.train.TrainConfig;
 import picocli.CommandLine.Command;
@@ -27,7 +24,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /** {@code fusion4j generate}: continues a prompt with the newest checkpoint of a run. */
-@Command(name = "generate", description = "Generate text from the newest checkpoint of a training run.")
+@Command(name = "generate", description = "Generate text from the newest checkpoint of a training run (KV-cached decoding).")
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -86,24 +83,18 @@ final class GenerateCommand implements Callable<Integer> {
             int eos = tok.specialId("<|eos|>");
             int[] seq = Arrays.copyOf(ids, ids.length + maxTokens);
             int len = ids.length;
+            // KV cache: each prompt token, then each new token, is one decode step over the cached positions.
+            KvCache cache = new KvCache(backend, cfg.model(), ids.length + maxTokens);
+            int v = cfg.model().vocab();
+            float[] logits = new float[v];
             try (StepArena arena = backend.newArena()) {
-                for (int n = 0; n < maxTokens; n++) {
-                    int from = Math.max(0, len - cfg.seqLen());
-                    int t = len - from;
-                    Tensor tid = arena.allocate(DType.I32, Shape.of(1, t));
-                    Tensor pos = arena.allocate(DType.I32, Shape.of(1, t));
-                    int[] p = new int[t];
-                    for (int i = 0; i < t; i++) {
-                        p[i] = i;
-                    }
-                    backend.copyFromHost(Arrays.copyOfRange(seq, from, len), tid);
-                    backend.copyFromHost(p, pos);
-                    Var logits = decoder.logits(new Graph(backend, arena, false), tid, pos, AttentionMask.causal(1, t));
-                    float[] all = new float[(int) logits.value().numel()];
-                    backend.copyToHost(logits.value(), all);
-                    int v = cfg.model().vocab();
-                    int next = Sampler.sample(Arrays.copyOfRange(all, (t - 1) * v, t * v), temperature, topP, rng);
+                for (int i = 0; i < ids.length; i++) {
+                    Var l = decoder.decodeStep(new Graph(backend, arena, false), ids[i], cache);
+                    backend.copyToHost(l.value(), logits);
                     arena.release();
+                }
+                for (int n = 0; n < maxTokens; n++) {
+                    int next = Sampler.sample(logits, temperature, topP, rng);
                     if (next == eos) {
                         break;
                     }
@@ -112,6 +103,11 @@ final class GenerateCommand implements Callable<Integer> {
                     String text = tok.decode(Arrays.copyOfRange(seq, 0, len));
                     out.print(text.substring(Math.min(before, text.length())));
                     out.flush();
+                    if (n + 1 < maxTokens) {
+                        Var l = decoder.decodeStep(new Graph(backend, arena, false), next, cache);
+                        backend.copyToHost(l.value(), logits);
+                        arena.release();
+                    }
                 }
             }
             out.println();

@@ -77,6 +77,38 @@ class TrainingRunTest {
             assertThat(Files.readAllBytes(b.resolve("step-00000012").resolve(f)))
                     .as(f + " after resuming in a new JVM").isEqualTo(Files.readAllBytes(a.resolve("step-00000012").resolve(f)));
         }
+        StringWriter gen = new StringWriter();
+        assertThat(Main.run(new PrintWriter(gen, true), new PrintWriter(new StringWriter(), true), "generate", "--run",
+                a.toString(), "--prompt", "The", "--max-tokens", "6")).isZero();
+        assertThat(gen.toString()).startsWith("The").containsPattern("\\(\\d+ tokens from .*step-00000012\\)");
+    }
+
+    /** A NaN loss stops the run with an error naming it, before any update, and no checkpoint is written. */
+    @Test
+    void aNanLossStopsTheRunWithoutACheckpoint() throws Exception {
+        String text = BuiltinCorpus.generate(3, 200);
+        ByteBpeTokenizer tok = ByteBpeTokenizer.train(text, 100, List.of("<|eos|>"));
+        int[] tokens = tok.encode(text);
+        TrainConfig cfg = TrainConfig.preset("tiny", tok.vocabSize()).withSteps(5);
+        Path out = dir.resolve("nan");
+        try (Backend be = Backends.discover().create("cpu", BackendOptions.withThreads(1))) {
+            Decoder dec = new Decoder(cfg.model());
+            Trainer t = new Trainer(be, dec, new TokenDataset(tokens, cfg.seqLen(), cfg.seed()), cfg,
+                    new io.fusion4j.api.io.CheckpointStore(out, 2), "{}");
+            List<TrainEvent> events = new ArrayList<>();
+            Throwable err = org.assertj.core.api.Assertions.catchThrowable(() -> t.run(false).doOnNext(e -> {
+                events.add(e);
+                // Poison the weights after the first step: the next loss is NaN.
+                if (e instanceof TrainEvent.Step s && s.step() == 1) {
+                    be.fill(dec.parameters().get("norm").value(), Float.NaN);
+                }
+            }).blockLast());
+            assertThat(err).isInstanceOf(ArithmeticException.class)
+                    .hasMessageContaining("training loss (next-token cross-entropy) is NaN at step 2")
+                    .hasMessageContaining("no checkpoint of these weights was written");
+            assertThat(events).filteredOn(e -> e instanceof TrainEvent.Step).hasSize(1);
+        }
+        assertThat(new io.fusion4j.api.io.CheckpointStore(out, 2).checkpoints()).isEmpty();
     }
 
     /**
