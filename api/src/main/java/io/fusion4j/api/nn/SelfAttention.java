@@ -9,15 +9,12 @@ import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
-import java.util.List;
-
 /**
  * Multi-head attention with RoPE, optional QK-norm (Chameleon: RMSNorm over each head's query and key)
  * and a KV-cache path for generation. Parameters {@code prefix.wq, wk, wv, wo [dim, dim]}, and
  * {@code q_norm, k_norm [headDim]} with QK-norm.
  */
-public final class SelfAttention implements Module {
-    private final String prefix;
+public final class SelfAttention extends NamedModule {
     private final DecoderConfig c;
     private final Linear wq;
     private final Linear wk;
@@ -27,7 +24,7 @@ public final class SelfAttention implements Module {
     private final RmsNorm kNorm;
 
     public SelfAttention(Parameters params, String prefix, DecoderConfig c) {
-        this.prefix = prefix;
+        super(prefix);
         this.c = c;
         this.wq = new Linear(params, prefix + ".wq", c.dim(), c.dim(), c.initStd());
         this.wk = new Linear(params, prefix + ".wk", c.dim(), c.dim(), c.initStd());
@@ -88,13 +85,4 @@ public final class SelfAttention implements Module {
         return wo.forward(g, g.constant(out.reshape(1, c.dim())));
     }
 
-    @Override
-    public String name() {
-        return prefix;
-    }
-
-    @Override
-    public List<String> parameterNames() {
-        return List.of();
-    }
 }

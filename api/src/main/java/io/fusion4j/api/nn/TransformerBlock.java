@@ -6,11 +6,8 @@ import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.tensor.Tensor;
 
-import java.util.List;
-
 /** Attention plus a feed-forward slot, with the norm placement of the config. Norms: {@code prefix.attn_norm}, {@code prefix.ffn_norm}. */
-public final class TransformerBlock implements Module {
-    private final String prefix;
+public final class TransformerBlock extends NamedModule {
     private final DecoderConfig c;
     private final SelfAttention attention;
     private final FeedForward ffn;
@@ -18,7 +15,7 @@ public final class TransformerBlock implements Module {
     private final RmsNorm ffnNorm;
 
     public TransformerBlock(Parameters params, String prefix, DecoderConfig c, FeedForward ffn) {
-        this.prefix = prefix;
+        super(prefix);
         this.c = c;
         this.attention = new SelfAttention(params, prefix + ".attn", c);
         this.ffn = ffn;
@@ -45,13 +42,4 @@ public final class TransformerBlock implements Module {
         return apply(g, x, in -> attention.decode(g, in, position, cache, layer));
     }
 
-    @Override
-    public String name() {
-        return prefix;
-    }
-
-    @Override
-    public List<String> parameterNames() {
-        return List.of();
-    }
 }

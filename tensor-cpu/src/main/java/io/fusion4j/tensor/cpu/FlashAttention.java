@@ -432,26 +432,10 @@ final class FlashAttention implements WorkerPool.Body {
             }
             float old = w.rowMax[r];
             float nm = Math.max(old, tileMax);
-            // Full vectors unmasked, the few tail entries scalar: exp under a mask in every iteration fell
-            // out of C2's intrinsics and boxed vectors.
-            FloatVector vm = FloatVector.broadcast(S, nm);
-            FloatVector sum = FloatVector.zero(S);
-            int j = 0;
-            for (; j + L <= bk; j += L) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, row + j).sub(vm));
-                e.intoArray(s, row + j);
-                sum = sum.add(e);
-            }
-            float tail = 0f;
-            for (; j < bk; j++) {
-                float e = (float) Math.exp(s[row + j] - nm);
-                s[row + j] = e;
-                tail += e;
-            }
+            // Array-level helper: exp under a mask in every iteration fell out of C2's intrinsics and boxed vectors.
+            float rowSum = VectorMath.expMinusAndSum(s, row, s, row, bk, nm);
             float f = old == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(old - nm);
-            float[] lanes = VectorMath.lanes();
-            sum.intoArray(lanes, 0);
-            w.rowSum[r] = w.rowSum[r] * f + (VectorMath.sumLanes(lanes) + tail);
+            w.rowSum[r] = w.rowSum[r] * f + rowSum;
             w.rowMax[r] = nm;
             w.rowScale[r] = f; // applied to O's row by the P·V merge
         }

@@ -175,7 +175,6 @@ final class RowKernels {
      * it is written. Full vectors unmasked, scalar tail (see {@link VectorMath}).
      */
     static void softmax(float[] x, int xo, float[] out, int oo, int rows, int cols) {
-        float[] lanes = VectorMath.lanes();
         for (int r = 0; r < rows; r++) {
             int xr = xo + r * cols;
             int o = oo + r * cols;
@@ -184,22 +183,8 @@ final class RowKernels {
                 java.util.Arrays.fill(out, o, o + cols, 0f);
                 continue;
             }
-            FloatVector vm = FloatVector.broadcast(S, mx);
-            FloatVector acc = FloatVector.zero(S);
-            int i = 0;
-            for (; i + L <= cols; i += L) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xr + i).sub(vm));
-                e.intoArray(out, o + i);
-                acc = acc.add(e);
-            }
-            float tail = 0f;
-            for (; i < cols; i++) {
-                float e = (float) Math.exp(x[xr + i] - mx);
-                out[o + i] = e;
-                tail += e;
-            }
-            acc.intoArray(lanes, 0);
-            Elementwise.scale(out, o, 1f / (VectorMath.sumLanes(lanes) + tail), out, o, cols);
+            float sum = VectorMath.expMinusAndSum(x, xr, out, o, cols, mx);
+            Elementwise.scale(out, o, 1f / sum, out, o, cols);
         }
     }
 

@@ -69,6 +69,30 @@ final class VectorMath {
         return e.mul(scale).blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
     }
 
+    /**
+     * Writes {@code exp(x[i] - shift)} to {@code out} (which may be {@code x}) for {@code i < n} and returns their sum:
+     * full vectors unmasked, scalar tail, lanes summed in the fixed tree. Softmax rows use it.
+     */
+    static float expMinusAndSum(float[] x, int xo, float[] out, int oo, int n, float shift) {
+        FloatVector vm = FloatVector.broadcast(S, shift);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, xo + i).sub(vm));
+            e.intoArray(out, oo + i);
+            acc = acc.add(e);
+        }
+        float tail = 0f;
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[xo + i] - shift);
+            out[oo + i] = e;
+            tail += e;
+        }
+        float[] lanes = lanes();
+        acc.intoArray(lanes, 0);
+        return sumLanes(lanes) + tail;
+    }
+
     /** tanh(x) = 1 - 2 / (e^{2x} + 1), saturating cleanly at ±1. */
     static FloatVector tanh(FloatVector x) {
         FloatVector e = exp(x.mul(2f));
