@@ -27,9 +27,7 @@ public final class CpuBackend implements Backend {
     private final FlopCounter flops = new FlopCounter();
     private final int[] philoxBlock = new int[4];
     private long[] topKKeys = new long[0];
-    private double[] invFreq = new double[0];
-    private int invFreqDim = -1;
-    private float invFreqTheta = Float.NaN;
+    private RopeTable ropeTable;
     private boolean closed;
 
     CpuBackend(int threads) {
@@ -451,24 +449,31 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- positions and attention
 
-    private double[] invFreq(int dim, float theta) {
-        if (dim != invFreqDim || Float.compare(theta, invFreqTheta) != 0) {
-            invFreq = new double[dim / 2];
-            for (int i = 0; i < dim / 2; i++) {
-                invFreq[i] = Math.pow(theta, -2.0 * i / dim);
-            }
-            invFreqDim = dim;
-            invFreqTheta = theta;
+    /** The cos/sin table for this call's theta and head dim, covering every position in {@code positions}. */
+    private RopeTable ropeTable(Tensor positions, float theta, int dim) {
+        if (ropeTable == null || !ropeTable.matches(theta, dim)) {
+            ropeTable = new RopeTable(theta, dim);
         }
-        return invFreq;
+        int[] p = ints(positions);
+        int max = 0;
+        for (int i = 0; i < positions.numel(); i++) {
+            int v = p[off(positions) + i];
+            if (v < 0) {
+                throw KernelChecks.bad("rope", "positions", "non-negative", v + " at index " + i);
+            }
+            max = Math.max(max, v);
+        }
+        ropeTable.ensure(max);
+        return ropeTable;
     }
 
     @Override
     public void rope(Tensor x, Tensor positions, float theta, Tensor out) {
         KernelChecks.rope("rope", "x", x, positions, theta, out, "out");
         int dim = (int) x.dim(3);
+        RopeTable table = ropeTable(positions, theta, dim);
         IndexKernels.rope(f(x), off(x), ints(positions), off(positions), f(out), off(out),
-                (int) (x.dim(0) * x.dim(1)), (int) x.dim(2), dim, invFreq(dim, theta), 1f);
+                (int) (x.dim(0) * x.dim(1)), (int) x.dim(2), dim, table.cos(), table.sin(), 1f);
         flops.add(3L * x.numel());
     }
 
@@ -476,8 +481,9 @@ public final class CpuBackend implements Backend {
     public void ropeBackward(Tensor dy, Tensor positions, float theta, Tensor dx) {
         KernelChecks.rope("ropeBackward", "dy", dy, positions, theta, dx, "dx");
         int dim = (int) dy.dim(3);
+        RopeTable table = ropeTable(positions, theta, dim);
         IndexKernels.rope(f(dy), off(dy), ints(positions), off(positions), f(dx), off(dx),
-                (int) (dy.dim(0) * dy.dim(1)), (int) dy.dim(2), dim, invFreq(dim, theta), -1f);
+                (int) (dy.dim(0) * dy.dim(1)), (int) dy.dim(2), dim, table.cos(), table.sin(), -1f);
         flops.add(3L * dy.numel());
     }
 

@@ -123,24 +123,33 @@ final class IndexKernels {
     }
 
     /**
-     * Rotate-half RoPE on rows of {@code heads * dim}; {@code sign} = 1 forward, -1 for the backward
-     * (inverse rotation). {@code invFreq} holds {@code theta^(-2i/dim)} for {@code i < dim/2} in double.
+     * Rotate-half RoPE on rows of {@code heads * dim}; {@code sign} = 1 forward, -1 for the backward (inverse
+     * rotation). {@code cos}/{@code sin} hold {@code (float) cos(p · theta^(-2i/dim))} at {@code [p * half + i]} for
+     * every position used (see {@link RopeTable}). {@code out} may be {@code x}.
      */
     static void rope(float[] x, int xo, int[] pos, int po, float[] out, int oo, int rows, int heads, int dim,
-                     double[] invFreq, float sign) {
+                     float[] cos, float[] sin, float sign) {
         int half = dim / 2;
         for (int r = 0; r < rows; r++) {
-            double p = pos[po + r];
-            for (int i = 0; i < half; i++) {
-                double ang = p * invFreq[i];
-                float c = (float) Math.cos(ang);
-                float s = sign * (float) Math.sin(ang);
-                for (int hd = 0; hd < heads; hd++) {
-                    int base = (r * heads + hd) * dim;
+            int t = pos[po + r] * half;
+            for (int hd = 0; hd < heads; hd++) {
+                int base = (r * heads + hd) * dim;
+                int i = 0;
+                for (; i + L <= half; i += L) {
+                    FloatVector c = FloatVector.fromArray(S, cos, t + i);
+                    FloatVector sn = FloatVector.fromArray(S, sin, t + i).mul(sign);
+                    FloatVector a = FloatVector.fromArray(S, x, xo + base + i);
+                    FloatVector b = FloatVector.fromArray(S, x, xo + base + i + half);
+                    a.mul(c).sub(b.mul(sn)).intoArray(out, oo + base + i);
+                    a.mul(sn).add(b.mul(c)).intoArray(out, oo + base + i + half);
+                }
+                for (; i < half; i++) {
+                    float c = cos[t + i];
+                    float sn = sign * sin[t + i];
                     float a = x[xo + base + i];
                     float b = x[xo + base + i + half];
-                    out[oo + base + i] = a * c - b * s;
-                    out[oo + base + i + half] = a * s + b * c;
+                    out[oo + base + i] = a * c - b * sn;
+                    out[oo + base + i + half] = a * sn + b * c;
                 }
             }
         }
