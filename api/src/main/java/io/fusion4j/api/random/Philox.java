@@ -64,22 +64,42 @@ public final class Philox {
         return ((word >>> 8) + 1) * INV_2_24;
     }
 
+    /**
+     * The block holding element {@code g} of either draw: four uniforms, or two Box–Muller pairs, per block,
+     * so both use counter {@code g / 4}.
+     */
+    public static long blockIndex(long g) {
+        return g >>> 2;
+    }
+
+    /** Computes block {@code blockIndex} for {@code seed} into {@code out[0..3]}. */
+    public static void block(long blockIndex, long seed, int[] out) {
+        block((int) blockIndex, (int) (blockIndex >>> 32), 0, 0, (int) seed, (int) (seed >>> 32), out);
+    }
+
+    /** Uniform element {@code g} from its block: word {@code g % 4}. */
+    public static float uniformFromBlock(int[] block, long g) {
+        return toUniform(block[(int) (g & 3)]);
+    }
+
+    /** Normal element {@code g} from its block: pair {@code g / 2} uses words {@code 2 (pair % 2)} and the next. */
+    public static float normalFromBlock(int[] block, long g) {
+        int w = (int) (g & 2);
+        return boxMuller(block[w], block[w + 1], (g & 1) == 0);
+    }
+
     /** Uniform element at global index {@code g} (= offset + e) for {@code seed}. */
     public static float uniform(long seed, long g) {
         int[] out = new int[4];
-        long blk = g >>> 2;
-        block((int) blk, (int) (blk >>> 32), 0, 0, (int) seed, (int) (seed >>> 32), out);
-        return toUniform(out[(int) (g & 3)]);
+        block(blockIndex(g), seed, out);
+        return uniformFromBlock(out, g);
     }
 
     /** Normal element at global index {@code g} for {@code seed}. */
     public static float normal(long seed, long g) {
         int[] out = new int[4];
-        long pair = g >>> 1;
-        long blk = pair >>> 1;
-        block((int) blk, (int) (blk >>> 32), 0, 0, (int) seed, (int) (seed >>> 32), out);
-        int w = (int) (pair & 1) * 2;
-        return boxMuller(out[w], out[w + 1], (g & 1) == 0);
+        block(blockIndex(g), seed, out);
+        return normalFromBlock(out, g);
     }
 
     /** Box–Muller on two words, cosine branch when {@code first}; the shared formula every backend uses. */

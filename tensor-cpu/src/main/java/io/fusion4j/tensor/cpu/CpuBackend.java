@@ -631,13 +631,13 @@ public final class CpuBackend implements Backend {
     @Override
     public void randomUniform(Tensor out, long seed, long offset) {
         f32("randomUniform", "out", out);
-        IndexKernels.uniform(f(out), off(out), n(out), seed, offset, philoxBlock);
+        IndexKernels.philox(f(out), off(out), n(out), seed, offset, false, philoxBlock);
     }
 
     @Override
     public void randomNormal(Tensor out, long seed, long offset) {
         f32("randomNormal", "out", out);
-        IndexKernels.normal(f(out), off(out), n(out), seed, offset, philoxBlock);
+        IndexKernels.philox(f(out), off(out), n(out), seed, offset, true, philoxBlock);
     }
 
     @Override

@@ -155,35 +155,20 @@ final class IndexKernels {
         }
     }
 
-    static void uniform(float[] out, int oo, int n, long seed, long offset, int[] block) {
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
+    /**
+     * Elements {@code offset .. offset+n} of a Philox draw, uniform or normal (the mapping is
+     * {@link Philox}'s), computing each 4-word block once.
+     */
+    static void philox(float[] out, int oo, int n, long seed, long offset, boolean normal, int[] block) {
         long cached = -1;
         for (int e = 0; e < n; e++) {
             long g = offset + e;
-            long blk = g >>> 2;
+            long blk = Philox.blockIndex(g);
             if (blk != cached) {
-                Philox.block((int) blk, (int) (blk >>> 32), 0, 0, k0, k1, block);
+                Philox.block(blk, seed, block);
                 cached = blk;
             }
-            out[oo + e] = Philox.toUniform(block[(int) (g & 3)]);
-        }
-    }
-
-    static void normal(float[] out, int oo, int n, long seed, long offset, int[] block) {
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
-        long cached = -1;
-        for (int e = 0; e < n; e++) {
-            long g = offset + e;
-            long pair = g >>> 1;
-            long blk = pair >>> 1;
-            if (blk != cached) {
-                Philox.block((int) blk, (int) (blk >>> 32), 0, 0, k0, k1, block);
-                cached = blk;
-            }
-            int w = (int) (pair & 1) * 2;
-            out[oo + e] = Philox.boxMuller(block[w], block[w + 1], (g & 1) == 0);
+            out[oo + e] = normal ? Philox.normalFromBlock(block, g) : Philox.uniformFromBlock(block, g);
         }
     }
 }
