@@ -112,7 +112,6 @@ public final class CpuBackend implements Backend {
                     s.h[off(dst) + i] = DType.toBf16(src[i]);
                 }
             }
-            case I32 -> throw bad("copyFromHost", "dst", "F32 or BF16 for float data", "I32");
         }
     }
 
@@ -133,7 +132,6 @@ public final class CpuBackend implements Backend {
                     dst[i] = DType.fromBf16(s.h[off(src) + i]);
                 }
             }
-            case I32 -> throw bad("copyToHost", "src", "F32 or BF16 for float data", "I32");
         }
     }
 

@@ -90,11 +90,6 @@ final class MicroKernels {
         return p;
     }
 
-    /** Floats needed to pack {@code m} rows of depth {@code k}. */
-    static int packedASize(int m, int k) {
-        return (m + MR - 1) / MR * MR * k;
-    }
-
     /** Packs {@code A(r,p) = a[aOff + r*rsA + p*csA]}, {@code r < m}, {@code p < k} into 4-row slivers at {@code dst[0..]}. */
     static void packA(float[] a, int aOff, int rsA, int csA, int m, int k, float[] dst) {
         int slivers = (m + MR - 1) / MR;

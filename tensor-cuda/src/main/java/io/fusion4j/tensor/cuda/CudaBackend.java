@@ -210,7 +210,6 @@ public final class CudaBackend implements Backend {
                     }
                 });
             }
-            case I32 -> throw bad("copyFromHost", "dst", "F32 or BF16 for float data", "I32");
         }
     }
 
@@ -228,9 +227,6 @@ public final class CudaBackend implements Backend {
     @Override
     public void copyToHost(Tensor src, float[] dst) {
         KernelChecks.hostFloats("copyToHost", "src", src, dst.length, "dst");
-        if (src.dtype() == DType.I32) {
-            throw bad("copyToHost", "src", "F32 or BF16 for float data", "I32");
-        }
         long p = ptr(src);
         boolean bf16 = src.dtype() == DType.BF16;
         device.run(() -> {
