@@ -16,8 +16,9 @@ import java.util.function.Consumer;
  * one backward closure, so a decoder step records a few dozen entries per layer. Activations and their
  * gradients live in the step arena; {@link #backward()} walks the tape in reverse.
  *
- * <p>Gradient accumulation: the first contribution to a value's gradient is written in place; later
- * ones (a value used twice, such as the residual stream) go through a temporary and an add. Parameter
+ * <p>Gradient accumulation: the first contribution to a value's gradient is written in place by the backward
+ * kernel itself; later ones (a value used twice, such as the residual stream) go through a temporary and an
+ * add (see {@code sink}/{@code commit}). Parameter
  * gradients always accumulate into the flat gradient buffer, which the trainer zeroes once per step, so
  * several micro-batches add up.
  *
@@ -68,22 +69,38 @@ public final class Graph {
         }
     }
 
+    /**
+     * Where a backward kernel should write {@code v}'s gradient contribution: {@code v}'s gradient itself when
+     * nothing reached it yet (no copy), else a temporary that {@link #commit} adds. Claims the gradient on the
+     * spot, so a value that is several inputs of one op (q = k = v) gets one direct sink and temporaries.
+     * A value that needs no gradient gets scratch, since fused kernels write every output.
+     */
+    private Tensor sink(Var v) {
+        if (v.requiresGrad && !v.hasGrad) {
+            if (v.grad == null) {
+                v.grad = alloc(v.value.shape());
+            }
+            v.hasGrad = true;
+            return v.grad;
+        }
+        return alloc(v.value.shape());
+    }
+
+    /** Adds a contribution written into {@code written} (from {@link #sink}) unless it went to the gradient directly. */
+    private void commit(Var v, Tensor written) {
+        if (v.requiresGrad && written != v.grad) {
+            backend.add(v.grad, written, v.grad);
+        }
+    }
+
     /** Adds a gradient contribution to {@code v}: {@code kernel} writes it into the tensor it is given. */
     private void accumulate(Var v, Consumer<Tensor> kernel) {
         if (!v.requiresGrad) {
             return;
         }
-        if (!v.hasGrad) {
-            if (v.grad == null) {
-                v.grad = alloc(v.value.shape());
-            }
-            kernel.accept(v.grad);
-            v.hasGrad = true;
-        } else {
-            Tensor tmp = alloc(v.value.shape());
-            kernel.accept(tmp);
-            backend.add(v.grad, tmp, v.grad);
-        }
+        Tensor t = sink(v);
+        kernel.accept(t);
+        commit(v, t);
     }
 
     /** The gradient flowing into an op's output (zero-filled when nothing reached it). */
@@ -152,19 +169,9 @@ public final class Graph {
         record(o, () -> {
             Tensor dy = gradOf(o);
             Tensor dw = w.requiresGrad ? paramGradSink(w) : arena.allocateZeroed(DType.F32, w.value.shape());
-            if (x.requiresGrad && !x.hasGrad) {
-                if (x.grad == null) {
-                    x.grad = alloc(x.value.shape());
-                }
-                backend.rmsNormBackward(x.value, w.value, rstd, dy, x.grad, dw);
-                x.hasGrad = true;
-            } else {
-                Tensor dx = alloc(x.value.shape());
-                backend.rmsNormBackward(x.value, w.value, rstd, dy, dx, dw);
-                if (x.requiresGrad) {
-                    backend.add(x.grad, dx, x.grad);
-                }
-            }
+            Tensor dx = sink(x);
+            backend.rmsNormBackward(x.value, w.value, rstd, dy, dx, dw);
+            commit(x, dx);
         });
         return o;
     }
@@ -180,9 +187,9 @@ public final class Graph {
             Tensor dy = gradOf(o);
             Tensor dw = w.requiresGrad ? paramGradSink(w) : arena.allocateZeroed(DType.F32, w.value.shape());
             Tensor db = b.requiresGrad ? paramGradSink(b) : arena.allocateZeroed(DType.F32, b.value.shape());
-            Tensor dx = alloc(x.value.shape());
+            Tensor dx = sink(x);
             backend.layerNormBackward(x.value, w.value, mean, rstd, dy, dx, dw, db);
-            accumulate(x, t -> backend.copy(dx, t));
+            commit(x, dx);
         });
         return o;
     }
@@ -239,13 +246,13 @@ public final class Graph {
         Var o = result(out, q, k, v);
         record(o, () -> {
             Tensor dy = gradOf(o);
-            Tensor dq = alloc(s);
-            Tensor dk = alloc(s);
-            Tensor dv = alloc(s);
+            Tensor dq = sink(q);
+            Tensor dk = sink(k);
+            Tensor dv = sink(v);
             backend.attentionBackward(q.value, k.value, v.value, out, lse, dy, mask, scale, dq, dk, dv);
-            accumulate(q, t -> backend.copy(dq, t));
-            accumulate(k, t -> backend.copy(dk, t));
-            accumulate(v, t -> backend.copy(dv, t));
+            commit(q, dq);
+            commit(k, dk);
+            commit(v, dv);
         });
         return o;
     }
@@ -257,11 +264,11 @@ public final class Graph {
         Var o = result(out, gate, up);
         record(o, () -> {
             Tensor dy = gradOf(o);
-            Tensor dg = alloc(gate.value.shape());
-            Tensor du = alloc(gate.value.shape());
+            Tensor dg = sink(gate);
+            Tensor du = sink(up);
             backend.swigluBackward(gate.value, up.value, dy, dg, du);
-            accumulate(gate, t -> backend.copy(dg, t));
-            accumulate(up, t -> backend.copy(du, t));
+            commit(gate, dg);
+            commit(up, du);
         });
         return o;
     }
