@@ -129,28 +129,41 @@ final class CudaDriver {
         check("cuInit", invoke(cuInit, 0));
     }
 
-    int driverVersion() {
+    /** Calls {@code h} with an int out-parameter ahead of {@code rest}, checks the status, returns the int. */
+    private int intOut(String call, MethodHandle h, Object... rest) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
-            check("cuDriverGetVersion", invoke(cuDriverGetVersion, v));
+            check(call, invoke(h, withOut(v, rest)));
             return v.get(JAVA_INT, 0);
         }
+    }
+
+    /** Calls {@code h} with a pointer out-parameter ahead of {@code rest}, checks the status, returns the pointer. */
+    private MemorySegment addressOut(String call, MethodHandle h, Object... rest) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(ADDRESS);
+            check(call, invoke(h, withOut(v, rest)));
+            return v.get(ADDRESS, 0);
+        }
+    }
+
+    private static Object[] withOut(MemorySegment out, Object[] rest) {
+        Object[] args = new Object[rest.length + 1];
+        args[0] = out;
+        System.arraycopy(rest, 0, args, 1, rest.length);
+        return args;
+    }
+
+    int driverVersion() {
+        return intOut("cuDriverGetVersion", cuDriverGetVersion);
     }
 
     int deviceCount() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(JAVA_INT);
-            check("cuDeviceGetCount", invoke(cuDeviceGetCount, v));
-            return v.get(JAVA_INT, 0);
-        }
+        return intOut("cuDeviceGetCount", cuDeviceGetCount);
     }
 
     int device(int ordinal) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(JAVA_INT);
-            check("cuDeviceGet", invoke(cuDeviceGet, v, ordinal));
-            return v.get(JAVA_INT, 0);
-        }
+        return intOut("cuDeviceGet", cuDeviceGet, ordinal);
     }
 
     String deviceName(int dev) {
@@ -162,11 +175,7 @@ final class CudaDriver {
     }
 
     int attribute(int attr, int dev) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(JAVA_INT);
-            check("cuDeviceGetAttribute", invoke(cuDeviceGetAttribute, v, attr, dev));
-            return v.get(JAVA_INT, 0);
-        }
+        return intOut("cuDeviceGetAttribute", cuDeviceGetAttribute, attr, dev);
     }
 
     long totalMemory(int dev) {
@@ -178,11 +187,7 @@ final class CudaDriver {
     }
 
     MemorySegment retainPrimaryContext(int dev) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(ADDRESS);
-            check("cuDevicePrimaryCtxRetain", invoke(cuDevicePrimaryCtxRetain, v, dev));
-            return v.get(ADDRESS, 0);
-        }
+        return addressOut("cuDevicePrimaryCtxRetain", cuDevicePrimaryCtxRetain, dev);
     }
 
     void releasePrimaryContext(int dev) {
@@ -232,9 +237,7 @@ final class CudaDriver {
 
     MemorySegment function(MemorySegment module, String name) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(ADDRESS);
-            check("cuModuleGetFunction(" + name + ")", invoke(cuModuleGetFunction, v, module, a.allocateFrom(name)));
-            return v.get(ADDRESS, 0);
+            return addressOut("cuModuleGetFunction(" + name + ")", cuModuleGetFunction, module, a.allocateFrom(name));
         }
     }
 
@@ -249,11 +252,7 @@ final class CudaDriver {
     }
 
     MemorySegment createStream() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(ADDRESS);
-            check("cuStreamCreate", invoke(cuStreamCreate, v, 0));
-            return v.get(ADDRESS, 0);
-        }
+        return addressOut("cuStreamCreate", cuStreamCreate, 0);
     }
 
     void synchronize(MemorySegment stream) {
@@ -265,11 +264,7 @@ final class CudaDriver {
     }
 
     MemorySegment createEvent() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(ADDRESS);
-            check("cuEventCreate", invoke(cuEventCreate, v, 0));
-            return v.get(ADDRESS, 0);
-        }
+        return addressOut("cuEventCreate", cuEventCreate, 0);
     }
 
     void record(MemorySegment event, MemorySegment stream) {
