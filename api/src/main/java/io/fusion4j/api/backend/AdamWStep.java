@@ -16,4 +16,14 @@ public record AdamWStep(float lr, float beta1, float beta2, float eps, float wei
             throw new IllegalArgumentException("AdamW eps must be > 0, got " + eps);
         }
     }
+
+    /** {@code 1 - beta1^step}, the first-moment bias correction, computed in double and rounded once. */
+    public float biasCorrection1() {
+        return (float) (1.0 - Math.pow(beta1, step));
+    }
+
+    /** {@code 1 - beta2^step}, the second-moment bias correction, computed in double and rounded once. */
+    public float biasCorrection2() {
+        return (float) (1.0 - Math.pow(beta2, step));
+    }
 }

@@ -617,10 +617,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
         KernelChecks.adamw(param, grad, m, v);
-        float bc1 = (float) (1.0 - Math.pow(step.beta1(), step.step()));
-        float bc2 = (float) (1.0 - Math.pow(step.beta2(), step.step()));
         Elementwise.adamw(f(param), off(param), f(grad), off(grad), f(m), off(m), f(v), off(v), n(param),
-                step.lr(), step.beta1(), step.beta2(), step.eps(), step.weightDecay(), step.gradScale(), bc1, bc2);
+                step.lr(), step.beta1(), step.beta2(), step.eps(), step.weightDecay(), step.gradScale(),
+                step.biasCorrection1(), step.biasCorrection2());
         flops.add(14L * param.numel());
     }
 

@@ -744,10 +744,8 @@ public final class CudaBackend implements Backend {
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep s) {
         KernelChecks.adamw(param, grad, m, v);
-        float bc1 = (float) (1.0 - Math.pow(s.beta1(), s.step()));
-        float bc2 = (float) (1.0 - Math.pow(s.beta2(), s.step()));
         each(Kernel.adamw_f32, param.numel(), ptr(param), ptr(grad), ptr(m), ptr(v), param.numel(), s.lr(), s.beta1(),
-                s.beta2(), s.eps(), s.weightDecay(), s.gradScale(), bc1, bc2);
+                s.beta2(), s.eps(), s.weightDecay(), s.gradScale(), s.biasCorrection1(), s.biasCorrection2());
         flops.add(14L * param.numel());
     }
 
