@@ -42,6 +42,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--forms", split = ",", defaultValue = "NN,NT,TN", description = "GEMM forms (default: ${DEFAULT-VALUE}).")
     List<String> forms;
 
+    @Option(names = "--shapes", split = ",",
+            description = "bench gemm: shapes as MxKxN, e.g. 2048x256x1024 (default: the PERF.md shapes).")
+    List<String> shapes;
+
     @Option(names = "--config", defaultValue = "dense", description = "bench train: tiny or dense (default: ${DEFAULT-VALUE}).")
     String trainConfig;
 
@@ -73,6 +77,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--forms: expected NN, NT, TN or TT, found " + f);
             }
         }
+        List<int[]> gemmShapes = shapes == null || shapes.isEmpty() ? KernelBenchmarks.GEMM_SHAPES : parseShapes(shapes);
         // At least 2 s: C2 needs that long for the big kernels on two busy cores, and C1 code is slow but steady.
         BenchRunner runner = new BenchRunner(rounds, seconds, Math.max(2.0, seconds));
         for (int t : counts) {
@@ -86,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
                 switch (target) {
                     case gemm -> {
                         for (String form : forms) {
-                            for (int[] s : KernelBenchmarks.GEMM_SHAPES) {
+                            for (int[] s : gemmShapes) {
                                 kb.gemm(s[0], s[1], s[2], form);
                             }
                         }
@@ -106,5 +111,28 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static List<int[]> parseShapes(List<String> specs) {
+        List<int[]> parsed = new java.util.ArrayList<>();
+        for (String spec : specs) {
+            String[] parts = spec.split("x");
+            if (parts.length != 3) {
+                throw new IllegalArgumentException("--shapes: expected MxKxN (three positive integers joined by x), found " + spec);
+            }
+            int[] s = new int[3];
+            for (int i = 0; i < 3; i++) {
+                try {
+                    s[i] = Integer.parseInt(parts[i]);
+                } catch (NumberFormatException e) {
+                    s[i] = -1;
+                }
+                if (s[i] < 1) {
+                    throw new IllegalArgumentException("--shapes: expected MxKxN (three positive integers joined by x), found " + spec);
+                }
+            }
+            parsed.add(s);
+        }
+        return parsed;
     }
 }
