@@ -92,13 +92,18 @@ final class MicroKernels {
 
     /** Packs {@code A(r,p) = a[aOff + r*rsA + p*csA]}, {@code r < m}, {@code p < k} into 4-row slivers at {@code dst[0..]}. */
     static void packA(float[] a, int aOff, int rsA, int csA, int m, int k, float[] dst) {
+        packA(a, aOff, rsA, csA, m, k, dst, 0);
+    }
+
+    /** {@link #packA} into {@code dst[dstOff..]}. */
+    static void packA(float[] a, int aOff, int rsA, int csA, int m, int k, float[] dst, int dstOff) {
         int slivers = (m + MR - 1) / MR;
         if (rsA == 1 && csA != 1 && m % MR == 0) {
             // Transposed A: each depth is a contiguous run of m floats. Reading whole runs, depth
             // outer, avoids walking one sliver down a large power-of-two stride (L1 set conflicts).
             for (int p = 0; p < k; p++) {
                 int q = aOff + p * csA;
-                int d = p * MR;
+                int d = dstOff + p * MR;
                 for (int s = 0; s < slivers; s++) {
                     // Four consecutive floats move together: one 128-bit load and store.
                     FloatVector.fromArray(S4, a, q + s * MR).intoArray(dst, d + s * MR * k);
@@ -107,7 +112,7 @@ final class MicroKernels {
             return;
         }
         for (int s = 0; s < slivers; s++) {
-            int base = s * MR * k;
+            int base = dstOff + s * MR * k;
             int rows = Math.min(MR, m - s * MR);
             int src = aOff + s * MR * rsA;
             if (rows == MR && csA == 1) {
@@ -140,12 +145,13 @@ final class MicroKernels {
         }
     }
 
-    /** Runs the tiles over packed A ({@code m} rows) and B. */
-    static void tile(float[] ap, float[] b, int bOff, int ldb,
+    /** Runs the tiles over packed A ({@code m} rows from {@code ap[apOff..]}) and B. */
+    static void tile(float[] ap, int apOff, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc,
                      int m, int n, int k, float alpha, float beta, float[] acc) {
         for (int r = 0; r < m; r += MR) {
-            sliver(ap, r / MR, k, 0, k, b, bOff, ldb, c, cOff + r * ldc, ldc, Math.min(MR, m - r), n, alpha, beta, acc);
+            sliverAt(ap, apOff + r * k, b, bOff, c, cOff + r * ldc, ldc, Math.min(MR, m - r), n, ldb, k, alpha, beta,
+                    null, 0, acc);
         }
     }
 
@@ -166,9 +172,13 @@ final class MicroKernels {
     static void sliver(float[] ap, int s, int kp, int k0, int k1, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, int mr, int n, float alpha, float beta,
                        float[] rowBeta, int rbOff, float[] acc) {
-        int pa = s * MR * kp + k0 * MR;
-        int pb = bOff + k0 * ldb;
-        int k = k1 - k0;
+        sliverAt(ap, s * MR * kp + k0 * MR, b, bOff + k0 * ldb, c, cOff, ldc, mr, n, ldb, k1 - k0, alpha, beta,
+                rowBeta, rbOff, acc);
+    }
+
+    /** One packed sliver starting at {@code ap[pa]}, times B from {@code b[pb]} over {@code k} depths. */
+    private static void sliverAt(float[] ap, int pa, float[] b, int pb, float[] c, int cOff, int ldc, int mr, int n,
+                                 int ldb, int k, float alpha, float beta, float[] rowBeta, int rbOff, float[] acc) {
         int j = 0;
         for (; j + 3 * L < n; j += 4 * L) {
             k4x4(ap, pa, b, pb + j, ldb, k, acc);
