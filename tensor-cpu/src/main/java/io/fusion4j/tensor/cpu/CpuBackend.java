@@ -17,12 +17,13 @@ import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
 
 /**
- * The CPU backend: heap-array storage, Vector API kernels, a persistent worker pool for GEMM and
- * attention. An instance is used from one thread at a time (kernels themselves fan out to the pool).
+ * The CPU backend: heap-array storage, Vector API kernels, a persistent worker pool for GEMM,
+ * attention and the heavier element-wise and row kernels. An instance is used from one thread at a time (kernels themselves fan out to the pool).
  */
 public final class CpuBackend implements Backend {
     private final WorkerPool pool;
     private final Gemm gemm;
+    private final PooledKernels pooled;
     private final FlashAttention attention;
     private final FlopCounter flops = new FlopCounter();
     private final int[] philoxBlock = new int[4];
@@ -34,6 +35,7 @@ public final class CpuBackend implements Backend {
         this.pool = new WorkerPool(threads);
         this.gemm = new Gemm(pool);
         this.attention = new FlashAttention(pool);
+        this.pooled = new PooledKernels(pool);
     }
 
     @Override
@@ -371,14 +373,14 @@ public final class CpuBackend implements Backend {
     @Override
     public void swiglu(Tensor gate, Tensor up, Tensor out) {
         KernelChecks.swiglu(gate, up, out);
-        Elementwise.swiglu(f(gate), off(gate), f(up), off(up), f(out), off(out), n(gate));
+        pooled.swiglu(f(gate), off(gate), f(up), off(up), f(out), off(out), n(gate));
         flops.add(6L * gate.numel());
     }
 
     @Override
     public void swigluBackward(Tensor gate, Tensor up, Tensor dOut, Tensor dGate, Tensor dUp) {
         KernelChecks.swigluBackward(gate, up, dOut, dGate, dUp);
-        Elementwise.swigluBackward(f(gate), off(gate), f(up), off(up), f(dOut), off(dOut), f(dGate), off(dGate),
+        pooled.swigluBackward(f(gate), off(gate), f(up), off(up), f(dOut), off(dOut), f(dGate), off(dGate),
                 f(dUp), off(dUp), n(gate));
         flops.add(14L * gate.numel());
     }
@@ -402,14 +404,14 @@ public final class CpuBackend implements Backend {
     @Override
     public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out, Tensor rstd) {
         KernelChecks.rmsNorm(x, weight, out, rstd);
-        RowKernels.rmsNorm(f(x), off(x), f(weight), off(weight), eps, f(out), off(out), f(rstd), off(rstd), rows(x), cols(x));
+        pooled.rmsNorm(f(x), off(x), f(weight), off(weight), eps, f(out), off(out), f(rstd), off(rstd), rows(x), cols(x));
         flops.add(4L * x.numel());
     }
 
     @Override
     public void rmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor dy, Tensor dx, Tensor dWeight) {
         KernelChecks.rmsNormBackward(x, weight, rstd, dy, dx, dWeight);
-        RowKernels.rmsNormBackward(f(x), off(x), f(weight), off(weight), f(rstd), off(rstd), f(dy), off(dy),
+        pooled.rmsNormBackward(f(x), off(x), f(weight), off(weight), f(rstd), off(rstd), f(dy), off(dy),
                 f(dx), off(dx), f(dWeight), off(dWeight), rows(x), cols(x));
         flops.add(10L * x.numel());
     }
@@ -516,7 +518,7 @@ public final class CpuBackend implements Backend {
     public void crossEntropy(Tensor logits, Tensor targets, float zLoss, Tensor losses, Tensor lse) {
         KernelChecks.crossEntropy(logits, targets, losses, lse);
         checkTargets("crossEntropy", targets, cols(logits));
-        RowKernels.crossEntropy(f(logits), off(logits), ints(targets), off(targets), zLoss, f(losses), off(losses),
+        pooled.crossEntropy(f(logits), off(logits), ints(targets), off(targets), zLoss, f(losses), off(losses),
                 f(lse), off(lse), rows(logits), cols(logits));
         flops.add(4L * logits.numel());
     }
@@ -530,7 +532,7 @@ public final class CpuBackend implements Backend {
                                      Tensor dLogits) {
         KernelChecks.crossEntropyBackward(logits, targets, lse, dLogits);
         checkTargets("crossEntropyBackward", targets, cols(logits));
-        RowKernels.crossEntropyBackward(f(logits), off(logits), ints(targets), off(targets), f(lse), off(lse), zLoss,
+        pooled.crossEntropyBackward(f(logits), off(logits), ints(targets), off(targets), f(lse), off(lse), zLoss,
                 gradScale, f(dLogits), off(dLogits), rows(logits), cols(logits));
         flops.add(4L * logits.numel());
     }
@@ -617,7 +619,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
         KernelChecks.adamw(param, grad, m, v);
-        Elementwise.adamw(f(param), off(param), f(grad), off(grad), f(m), off(m), f(v), off(v), n(param),
+        pooled.adamw(f(param), off(param), f(grad), off(grad), f(m), off(m), f(v), off(v), n(param),
                 step.lr(), step.beta1(), step.beta2(), step.eps(), step.weightDecay(), step.gradScale(),
                 step.biasCorrection1(), step.biasCorrection2());
         flops.add(14L * param.numel());

@@ -7,6 +7,7 @@ import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
+import io.fusion4j.api.backend.AdamWStep;
 import io.fusion4j.api.backend.BackendOptions;
 import io.fusion4j.tck.Reference;
 import org.junit.jupiter.api.Test;
@@ -132,5 +133,110 @@ class ThreadCountDeterminismTest {
             }
         }
         return t;
+    }
+
+    @Test
+    void pooledElementwiseKernelsGiveTheSameBitsOnEveryThreadCount() {
+        int n = 200_003; // not a multiple of the vector length: the scalar tail lands in the last range
+        float[] g = random(n, 1);
+        float[] u = random(n, 2);
+        float[] d = random(n, 3);
+        float[] one = sameOnEveryThreadCount("swiglu, swigluBackward", be -> {
+            Tensor tg = put(be, g, n);
+            Tensor tu = put(be, u, n);
+            Tensor td = put(be, d, n);
+            Tensor out = be.allocate(DType.F32, Shape.of(n));
+            Tensor dg = be.allocate(DType.F32, Shape.of(n));
+            Tensor du = be.allocate(DType.F32, Shape.of(n));
+            be.swiglu(tg, tu, out);
+            be.swigluBackward(tg, tu, td, dg, du);
+            float[] r = new float[3 * n];
+            System.arraycopy(get(be, out), 0, r, 0, n);
+            System.arraycopy(get(be, dg), 0, r, n, n);
+            System.arraycopy(get(be, du), 0, r, 2 * n, n);
+            return r;
+        });
+        for (int i = 0; i < n; i += 997) {
+            double sig = Reference.sigmoid(g[i]);
+            assertThat((double) one[i]).isCloseTo(Reference.silu(g[i]) * u[i], org.assertj.core.data.Offset.offset(1e-6));
+            assertThat((double) one[n + i]).isCloseTo(d[i] * u[i] * sig * (1 + g[i] * (1 - sig)),
+                    org.assertj.core.data.Offset.offset(1e-6));
+            assertThat((double) one[2 * n + i]).isCloseTo(d[i] * g[i] * sig, org.assertj.core.data.Offset.offset(1e-6));
+        }
+        float[] p = random(n, 4);
+        float[] m = random(n, 5);
+        float[] v = random(n, 6);
+        for (int i = 0; i < n; i++) {
+            v[i] = Math.abs(v[i]);
+        }
+        sameOnEveryThreadCount("adamw", be -> {
+            Tensor tp = put(be, p, n);
+            Tensor tm = put(be, m, n);
+            Tensor tv = put(be, v, n);
+            be.adamw(tp, put(be, g, n), tm, tv, new AdamWStep(1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 3, 0.5f));
+            float[] r = new float[3 * n];
+            System.arraycopy(get(be, tp), 0, r, 0, n);
+            System.arraycopy(get(be, tm), 0, r, n, n);
+            System.arraycopy(get(be, tv), 0, r, 2 * n, n);
+            return r;
+        });
+    }
+
+    @Test
+    void pooledRowKernelsGiveTheSameBitsOnEveryThreadCountAndTheBlockedWeightGradientMatchesF64() {
+        int rows = 700; // several 128-row blocks of partial weight gradients, the last one short
+        int cols = 96;
+        float[] x = random(rows * cols, 7);
+        float[] w = random(cols, 8);
+        float[] dy = random(rows * cols, 9);
+        float[] dw0 = random(cols, 10); // the kernel accumulates into dW
+        float[] one = sameOnEveryThreadCount("rmsNorm, rmsNormBackward", be -> {
+            Tensor tx = put(be, x, rows, cols);
+            Tensor tw = put(be, w, cols);
+            Tensor out = be.allocate(DType.F32, Shape.of(rows, cols));
+            Tensor rstd = be.allocate(DType.F32, Shape.of(rows));
+            be.rmsNorm(tx, tw, 1e-5f, out, rstd);
+            Tensor dx = be.allocate(DType.F32, Shape.of(rows, cols));
+            Tensor dw = put(be, dw0, cols);
+            be.rmsNormBackward(tx, tw, rstd, put(be, dy, rows, cols), dx, dw);
+            float[] r = new float[2 * rows * cols + cols];
+            System.arraycopy(get(be, out), 0, r, 0, rows * cols);
+            System.arraycopy(get(be, dx), 0, r, rows * cols, rows * cols);
+            System.arraycopy(get(be, dw), 0, r, 2 * rows * cols, cols);
+            return r;
+        });
+        double[] rstd = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double ss = 0;
+            for (int j = 0; j < cols; j++) {
+                ss += (double) x[r * cols + j] * x[r * cols + j];
+            }
+            rstd[r] = 1 / Math.sqrt(ss / cols + 1e-5);
+        }
+        for (int c = 0; c < cols; c++) {
+            double ref = dw0[c];
+            for (int r = 0; r < rows; r++) {
+                ref += dy[r * cols + c] * x[r * cols + c] * rstd[r];
+            }
+            assertThat((double) one[2 * rows * cols + c]).as("dW[%d]", c)
+                    .isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4));
+        }
+        int classes = 1000;
+        float[] logits = random(rows * classes, 13);
+        int[] targets = new SplittableRandom(14).ints(rows, -1, classes).toArray(); // -1: ignored rows
+        sameOnEveryThreadCount("crossEntropy, crossEntropyBackward", be -> {
+            Tensor tl = put(be, logits, rows, classes);
+            Tensor tt = be.allocate(DType.I32, Shape.of(rows));
+            be.copyFromHost(targets, tt);
+            Tensor loss = be.allocate(DType.F32, Shape.of(rows));
+            Tensor lse = be.allocate(DType.F32, Shape.of(rows));
+            be.crossEntropy(tl, tt, 1e-4f, loss, lse);
+            Tensor dl = be.allocate(DType.F32, Shape.of(rows, classes));
+            be.crossEntropyBackward(tl, tt, lse, 1e-4f, 0.5f, dl);
+            float[] r = new float[rows + rows * classes];
+            System.arraycopy(get(be, loss), 0, r, 0, rows);
+            System.arraycopy(get(be, dl), 0, r, rows, rows * classes);
+            return r;
+        });
     }
 }
