@@ -1,6 +1,7 @@
 package io.fusion4j.tensor.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -26,6 +27,8 @@ final class WorkerPool implements AutoCloseable {
     private volatile int generation;
     private volatile boolean closed;
     private volatile Throwable failure;
+    /** Per worker: set while it is (about to be) parked, so {@link #run} unparks only sleepers. */
+    private final AtomicIntegerArray sleeping;
 
     WorkerPool(int threads) {
         if (threads < 1) {
@@ -33,6 +36,7 @@ final class WorkerPool implements AutoCloseable {
         }
         this.threads = threads;
         this.workers = new Thread[threads - 1];
+        this.sleeping = new AtomicIntegerArray(threads);
         for (int w = 0; w < workers.length; w++) {
             final int id = w + 1;
             Thread t = new Thread(() -> loop(id), "fusion4j-cpu-" + id);
@@ -62,8 +66,12 @@ final class WorkerPool implements AutoCloseable {
         next.set(0);
         busy.set(workers.length);
         generation++; // publishes body and chunks
-        for (Thread t : workers) {
-            LockSupport.unpark(t);
+        // unpark is a syscall; a spinning worker sees the new generation by itself. A worker sets its flag
+        // before re-checking the generation and parking, so either it sees this job or we see the flag.
+        for (int w = 0; w < workers.length; w++) {
+            if (sleeping.get(w + 1) != 0) {
+                LockSupport.unpark(workers[w]);
+            }
         }
         try {
             work(job, chunkCount, 0);
@@ -102,7 +110,11 @@ final class WorkerPool implements AutoCloseable {
                     spins++;
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 1_000_000L);
+                    sleeping.set(id, 1);
+                    if (generation == seen && !closed) {
+                        LockSupport.parkNanos(this, 1_000_000L);
+                    }
+                    sleeping.set(id, 0);
                 }
             }
             if (closed) {
