@@ -303,7 +303,16 @@ final class MicroKernels {
             FloatVector vb = FloatVector.broadcast(S, br);
             int ao = r * 4 * L;
             int co = pc + r * ldc;
-            for (int j = 0; j < cols; j += L) {
+            int j = 0;
+            // Whole vectors first without masks: building a mask per vector cost ~2% of a training step.
+            for (; j + L <= cols; j += L) {
+                FloatVector v = FloatVector.fromArray(S, acc, ao + j).mul(va);
+                if (br != 0f) {
+                    v = FloatVector.fromArray(S, c, co + j).fma(vb, v);
+                }
+                v.intoArray(c, co + j);
+            }
+            for (; j < cols; j += L) {
                 VectorMask<Float> m = S.indexInRange(j, cols);
                 FloatVector v = FloatVector.fromArray(S, acc, ao + j).mul(va);
                 if (br != 0f) {
