@@ -89,7 +89,42 @@ public final class Graph {
     /** Adds a contribution written into {@code written} (from {@link #sink}) unless it went to the gradient directly. */
     private void commit(Var v, Tensor written) {
         if (v.requiresGrad && written != v.grad) {
-            backend.add(v.grad, written, v.grad);
+            if (v.sharedGrad) {
+                Tensor own = alloc(v.value.shape());
+                backend.add(v.grad, written, own);
+                v.grad = own;
+                v.sharedGrad = false;
+            } else {
+                backend.add(v.grad, written, v.grad);
+            }
+        }
+    }
+
+    /** {@code v}'s gradient as a tensor of its own, copying a borrowed one first, for in-place accumulation. */
+    private Tensor ownGrad(Var v) {
+        if (v.sharedGrad) {
+            Tensor own = alloc(v.value.shape());
+            backend.copy(v.grad, own);
+            v.grad = own;
+            v.sharedGrad = false;
+        }
+        return v.grad;
+    }
+
+    /**
+     * Adds {@code g} unchanged to {@code v}'s gradient. The first contribution is borrowed rather than copied
+     * (an activation-sized copy per residual add and reshape otherwise); see {@link Var#sharedGrad}.
+     */
+    private void pass(Var v, Tensor g) {
+        if (!v.requiresGrad) {
+            return;
+        }
+        if (!v.hasGrad && v.grad == null) {
+            v.grad = g;
+            v.hasGrad = true;
+            v.sharedGrad = true;
+        } else {
+            accumulate(v, t -> backend.copy(g, t));
         }
     }
 
@@ -152,7 +187,7 @@ public final class Graph {
             accumulate(x, dx -> backend.gemm(dy, w.value, dx, 1f, 0f));
             if (w.requiresGrad) {
                 if (w.hasGrad) {
-                    backend.gemm(dy.t(), x.value, w.grad, 1f, 1f); // dW += dyᵀ x
+                    backend.gemm(dy.t(), x.value, ownGrad(w), 1f, 1f); // dW += dyᵀ x
                 } else {
                     accumulate(w, dw -> backend.gemm(dy.t(), x.value, dw, 1f, 0f));
                 }
@@ -200,7 +235,7 @@ public final class Graph {
             w.grad = arena.allocateZeroed(DType.F32, w.value.shape());
             w.hasGrad = true;
         }
-        return w.grad;
+        return ownGrad(w);
     }
 
     public Var add(Var a, Var b) {
@@ -209,8 +244,8 @@ public final class Graph {
         Var o = result(out, a, b);
         record(o, () -> {
             Tensor dy = gradOf(o);
-            accumulate(a, t -> backend.copy(dy, t));
-            accumulate(b, t -> backend.copy(dy, t));
+            pass(a, dy);
+            pass(b, dy);
         });
         return o;
     }
@@ -220,7 +255,7 @@ public final class Graph {
         Var o = result(x.value.reshape(shape), x);
         record(o, () -> {
             Tensor dy = gradOf(o);
-            accumulate(x, t -> backend.copy(dy.reshape(x.value.shape()), t));
+            pass(x, dy.reshape(x.value.shape()));
         });
         return o;
     }

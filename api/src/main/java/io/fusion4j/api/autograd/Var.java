@@ -13,6 +13,8 @@ public final class Var {
     Tensor grad;
     /** True once {@link #grad} holds a value to add to (parameter gradients always do). */
     boolean hasGrad;
+    /** True while {@link #grad} is borrowed from another value's gradient: copy before writing into it. */
+    boolean sharedGrad;
 
     Var(Tensor value, boolean requiresGrad, Tensor grad, boolean hasGrad) {
         this.value = value;
@@ -25,7 +27,10 @@ public final class Var {
         return value;
     }
 
-    /** The gradient after {@link Graph#backward()}, or null when none flowed here. */
+    /**
+     * The gradient after {@link Graph#backward()}, or null when none flowed here. Read it, do not write it:
+     * where an op passes its gradient through unchanged (add, reshape) the tensor is shared.
+     */
     public Tensor grad() {
         return hasGrad ? grad : null;
     }
