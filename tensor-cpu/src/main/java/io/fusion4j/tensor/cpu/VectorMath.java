@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector math whose bits do not depend on the JIT tier. The Vector API's {@code lanewise(EXP)} runs
  * {@code Math.exp} per lane when interpreted and an SVML routine once compiled, and {@code reduceLanes(ADD)}
  * has no fixed order; a run resumed in a fresh JVM then differs in the last bits from an uninterrupted
- * one. Everything here is built from IEEE-exact lane operations (add, mul, compare, convert, rearrange), so
- * interpreter, C1 and C2 agree bit for bit.
+ * one. Everything here is built from IEEE-exact lane operations (add, mul, fma, compare, convert, rearrange), so
+ * interpreter, C1 and C2 agree bit for bit. Fused multiply-add qualifies: it is exactly specified.
  */
 final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -24,6 +24,15 @@ final class VectorMath {
     private static final float EXP_MIN = -87.33654f;
     /** Inputs are clamped here so 2^n stays a normal float; e^88 ≈ 1.65e38. */
     private static final float EXP_MAX = 88f;
+    // Cody-Waite split of ln 2 and Cephes' expf polynomial, as vectors because fma takes no scalar/vector mix.
+    private static final FloatVector NEG_LN2_HI = FloatVector.broadcast(S, -LN2_HI);
+    private static final FloatVector NEG_LN2_LO = FloatVector.broadcast(S, -LN2_LO);
+    private static final FloatVector P0 = FloatVector.broadcast(S, 1.9875691500e-4f);
+    private static final FloatVector P1 = FloatVector.broadcast(S, 1.3981999507e-3f);
+    private static final FloatVector P2 = FloatVector.broadcast(S, 8.3334519073e-3f);
+    private static final FloatVector P3 = FloatVector.broadcast(S, 4.1665795894e-2f);
+    private static final FloatVector P4 = FloatVector.broadcast(S, 1.6666665459e-1f);
+    private static final FloatVector P5 = FloatVector.broadcast(S, 5.0000001201e-1f);
     private VectorMath() {
     }
 
@@ -55,15 +64,17 @@ final class VectorMath {
      */
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector big = xc.mul(LOG2E).add(ROUND);
+        FloatVector big = xc.fma(LOG2E, ROUND);
         FloatVector n = big.sub(ROUND);
-        FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-        p = p.mul(r).add(8.3334519073e-3f);
-        p = p.mul(r).add(4.1665795894e-2f);
-        p = p.mul(r).add(1.6666665459e-1f);
-        p = p.mul(r).add(5.0000001201e-1f);
-        FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
+        // Fused multiply-adds: half the operations of mul+add, and fma is exactly specified in every tier.
+        FloatVector r = n.fma(NEG_LN2_HI, xc);
+        r = n.fma(NEG_LN2_LO, r);
+        FloatVector p = r.fma(P0, P1);
+        p = p.fma(r, P2);
+        p = p.fma(r, P3);
+        p = p.fma(r, P4);
+        p = p.fma(r, P5);
+        FloatVector e = p.fma(r.mul(r), r).add(1f);
         FloatVector scale = big.reinterpretAsInts().add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23)
                 .reinterpretAsFloats();
         return e.mul(scale).blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
