@@ -1,15 +1,15 @@
 package io.fusion4j.tensor.cpu;
 
+import static io.fusion4j.tensor.cpu.HostCopies.get;
+import static io.fusion4j.tensor.cpu.HostCopies.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.backend.BackendOptions;
-import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
-import io.fusion4j.api.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,19 +27,19 @@ class SharedGradientTest {
         try (Backend be = new CpuBackendProvider().create(BackendOptions.withThreads(1));
              StepArena arena = be.newArena()) {
             Graph g = new Graph(be, arena, true);
-            Var a = g.variable(tensor(be, A, 2, 3));
-            Var b = g.variable(tensor(be, B, 2, 3));
-            Var w = g.variable(tensor(be, W, 3, 2));
+            Var a = g.variable(put(be, A, 2, 3));
+            Var b = g.variable(put(be, B, 2, 3));
+            Var w = g.variable(put(be, W, 3, 2));
             // y = a + b; z = y + reshape(a·w-shaped, ...): a receives dz (through y) and a second contribution.
             Var y = g.add(a, b);
             Var aFlat = g.reshape(a, Shape.of(3, 2));
             Var z = g.add(g.reshape(y, Shape.of(3, 2)), g.add(aFlat, w));
-            g.seed(z, tensor(be, SEED, 3, 2));
+            g.seed(z, put(be, SEED, 3, 2));
             g.backward();
 
-            float[] da = host(be, a.grad());
-            float[] db = host(be, b.grad());
-            float[] dw = host(be, w.grad());
+            float[] da = get(be, a.grad());
+            float[] db = get(be, b.grad());
+            float[] dw = get(be, w.grad());
             for (int i = 0; i < 6; i++) {
                 // dz/da = 2 (through y and directly), dz/db = 1, dz/dw = 1, all times the seed.
                 assertThat(da[i]).as("da[%d]", i).isEqualTo(2 * SEED[i]);
@@ -54,32 +54,20 @@ class SharedGradientTest {
         try (Backend be = new CpuBackendProvider().create(BackendOptions.withThreads(1));
              StepArena arena = be.newArena()) {
             Graph g = new Graph(be, arena, true);
-            Var x = g.variable(tensor(be, new float[]{1, 2, 3, 4}, 2, 2));
-            Var w = g.variable(tensor(be, new float[]{1, 0, 0, 1}, 2, 2));
-            Var other = g.variable(tensor(be, new float[]{0, 0, 0, 0}, 2, 2));
+            Var x = g.variable(put(be, new float[]{1, 2, 3, 4}, 2, 2));
+            Var w = g.variable(put(be, new float[]{1, 0, 0, 1}, 2, 2));
+            Var other = g.variable(put(be, new float[]{0, 0, 0, 0}, 2, 2));
             // w first gets a borrowed gradient (from the add), then linear accumulates dW += dyᵀ x into it.
             Var lin = g.linear(x, w);
             Var s = g.add(w, other);
             Var total = g.add(lin, s);
-            g.seed(total, tensor(be, new float[]{1, 1, 1, 1}, 2, 2));
+            g.seed(total, put(be, new float[]{1, 1, 1, 1}, 2, 2));
             g.backward();
-            float[] dOther = host(be, other.grad());
-            float[] dw = host(be, w.grad());
+            float[] dOther = get(be, other.grad());
+            float[] dw = get(be, w.grad());
             // dOther = seed = 1 everywhere; dW = seed + seedᵀ·x = 1 + column sums of x (4 and 6).
             assertThat(dOther).containsExactly(1, 1, 1, 1);
             assertThat(dw).containsExactly(5, 7, 5, 7);
         }
-    }
-
-    private static Tensor tensor(Backend be, float[] v, int r, int c) {
-        Tensor t = be.allocate(DType.F32, Shape.of(r, c));
-        be.copyFromHost(v, t);
-        return t;
-    }
-
-    private static float[] host(Backend be, Tensor t) {
-        float[] out = new float[(int) t.numel()];
-        be.copyToHost(t, out);
-        return out;
     }
 }

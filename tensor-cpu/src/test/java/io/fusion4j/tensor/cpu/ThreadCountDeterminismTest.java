@@ -1,5 +1,7 @@
 package io.fusion4j.tensor.cpu;
 
+import static io.fusion4j.tensor.cpu.HostCopies.get;
+import static io.fusion4j.tensor.cpu.HostCopies.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fusion4j.api.backend.AttentionMask;
@@ -69,18 +71,6 @@ class ThreadCountDeterminismTest {
         return x;
     }
 
-    private static Tensor put(Backend be, float[] v, long... dims) {
-        Tensor t = be.allocate(DType.F32, Shape.of(dims));
-        be.copyFromHost(v, t);
-        return t;
-    }
-
-    private static float[] get(Backend be, Tensor t) {
-        float[] out = new float[(int) t.numel()];
-        be.copyToHost(t, out);
-        return out;
-    }
-
     /** Runs {@code job} on 1, 2 and 3 threads; asserts identical bits and returns the 1-thread result. */
     private static float[] sameOnEveryThreadCount(String what, Function<Backend, float[]> job) {
         float[] one = null;
@@ -107,32 +97,27 @@ class ThreadCountDeterminismTest {
     @CsvSource({"300,600,700,NN", "300,600,700,NT", "300,600,700,TN", "130,520,1100,NN", "130,520,1100,TN",
             "1100,300,130,NT"})
     void largeGemmsSplitOverThreadsMatchF64(int m, int k, int n, String form) {
+        // As stored: A is [k, m] when transposed, B is [n, k].
+        boolean ta = form.charAt(0) == 'T';
+        boolean tb = form.charAt(1) == 'T';
         float[] a = random(m * k, 11);
         float[] b = random(k * n, 12);
         float[] c = sameOnEveryThreadCount("gemm " + form, be -> {
-            Tensor ta = form.charAt(0) == 'T' ? put(be, transpose(a, m, k), k, m).t() : put(be, a, m, k);
-            Tensor tb = form.charAt(1) == 'T' ? put(be, transpose(b, k, n), n, k).t() : put(be, b, k, n);
+            Tensor at = ta ? put(be, a, k, m).t() : put(be, a, m, k);
+            Tensor bt = tb ? put(be, b, n, k).t() : put(be, b, k, n);
             Tensor tc = be.allocate(DType.F32, Shape.of(m, n));
-            be.gemm(ta, tb, tc, 1f, 0f);
+            be.gemm(at, bt, tc, 1f, 0f);
             return get(be, tc);
         });
-        double[] ref = Reference.matmul(Reference.d(a), Reference.d(b), m, k, n);
+        double[] ad = ta ? Reference.transpose(Reference.d(a), k, m) : Reference.d(a);
+        double[] bd = tb ? Reference.transpose(Reference.d(b), n, k) : Reference.d(b);
+        double[] ref = Reference.matmul(ad, bd, m, k, n);
         double worst = 0;
         for (int i = 0; i < ref.length; i++) {
             worst = Math.max(worst, Math.abs(c[i] - ref[i]));
         }
         // Each entry sums k products of numbers in [-1, 1]; float rounding grows about like sqrt(k).
         assertThat(worst).as("largest |C - C_f64|").isLessThan(1e-4 * Math.sqrt(k));
-    }
-
-    private static float[] transpose(float[] x, int r, int c) {
-        float[] t = new float[x.length];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < c; j++) {
-                t[j * r + i] = x[i * c + j];
-            }
-        }
-        return t;
     }
 
     @Test
