@@ -89,25 +89,25 @@ public final class Graph {
     /** Adds a contribution written into {@code written} (from {@link #sink}) unless it went to the gradient directly. */
     private void commit(Var v, Tensor written) {
         if (v.requiresGrad && written != v.grad) {
-            if (v.sharedGrad) {
-                Tensor own = alloc(v.value.shape());
-                backend.add(v.grad, written, own);
-                v.grad = own;
-                v.sharedGrad = false;
-            } else {
-                backend.add(v.grad, written, v.grad);
-            }
+            Tensor old = v.grad;
+            // A borrowed gradient is summed into a tensor of its own instead of being copied first.
+            backend.add(old, written, v.sharedGrad ? claim(v) : old);
         }
     }
 
     /** {@code v}'s gradient as a tensor of its own, copying a borrowed one first, for in-place accumulation. */
     private Tensor ownGrad(Var v) {
         if (v.sharedGrad) {
-            Tensor own = alloc(v.value.shape());
-            backend.copy(v.grad, own);
-            v.grad = own;
-            v.sharedGrad = false;
+            Tensor old = v.grad;
+            backend.copy(old, claim(v));
         }
+        return v.grad;
+    }
+
+    /** Gives {@code v} a fresh gradient tensor of its own (contents unset) in place of the borrowed one. */
+    private Tensor claim(Var v) {
+        v.grad = alloc(v.value.shape());
+        v.sharedGrad = false;
         return v.grad;
     }
 
