@@ -312,7 +312,7 @@ final class MicroKernels {
                 }
                 v.intoArray(c, co + j);
             }
-            for (; j < cols; j += L) {
+            if (j < cols) {
                 VectorMask<Float> m = S.indexInRange(j, cols);
                 FloatVector v = FloatVector.fromArray(S, acc, ao + j).mul(va);
                 if (br != 0f) {

@@ -40,10 +40,9 @@ final class PooledKernels {
         int ranges = threads == 1 || floats < MIN_SPLIT ? 1
                 : (int) Math.min(4L * threads, Math.max(1, floats / MIN_SPLIT));
         int grains = (count + grain - 1) / grain;
-        int perRange = (grains + ranges - 1) / Math.max(1, ranges) * grain;
         job.total = count;
-        job.per = Math.max(grain, perRange);
-        int chunks = count == 0 ? 0 : (count + job.per - 1) / job.per;
+        job.per = Math.max(1, (grains + ranges - 1) / ranges) * grain;
+        int chunks = (count + job.per - 1) / job.per;
         if (chunks <= 1) {
             job.range(0, count);
         } else {
