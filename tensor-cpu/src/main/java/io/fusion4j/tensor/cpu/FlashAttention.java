@@ -200,8 +200,8 @@ final class FlashAttention implements WorkerPool.Body {
 
     /**
      * Writes the transpose {@code [dim, tp]} (zero padded) of a head's rows. With 16-lane vectors, four keys at a
-     * time go through the register 4×16 transpose GEMM packing uses, leaving four-float runs per depth that move
-     * with 128-bit stores; gathers were measured slower here.
+     * time go through the register 4×16 transpose GEMM packing uses, leaving four-float runs per depth that are
+     * copied as runs; gathers were measured slower here.
      */
     private void transpose(View rows, float[] trans, int tp, float[] tmp) {
         int t = 0;
@@ -209,7 +209,7 @@ final class FlashAttention implements WorkerPool.Body {
             for (; t + MicroKernels.MR <= len; t += MicroKernels.MR) {
                 MicroKernels.packSliverVector(rows.a, rows.off + t * rows.ld, rows.ld, dim, tmp, 0);
                 for (int d = 0; d < dim; d++) {
-                    FloatVector.fromArray(MicroKernels.S4, tmp, d * MicroKernels.MR).intoArray(trans, d * tp + t);
+                    MicroKernels.copy4(tmp, d * MicroKernels.MR, trans, d * tp + t);
                 }
             }
         }

@@ -2,8 +2,6 @@ package io.fusion4j.tensor.cpu;
 
 import static io.fusion4j.tensor.cpu.MicroKernels.L;
 
-import jdk.incubator.vector.FloatVector;
-
 /**
  * Packed-panel SGEMM, {@code C = alpha * A B + beta * C}, with A and B given by strides so NN, NT, TN
  * and TT are the same code. Loop order (BLIS): column block {@code NC} → depth block (KC) → pack B
@@ -254,14 +252,13 @@ final class Gemm implements WorkerPool.Body {
                 int jj = 0;
                 if (rsB == 1 && MicroKernels.L == 16) {
                     // Transposed B: four columns are four contiguous runs; the register 4×16 transpose turns
-                    // them into four-float rows that move with 128-bit stores (the scalar loop writes one
-                    // cache line per element).
+                    // them into four-float rows copied as runs (the scalar loop writes one cache line per
+                    // element).
                     for (; jj + MicroKernels.MR <= cols; jj += MicroKernels.MR) {
                         int src = bo + pc + (col0 + jj) * csB;
                         int p = MicroKernels.packSliverVector(b, src, csB, kc, transposeTmp, 0);
                         for (int q = 0; q < p; q++) {
-                            FloatVector.fromArray(MicroKernels.S4, transposeTmp, q * MicroKernels.MR)
-                                    .intoArray(pack, base + q * NR + jj);
+                            MicroKernels.copy4(transposeTmp, q * MicroKernels.MR, pack, base + q * NR + jj);
                         }
                         for (; p < kc; p++) {
                             for (int r = 0; r < MicroKernels.MR; r++) {
