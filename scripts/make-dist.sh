@@ -31,7 +31,7 @@ cat > "$out/bin/fusion4j" <<'LAUNCHER'
 # fusion4j with its own Java runtime. Extra JVM flags: FUSION4J_JAVA_OPTS.
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 exec "$HERE/runtime/bin/java" ${FUSION4J_JAVA_OPTS:-} \
-  --enable-native-access=io.fusion4j.tensor.cuda -Dguice_bytecode_gen_option=DISABLED \
+  --enable-native-access=io.fusion4j.tensor.cpu,io.fusion4j.tensor.cuda -Dguice_bytecode_gen_option=DISABLED \
   --add-modules com.google.common,org.objectweb.asm \
   --module-path "$HERE/lib" -m io.fusion4j.eval/io.fusion4j.eval.cli.Main "$@"
 LAUNCHER

@@ -24,6 +24,8 @@ final class Gemm implements WorkerPool.Body {
     static final int KC_TRANSPOSED = 128;
     static final int MC = 64;
     static final int NC = 512;
+    /** Spare floats at the end of a B pack so that it can start on a 64-byte line ({@link HeapAlignment}). */
+    private static final int PAD = HeapAlignment.BYTES / Float.BYTES - 1;
     /** Below this many FLOPs one thread is faster than waking the pool. */
     private static final long PARALLEL_FLOPS = 1L << 21;
 
@@ -34,6 +36,7 @@ final class Gemm implements WorkerPool.Body {
     /** Packs shared by every chunk (see {@link #prepack}); grown on demand, then reused. */
     private float[] sharedA = new float[0];
     private float[] sharedB = new float[0];
+    private int sharedBStart;
     private final WorkerPool.Body packJob = this::packShared;
 
     // The current problem (set by run, read by workers).
@@ -49,7 +52,7 @@ final class Gemm implements WorkerPool.Body {
 
     Gemm(WorkerPool pool) {
         this.pool = pool;
-        this.packBuffers = new float[pool.threads()][KC_MAX * NC];
+        this.packBuffers = new float[pool.threads()][KC_MAX * NC + PAD];
         this.packA = new float[pool.threads()][MC * KC_MAX];
         this.accTiles = new float[pool.threads()][MicroKernels.ACC_SIZE];
     }
@@ -146,8 +149,11 @@ final class Gemm implements WorkerPool.Body {
         if (shareA && sharedA.length < mPad * k) {
             sharedA = new float[mPad * k];
         }
-        if (shareB && sharedB.length < nPad * k) {
-            sharedB = new float[nPad * k];
+        if (shareB && sharedB.length < nPad * k + PAD) {
+            sharedB = new float[nPad * k + PAD];
+        }
+        if (shareB) {
+            sharedBStart = HeapAlignment.alignedStart(sharedB);
         }
         int tasks = depthBlocks * ((shareA ? rowBlocks : 0) + (shareB ? colBlocksNc : 0));
         pool.run(tasks, packJob);
@@ -167,7 +173,8 @@ final class Gemm implements WorkerPool.Body {
             int pc = (t / colBlocksNc) * kcBlock;
             int jc = (t % colBlocksNc) * NC;
             int kc = Math.min(kcBlock, k - pc);
-            packB(bOff, pc, kc, jc, Math.min(NC, n - jc), sharedB, pc * nPad + jc * kc, accTiles[worker]);
+            packB(bOff, pc, kc, jc, Math.min(NC, n - jc), sharedB, sharedBStart + pc * nPad + jc * kc,
+                    accTiles[worker]);
         }
     }
 
@@ -197,18 +204,19 @@ final class Gemm implements WorkerPool.Body {
             }
             return;
         }
+        int packStart = shareB ? 0 : HeapAlignment.alignedStart(pack);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             int panels = (nc + NR - 1) / NR;
             for (int pc = 0; pc < k; pc += kcBlock) {
                 int kc = Math.min(kcBlock, k - pc);
                 float[] bp = pack;
-                int bpOff = 0;
+                int bpOff = packStart;
                 if (shareB) {
                     bp = sharedB;
-                    bpOff = pc * nPad + jc * kc;
+                    bpOff = sharedBStart + pc * nPad + jc * kc;
                 } else {
-                    packB(bo, pc, kc, jc, nc, pack, 0, acc);
+                    packB(bo, pc, kc, jc, nc, pack, packStart, acc);
                 }
                 float betaBlock = pc == 0 ? beta : 1f;
                 for (int ic = r0; ic < r1; ic += MC) {
