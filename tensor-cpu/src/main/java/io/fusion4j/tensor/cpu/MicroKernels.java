@@ -19,7 +19,6 @@ final class MicroKernels {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     static final int MR = 4;
-    private static final VectorMask<Float> FIRST4 = VectorMask.fromLong(S, 0xFL);
     /** Floats of the scratch tile a caller passes to {@link #tile}. */
     static final int ACC_SIZE = 16 * 16 * 4; // also holds a 4 x KC_MAX transpose in Gemm.packB
 
@@ -145,13 +144,17 @@ final class MicroKernels {
     }
 
     /**
-     * Copies four floats as a masked move of the preferred species. A {@code SPECIES_128} move here (the obvious
-     * choice) let the JDK's shared {@code FloatVector} methods see two vector classes; a C2 compile of the
-     * micro-kernel made while that type profile was bimorphic kept every vector boxed (measured: 4 runs in 12
-     * at 7 GFLOP/s with 2.7 GB of garbage per GEMM, depending on JIT timing). See decision 0010.
+     * Copies four floats with scalar moves. A {@code SPECIES_128} move (the obvious choice) let the JDK's shared
+     * {@code FloatVector} methods see two vector classes, and a C2 compile of the micro-kernel made while that
+     * type profile was bimorphic kept every vector boxed (4 runs in 12 of a GEMM benchmark at 7 GFLOP/s, once a
+     * training run at 233 tokens/s). A masked move of the preferred species avoids that but made a training
+     * step ~8% slower here; scalar moves did not (decision 0010).
      */
     static void copy4(float[] src, int s, float[] dst, int d) {
-        FloatVector.fromArray(S, src, s, FIRST4).intoArray(dst, d, FIRST4);
+        dst[d] = src[s];
+        dst[d + 1] = src[s + 1];
+        dst[d + 2] = src[s + 2];
+        dst[d + 3] = src[s + 3];
     }
 
     /** Runs the tiles over packed A ({@code m} rows from {@code ap[apOff..]}) and B. */
