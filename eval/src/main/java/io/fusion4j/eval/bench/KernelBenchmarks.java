@@ -44,8 +44,8 @@ public final class KernelBenchmarks {
             backend.gemm(a, b, c, 1f, 0f);
             backend.synchronize();
         }, 2.0 * m * n * k, "GFLOP/s");
-        out.accept(String.format("gemm %s %5dx%5dx%5d  threads %d  %s  heap %.0f B/call%s", form, m, k, n,
-                backend.threads(), r.summary(), r.heapBytesPerCall(), utilisation(r)));
+        emit(String.format("gemm %s %5dx%5dx%5d  threads %d  %s  heap %.0f B/call%s", form, m, k, n,
+                backend.threads(), r.summary(), r.heapBytesPerCall(), utilisation(r)), r);
         return r;
     }
 
@@ -73,13 +73,19 @@ public final class KernelBenchmarks {
             backend.synchronize();
         }, fwdFlops + bwdFlops, "GFLOP/s");
         String shape = String.format("B=%d H=%d T=%d D=%d causal", b, h, t, d);
-        out.accept(String.format("attention forward   %s  threads %d  %s  heap %.0f B/call", shape, backend.threads(),
-                fwd.summary(), fwd.heapBytesPerCall()));
-        out.accept(String.format("attention backward  %s  threads %d  %s  heap %.0f B/call", shape, backend.threads(),
-                bwd.summary(), bwd.heapBytesPerCall()));
-        out.accept(String.format("attention fwd+bwd   %s  threads %d  %s  heap %.0f B/call%s", shape,
-                backend.threads(), both.summary(), both.heapBytesPerCall(), utilisation(both)));
+        emit(String.format("attention forward   %s  threads %d  %s  heap %.0f B/call", shape, backend.threads(),
+                fwd.summary(), fwd.heapBytesPerCall()), fwd);
+        emit(String.format("attention backward  %s  threads %d  %s  heap %.0f B/call", shape, backend.threads(),
+                bwd.summary(), bwd.heapBytesPerCall()), bwd);
+        emit(String.format("attention fwd+bwd   %s  threads %d  %s  heap %.0f B/call%s", shape,
+                backend.threads(), both.summary(), both.heapBytesPerCall(), utilisation(both)), both);
         return new Measurement[]{fwd, bwd, both};
+    }
+
+    /** Prints a figure's line, then its heap warning if it has one. */
+    private void emit(String line, Measurement r) {
+        out.accept(line);
+        r.heapWarning().ifPresent(out);
     }
 
     /** {@code ", MFU ..."} against the device's bf16 peak when the backend is a known GPU, else empty. */
@@ -111,7 +117,7 @@ public final class KernelBenchmarks {
     }
 
     private void report(String name, Measurement r, Measurement copy) {
-        out.accept(String.format("%-28s threads %d  %s  %3.0f%% of copy  heap %.0f B/call", name, backend.threads(),
-                r.summary(), 100 * r.median() / copy.median(), r.heapBytesPerCall()));
+        emit(String.format("%-28s threads %d  %s  %3.0f%% of copy  heap %.0f B/call", name, backend.threads(),
+                r.summary(), 100 * r.median() / copy.median(), r.heapBytesPerCall()), r);
     }
 }

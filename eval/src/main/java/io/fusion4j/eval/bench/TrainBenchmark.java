@@ -59,6 +59,7 @@ public final class TrainBenchmark {
                         + "  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f  heap %.0f KB/step",
                 preset, cfg.model().dim(), cfg.model().layers(), cfg.seqLen(), cfg.batch(), cfg.model().vocab(),
                 backend.threads(), m.summary(), counted, formula, 100 * formula / peak, peak, m.heapBytesPerCall() / 1024));
+        m.heapWarning().ifPresent(out);
         return m;
     }
 }

@@ -26,6 +26,14 @@ class MeasurementTest {
     }
 
     @Test
+    void onlyAFigureAboveTheHeapBudgetCarriesAWarning() {
+        assertThat(Measurement.of(new double[]{1}, "GFLOP/s", 32).heapWarning()).isEmpty();
+        assertThat(Measurement.of(new double[]{1}, "GFLOP/s", Measurement.SUSPECT_HEAP_BYTES).heapWarning()).isEmpty();
+        assertThat(Measurement.of(new double[]{1}, "GFLOP/s", 2.7e9).heapWarning()).hasValueSatisfying(w ->
+                assertThat(w).startsWith("warning: 2700.0 MB of Java heap per call").contains("not representative"));
+    }
+
+    @Test
     void aGemmBenchmarkReportsAPositiveRateAndTheShape() {
         List<String> lines = new ArrayList<>();
         try (Backend b = Backends.discover().create("cpu", BackendOptions.withThreads(1))) {
