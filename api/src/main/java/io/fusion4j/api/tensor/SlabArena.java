@@ -33,6 +33,15 @@ public abstract class SlabArena<S extends Storage> implements StepArena {
     /** A new slab of {@code elements} elements. */
     protected abstract S newSlab(DType dtype, long elements);
 
+    /**
+     * Where bump allocation starts in a slab: 0 by default. A backend whose allocator cannot align a slab
+     * itself returns the first element on its preferred boundary and allocates that much spare in
+     * {@link #newSlab}.
+     */
+    protected long slabStart(S slab) {
+        return 0;
+    }
+
     /** Frees a slab; called after {@link #beforeFree()}. */
     protected abstract void freeSlab(S slab);
 
@@ -59,7 +68,7 @@ public abstract class SlabArena<S extends Storage> implements StepArena {
         S s = newSlab(dtype, Math.max(n, 1));
         p.overflow.add(s);
         p.overflowUsed += padded;
-        return new Tensor(s, 0, shape, false, this, epoch);
+        return new Tensor(s, slabStart(s), shape, false, this, epoch);
     }
 
     @Override
@@ -90,7 +99,7 @@ public abstract class SlabArena<S extends Storage> implements StepArena {
                 p.overflowUsed = 0;
                 p.main = newSlab(e.getKey(), need + need / 8);
             }
-            p.used = 0;
+            p.used = p.main == null ? 0 : slabStart(p.main);
         }
         epoch++;
     }
