@@ -18,7 +18,7 @@ public abstract class GemmConformance extends MemoryConformance {
 
     static List<Arguments> gemmCases() {
         int[][] shapes = {{1, 1, 1}, {1, 7, 1}, {7, 13, 5}, {31, 17, 64}, {64, 64, 64}, {97, 33, 129},
-                {130, 257, 70}, {5, 300, 3}, {200, 8, 211}};
+                {130, 257, 70}, {5, 300, 3}, {200, 8, 211}, {48, 37, 20}, {36, 21, 40}, {80, 130, 50}};
         List<Arguments> cases = new ArrayList<>();
         for (int[] s : shapes) {
             for (String form : new String[]{"NN", "NT", "TN", "TT"}) {

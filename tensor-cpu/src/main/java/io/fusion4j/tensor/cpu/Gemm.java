@@ -15,13 +15,11 @@ import static io.fusion4j.tensor.cpu.MicroKernels.L;
 final class Gemm implements WorkerPool.Body {
     static final int NR = 4 * L;
     /**
-     * Depth block. 256 for NN: the B panel then streams from L2 (4 vector loads per 16 FMAs is within L2
-     * bandwidth) and the C merge happens half as often (~+6% on N=256 shapes). 128 when an operand is
-     * transposed: its packing loops scatter writes over the pack buffer, which must then stay in L1
-     * (measured ~10% slower at 256 for 256³ NT and TN).
+     * Depth block. At 256 the B panel streams from L2 (4 vector loads per 16 FMAs is within L2 bandwidth)
+     * and C is merged half as often as at 128. Transposed operands are packed by register transposes that
+     * write whole 64-byte rows, so they no longer need a smaller block (decision 0012).
      */
-    static final int KC_MAX = 256;
-    static final int KC_TRANSPOSED = 128;
+    static final int KC = 256;
     static final int MC = 64;
     static final int NC = 512;
     /** Spare floats at the end of a B pack so that it can start on a 64-byte line ({@link HeapAlignment}). */
@@ -44,7 +42,6 @@ final class Gemm implements WorkerPool.Body {
     private int aOff, rsA, csA, bOff, rsB, csB, cOff, ldc;
     private int m, n, k;
     private float alpha, beta;
-    private int kcBlock;
     private long aBatch, bBatch, cBatch;
     private int batches, rowChunks, colChunks, rowsPerChunk, colsPerChunk;
     private boolean shareA, shareB;
@@ -52,8 +49,8 @@ final class Gemm implements WorkerPool.Body {
 
     Gemm(WorkerPool pool) {
         this.pool = pool;
-        this.packBuffers = new float[pool.threads()][KC_MAX * NC + PAD];
-        this.packA = new float[pool.threads()][MC * KC_MAX];
+        this.packBuffers = new float[pool.threads()][KC * NC + PAD];
+        this.packA = new float[pool.threads()][MC * KC];
         this.accTiles = new float[pool.threads()][MicroKernels.ACC_SIZE];
     }
 
@@ -88,7 +85,6 @@ final class Gemm implements WorkerPool.Body {
         this.k = k;
         this.alpha = alpha;
         this.beta = beta;
-        this.kcBlock = csA == 1 && csB == 1 ? KC_MAX : KC_TRANSPOSED;
 
         long flops = 2L * m * n * k * batches;
         int threads = pool.threads();
@@ -142,7 +138,7 @@ final class Gemm implements WorkerPool.Body {
         if (!shareA && !shareB) {
             return;
         }
-        depthBlocks = (k + kcBlock - 1) / kcBlock;
+        depthBlocks = (k + KC - 1) / KC;
         colBlocksNc = (n + NC - 1) / NC;
         mPad = (m + MicroKernels.MR - 1) / MicroKernels.MR * MicroKernels.MR;
         nPad = (n + NR - 1) / NR * NR;
@@ -163,16 +159,16 @@ final class Gemm implements WorkerPool.Body {
     private void packShared(int task, int worker) {
         int aTasks = shareA ? depthBlocks * rowBlocks : 0;
         if (task < aTasks) {
-            int pc = (task / rowBlocks) * kcBlock;
+            int pc = (task / rowBlocks) * KC;
             int ic = (task % rowBlocks) * MC;
-            int kc = Math.min(kcBlock, k - pc);
+            int kc = Math.min(KC, k - pc);
             MicroKernels.packA(a, aOff + ic * rsA + pc * csA, rsA, csA, Math.min(MC, m - ic), kc,
                     sharedA, pc * mPad + ic * kc);
         } else {
             int t = task - aTasks;
-            int pc = (t / colBlocksNc) * kcBlock;
+            int pc = (t / colBlocksNc) * KC;
             int jc = (t % colBlocksNc) * NC;
-            int kc = Math.min(kcBlock, k - pc);
+            int kc = Math.min(KC, k - pc);
             packB(bOff, pc, kc, jc, Math.min(NC, n - jc), sharedB, sharedBStart + pc * nPad + jc * kc,
                     accTiles[worker]);
         }
@@ -208,8 +204,8 @@ final class Gemm implements WorkerPool.Body {
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             int panels = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += kcBlock) {
-                int kc = Math.min(kcBlock, k - pc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
                 float[] bp = pack;
                 int bpOff = packStart;
                 if (shareB) {
@@ -259,6 +255,18 @@ final class Gemm implements WorkerPool.Body {
             } else {
                 int jj = 0;
                 if (rsB == 1 && MicroKernels.L == 16) {
+                    int kc16 = kc & ~15;
+                    for (; jj + 16 <= cols; jj += 16) {
+                        int src = bo + pc + (col0 + jj) * csB;
+                        for (int p = 0; p < kc16; p += 16) {
+                            MicroKernels.transpose16(b, src + p, csB, pack, base + p * NR + jj, NR);
+                        }
+                        for (int p = kc16; p < kc; p++) {
+                            for (int r = 0; r < 16; r++) {
+                                pack[base + p * NR + jj + r] = b[src + r * csB + p];
+                            }
+                        }
+                    }
                     // Transposed B: four columns are four contiguous runs; the register 4×16 transpose turns
                     // them into four-float rows copied as runs (the scalar loop writes one cache line per
                     // element).

@@ -20,7 +20,7 @@ final class MicroKernels {
     static final int L = S.length();
     static final int MR = 4;
     /** Floats of the scratch tile a caller passes to {@link #tile}. */
-    static final int ACC_SIZE = 16 * 16 * 4; // also holds a 4 x KC_MAX transpose in Gemm.packB
+    static final int ACC_SIZE = 16 * 16 * 4; // also holds a 4 x KC transpose in Gemm.packB
 
     // Two-input shuffles for a 4x16 register transpose (16-lane vectors only): zip two rows into
     // (row0,row1) pairs, then interleave pairs of two zipped vectors into runs of four rows.
@@ -28,6 +28,12 @@ final class MicroKernels {
     private static final VectorShuffle<Float> ZIP_HI;
     private static final VectorShuffle<Float> PAIRS_LO;
     private static final VectorShuffle<Float> PAIRS_HI;
+    // Two-input shuffles for a 4x4 transpose of 128-bit lanes (four floats each): zip the lanes of two
+    // vectors, then gather lane pairs of two zipped vectors.
+    private static final VectorShuffle<Float> LANES_ZIP_LO;
+    private static final VectorShuffle<Float> LANES_ZIP_HI;
+    private static final VectorShuffle<Float> LANES_PAIRS_LO;
+    private static final VectorShuffle<Float> LANES_PAIRS_HI;
 
     static {
         if (L == 16) {
@@ -51,12 +57,37 @@ final class MicroKernels {
                 phi[4 * i + 2] = 24 + 2 * i;
                 phi[4 * i + 3] = 25 + 2 * i;
             }
+            int[] llo = new int[16];
+            int[] lhi = new int[16];
+            int[] lplo = new int[16];
+            int[] lphi = new int[16];
+            for (int f = 0; f < 4; f++) {
+                llo[f] = f;
+                llo[4 + f] = 16 + f;
+                llo[8 + f] = 4 + f;
+                llo[12 + f] = 20 + f;
+                lhi[f] = 8 + f;
+                lhi[4 + f] = 24 + f;
+                lhi[8 + f] = 12 + f;
+                lhi[12 + f] = 28 + f;
+            }
+            for (int f = 0; f < 8; f++) {
+                lplo[f] = f;
+                lplo[8 + f] = 16 + f;
+                lphi[f] = 8 + f;
+                lphi[8 + f] = 24 + f;
+            }
+            LANES_ZIP_LO = VectorShuffle.fromArray(S, llo, 0);
+            LANES_ZIP_HI = VectorShuffle.fromArray(S, lhi, 0);
+            LANES_PAIRS_LO = VectorShuffle.fromArray(S, lplo, 0);
+            LANES_PAIRS_HI = VectorShuffle.fromArray(S, lphi, 0);
             ZIP_LO = VectorShuffle.fromArray(S, zlo, 0);
             ZIP_HI = VectorShuffle.fromArray(S, zhi, 0);
             PAIRS_LO = VectorShuffle.fromArray(S, plo, 0);
             PAIRS_HI = VectorShuffle.fromArray(S, phi, 0);
         } else {
             ZIP_LO = ZIP_HI = PAIRS_LO = PAIRS_HI = null;
+            LANES_ZIP_LO = LANES_ZIP_HI = LANES_PAIRS_LO = LANES_PAIRS_HI = null;
         }
     }
 
@@ -100,10 +131,15 @@ final class MicroKernels {
         if (rsA == 1 && csA != 1 && m % MR == 0) {
             // Transposed A: each depth is a contiguous run of m floats. Reading whole runs, depth
             // outer, avoids walking one sliver down a large power-of-two stride (L1 set conflicts).
+            int groups = L == 16 ? m / 16 : 0;
+            int k4 = groups > 0 ? k & ~3 : 0;
+            for (int p = 0; p < k4; p += 4) {
+                packLaneGroups(a, aOff + p * csA, csA, groups, dst, dstOff + p * MR, MR * k);
+            }
             for (int p = 0; p < k; p++) {
                 int q = aOff + p * csA;
                 int d = dstOff + p * MR;
-                for (int s = 0; s < slivers; s++) {
+                for (int s = p < k4 ? 4 * groups : 0; s < slivers; s++) {
                     copy4(a, q + s * MR, dst, d + s * MR * k);
                 }
             }
@@ -140,6 +176,108 @@ final class MicroKernels {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A 16×16 block of transposed B into panel rows: block column {@code c} is the contiguous run
+     * {@code b[src + c*csB ..]} of 16 depths; depth {@code i} is stored as 16 columns at {@code dst[d + i*ldd]}.
+     * Four rounds of zipping row {@code i} with row {@code i+8} transpose the block in registers (64 two-input
+     * shuffles per 256 floats), so the panel is written in whole 64-byte rows instead of four-float pieces
+     * scattered over 16 cache lines; the scattered writes were why a transposed B had to be packed with a
+     * depth block small enough to stay in L1.
+     */
+    static void transpose16(float[] b, int src, int csB, float[] dst, int d, int ldd) {
+        FloatVector r0 = FloatVector.fromArray(S, b, src);
+        FloatVector r1 = FloatVector.fromArray(S, b, src + csB);
+        FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * csB);
+        FloatVector r3 = FloatVector.fromArray(S, b, src + 3 * csB);
+        FloatVector r4 = FloatVector.fromArray(S, b, src + 4 * csB);
+        FloatVector r5 = FloatVector.fromArray(S, b, src + 5 * csB);
+        FloatVector r6 = FloatVector.fromArray(S, b, src + 6 * csB);
+        FloatVector r7 = FloatVector.fromArray(S, b, src + 7 * csB);
+        FloatVector r8 = FloatVector.fromArray(S, b, src + 8 * csB);
+        FloatVector r9 = FloatVector.fromArray(S, b, src + 9 * csB);
+        FloatVector r10 = FloatVector.fromArray(S, b, src + 10 * csB);
+        FloatVector r11 = FloatVector.fromArray(S, b, src + 11 * csB);
+        FloatVector r12 = FloatVector.fromArray(S, b, src + 12 * csB);
+        FloatVector r13 = FloatVector.fromArray(S, b, src + 13 * csB);
+        FloatVector r14 = FloatVector.fromArray(S, b, src + 14 * csB);
+        FloatVector r15 = FloatVector.fromArray(S, b, src + 15 * csB);
+        for (int round = 0; round < 4; round++) {
+            FloatVector t0 = r0.rearrange(ZIP_LO, r8);
+            FloatVector t1 = r0.rearrange(ZIP_HI, r8);
+            FloatVector t2 = r1.rearrange(ZIP_LO, r9);
+            FloatVector t3 = r1.rearrange(ZIP_HI, r9);
+            FloatVector t4 = r2.rearrange(ZIP_LO, r10);
+            FloatVector t5 = r2.rearrange(ZIP_HI, r10);
+            FloatVector t6 = r3.rearrange(ZIP_LO, r11);
+            FloatVector t7 = r3.rearrange(ZIP_HI, r11);
+            FloatVector t8 = r4.rearrange(ZIP_LO, r12);
+            FloatVector t9 = r4.rearrange(ZIP_HI, r12);
+            FloatVector t10 = r5.rearrange(ZIP_LO, r13);
+            FloatVector t11 = r5.rearrange(ZIP_HI, r13);
+            FloatVector t12 = r6.rearrange(ZIP_LO, r14);
+            FloatVector t13 = r6.rearrange(ZIP_HI, r14);
+            FloatVector t14 = r7.rearrange(ZIP_LO, r15);
+            FloatVector t15 = r7.rearrange(ZIP_HI, r15);
+            r0 = t0;
+            r1 = t1;
+            r2 = t2;
+            r3 = t3;
+            r4 = t4;
+            r5 = t5;
+            r6 = t6;
+            r7 = t7;
+            r8 = t8;
+            r9 = t9;
+            r10 = t10;
+            r11 = t11;
+            r12 = t12;
+            r13 = t13;
+            r14 = t14;
+            r15 = t15;
+        }
+        r0.intoArray(dst, d);
+        r1.intoArray(dst, d + ldd);
+        r2.intoArray(dst, d + 2 * ldd);
+        r3.intoArray(dst, d + 3 * ldd);
+        r4.intoArray(dst, d + 4 * ldd);
+        r5.intoArray(dst, d + 5 * ldd);
+        r6.intoArray(dst, d + 6 * ldd);
+        r7.intoArray(dst, d + 7 * ldd);
+        r8.intoArray(dst, d + 8 * ldd);
+        r9.intoArray(dst, d + 9 * ldd);
+        r10.intoArray(dst, d + 10 * ldd);
+        r11.intoArray(dst, d + 11 * ldd);
+        r12.intoArray(dst, d + 12 * ldd);
+        r13.intoArray(dst, d + 13 * ldd);
+        r14.intoArray(dst, d + 14 * ldd);
+        r15.intoArray(dst, d + 15 * ldd);
+    }
+
+    /**
+     * Four depths of transposed A into {@code groups} groups of four slivers: depth {@code i} is the run
+     * {@code a[src + i*csA ..]}; a 16-float load of it holds one four-float lane per sliver, and a 4×4 transpose
+     * of those lanes gives each sliver its four depths as one 16-float store at {@code dst[d + s*sliverStride]}.
+     * This replaced 64 scalar moves per 64 floats that made packing a third of a weight-gradient GEMM.
+     */
+    private static void packLaneGroups(float[] a, int src, int csA, int groups, float[] dst, int d, int sliverStride) {
+        for (int g = 0; g < groups; g++) {
+            int q = src + 16 * g;
+            FloatVector v0 = FloatVector.fromArray(S, a, q);
+            FloatVector v1 = FloatVector.fromArray(S, a, q + csA);
+            FloatVector v2 = FloatVector.fromArray(S, a, q + 2 * csA);
+            FloatVector v3 = FloatVector.fromArray(S, a, q + 3 * csA);
+            FloatVector alo = v0.rearrange(LANES_ZIP_LO, v1);
+            FloatVector ahi = v0.rearrange(LANES_ZIP_HI, v1);
+            FloatVector blo = v2.rearrange(LANES_ZIP_LO, v3);
+            FloatVector bhi = v2.rearrange(LANES_ZIP_HI, v3);
+            int o = d + 4 * g * sliverStride;
+            alo.rearrange(LANES_PAIRS_LO, blo).intoArray(dst, o);
+            alo.rearrange(LANES_PAIRS_HI, blo).intoArray(dst, o + sliverStride);
+            ahi.rearrange(LANES_PAIRS_LO, bhi).intoArray(dst, o + 2 * sliverStride);
+            ahi.rearrange(LANES_PAIRS_HI, bhi).intoArray(dst, o + 3 * sliverStride);
         }
     }
 
