@@ -21,6 +21,7 @@ public abstract class AttentionConformance extends NormConformance {
                 Arguments.of("causal", 2, 70, 2, 20),
                 Arguments.of("causal", 1, 130, 1, 64),
                 Arguments.of("causal", 1, 1, 1, 8),
+                Arguments.of("causal", 1, 40, 2, 32),
                 Arguments.of("bidirectional", 2, 33, 2, 16),
                 Arguments.of("mixed", 2, 90, 2, 12));
     }
