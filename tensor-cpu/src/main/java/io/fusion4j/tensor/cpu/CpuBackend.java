@@ -274,7 +274,7 @@ public final class CpuBackend implements Backend {
                 Elementwise.add(f(a), off(a) + r * c, f(b), off(b), f(out), off(out) + r * c, c);
             }
         } else {
-            Elementwise.add(f(a), off(a), f(b), off(b), f(out), off(out), n(a));
+            pooled.add(f(a), off(a), f(b), off(b), f(out), off(out), n(a));
         }
         flops.add(a.numel());
     }

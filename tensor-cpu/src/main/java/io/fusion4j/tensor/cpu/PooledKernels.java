@@ -5,9 +5,9 @@ import java.util.Arrays;
 /**
  * Element-wise and row kernels spread over the worker pool. In a two-thread training step these ran on
  * the calling thread while the worker idled, ~18% of the main thread's time (swiglu, norms, cross-entropy,
- * AdamW). Each output element is computed exactly as by the single-threaded kernel, so the split never
- * changes a bit; the one cross-row reduction (RMSNorm's weight gradient) sums fixed row blocks in a fixed
- * order, independent of the thread count.
+ * AdamW; residual and gradient sums another ~2%). Each output element is computed exactly as by the
+ * single-threaded kernel, so the split never changes a bit; the one cross-row reduction (RMSNorm's weight
+ * gradient) sums fixed row blocks in a fixed order, independent of the thread count.
  *
  * <p>One job object per kernel, made once: a call sets its fields and runs it, allocating nothing. Not
  * re-entrant, like the backend that owns it.
@@ -19,6 +19,7 @@ final class PooledKernels {
     static final int NORM_ROW_BLOCK = 128;
 
     private final WorkerPool pool;
+    private final Add add = new Add();
     private final Swiglu swiglu = new Swiglu();
     private final SwigluBackward swigluBackward = new SwigluBackward();
     private final AdamW adamw = new AdamW();
@@ -48,6 +49,19 @@ final class PooledKernels {
         } else {
             pool.run(chunks, job);
         }
+    }
+
+    /** {@code out = a + b} over {@code n} floats (residual streams and gradient sums). */
+    void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        Add j = add;
+        j.a = a;
+        j.ao = ao;
+        j.b = b;
+        j.bo = bo;
+        j.out = out;
+        j.oo = oo;
+        split(j, n, MicroKernels.L, n);
+        j.a = j.b = j.out = null;
     }
 
     void swiglu(float[] g, int go, float[] u, int uo, float[] out, int oo, int n) {
@@ -198,6 +212,16 @@ final class PooledKernels {
         }
 
         abstract void range(int start, int end);
+    }
+
+    private static final class Add extends Ranged {
+        float[] a, b, out;
+        int ao, bo, oo;
+
+        @Override
+        void range(int s, int e) {
+            Elementwise.add(a, ao + s, b, bo + s, out, oo + s, e - s);
+        }
     }
 
     private static final class Swiglu extends Ranged {

@@ -148,6 +148,22 @@ class ThreadCountDeterminismTest {
                     org.assertj.core.data.Offset.offset(1e-6));
             assertThat((double) one[2 * n + i]).isCloseTo(d[i] * g[i] * sig, org.assertj.core.data.Offset.offset(1e-6));
         }
+        float[] sums = sameOnEveryThreadCount("add, add in place", be -> {
+            Tensor tg = put(be, g, n);
+            Tensor tu = put(be, u, n);
+            Tensor out = be.allocate(DType.F32, Shape.of(n));
+            be.add(tg, tu, out);
+            be.add(tg, out, tg); // in place, as a gradient sum is
+            float[] r = new float[2 * n];
+            System.arraycopy(get(be, out), 0, r, 0, n);
+            System.arraycopy(get(be, tg), 0, r, n, n);
+            return r;
+        });
+        for (int i = 0; i < n; i++) {
+            // One float addition each: exact to the rounding of the f64 sum.
+            assertThat(sums[i]).as("g + u at %d", i).isEqualTo((float) ((double) g[i] + u[i]));
+            assertThat(sums[n + i]).as("g + (g + u) at %d", i).isEqualTo((float) ((double) g[i] + sums[i]));
+        }
         float[] p = random(n, 4);
         float[] m = random(n, 5);
         float[] v = random(n, 6);
