@@ -19,8 +19,7 @@ final class PooledKernels {
     static final int NORM_ROW_BLOCK = 128;
 
     private final WorkerPool pool;
-    private final Add add = new Add();
-    private final Swiglu swiglu = new Swiglu();
+    private final Binary binary = new Binary();
     private final SwigluBackward swigluBackward = new SwigluBackward();
     private final AdamW adamw = new AdamW();
     private final RmsNorm rmsNorm = new RmsNorm();
@@ -53,7 +52,17 @@ final class PooledKernels {
 
     /** {@code out = a + b} over {@code n} floats (residual streams and gradient sums). */
     void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
-        Add j = add;
+        binary(BinaryOp.ADD, a, ao, b, bo, out, oo, n);
+    }
+
+    /** {@code out = silu(g) * u} over {@code n} floats. */
+    void swiglu(float[] g, int go, float[] u, int uo, float[] out, int oo, int n) {
+        binary(BinaryOp.SWIGLU, g, go, u, uo, out, oo, n);
+    }
+
+    private void binary(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        Binary j = binary;
+        j.op = op;
         j.a = a;
         j.ao = ao;
         j.b = b;
@@ -62,18 +71,6 @@ final class PooledKernels {
         j.oo = oo;
         split(j, n, MicroKernels.L, n);
         j.a = j.b = j.out = null;
-    }
-
-    void swiglu(float[] g, int go, float[] u, int uo, float[] out, int oo, int n) {
-        Swiglu j = swiglu;
-        j.g = g;
-        j.go = go;
-        j.u = u;
-        j.uo = uo;
-        j.out = out;
-        j.oo = oo;
-        split(j, n, MicroKernels.L, n);
-        j.g = j.u = j.out = null;
     }
 
     void swigluBackward(float[] g, int go, float[] u, int uo, float[] d, int dOff, float[] dg, int dgo, float[] du,
@@ -214,23 +211,20 @@ final class PooledKernels {
         abstract void range(int start, int end);
     }
 
-    private static final class Add extends Ranged {
+    private enum BinaryOp { ADD, SWIGLU }
+
+    /** An element-wise kernel of two inputs. */
+    private static final class Binary extends Ranged {
+        BinaryOp op;
         float[] a, b, out;
         int ao, bo, oo;
 
         @Override
         void range(int s, int e) {
-            Elementwise.add(a, ao + s, b, bo + s, out, oo + s, e - s);
-        }
-    }
-
-    private static final class Swiglu extends Ranged {
-        float[] g, u, out;
-        int go, uo, oo;
-
-        @Override
-        void range(int s, int e) {
-            Elementwise.swiglu(g, go + s, u, uo + s, out, oo + s, e - s);
+            switch (op) {
+                case ADD -> Elementwise.add(a, ao + s, b, bo + s, out, oo + s, e - s);
+                case SWIGLU -> Elementwise.swiglu(a, ao + s, b, bo + s, out, oo + s, e - s);
+            }
         }
     }
 
