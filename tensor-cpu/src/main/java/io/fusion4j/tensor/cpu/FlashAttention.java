@@ -199,31 +199,11 @@ final class FlashAttention implements WorkerPool.Body {
     }
 
     /**
-     * Writes the transpose {@code [dim, tp]} (zero padded) of a head's rows. With 16-lane vectors, 16 keys × 16
-     * depths at a time go through GEMM's register 16×16 transpose, which writes whole 64-byte rows; the keys
-     * left over go four at a time through the 4×16 transpose, leaving four-float runs per depth that are copied
-     * as runs. Gathers were measured slower here.
+     * Writes the transpose {@code [dim, tp]} (zero padded) of a head's rows with GEMM's register transposes
+     * ({@link MicroKernels#transposeRows}); gathers were measured slower here.
      */
     private void transpose(View rows, float[] trans, int tp, float[] tmp) {
-        int t = 0;
-        if (L == 16 && dim % 16 == 0) {
-            for (; t + 16 <= len; t += 16) {
-                for (int d = 0; d < dim; d += 16) {
-                    MicroKernels.transpose16(rows.a, rows.off + t * rows.ld + d, rows.ld, trans, d * tp + t, tp);
-                }
-            }
-            for (; t + MicroKernels.MR <= len; t += MicroKernels.MR) {
-                MicroKernels.packSliverVector(rows.a, rows.off + t * rows.ld, rows.ld, dim, tmp, 0);
-                for (int d = 0; d < dim; d++) {
-                    MicroKernels.copy4(tmp, d * MicroKernels.MR, trans, d * tp + t);
-                }
-            }
-        }
-        for (; t < len; t++) {
-            for (int d = 0; d < dim; d++) {
-                trans[d * tp + t] = rows.a[rows.off + t * rows.ld + d];
-            }
-        }
+        MicroKernels.transposeRows(rows.a, rows.off, rows.ld, len, dim, trans, 0, tp, tmp);
         for (int d = 0; d < dim; d++) {
             java.util.Arrays.fill(trans, d * tp + len, (d + 1) * tp, 0f);
         }

@@ -253,41 +253,17 @@ final class Gemm implements WorkerPool.Body {
                     }
                 }
             } else {
-                int jj = 0;
-                if (rsB == 1 && MicroKernels.L == 16) {
-                    int kc16 = kc & ~15;
-                    for (; jj + 16 <= cols; jj += 16) {
-                        int src = bo + pc + (col0 + jj) * csB;
-                        for (int p = 0; p < kc16; p += 16) {
-                            MicroKernels.transpose16(b, src + p, csB, pack, base + p * NR + jj, NR);
+                if (rsB == 1) {
+                    // Transposed B: each column is a contiguous run of depths (the scalar loop below writes one
+                    // cache line per element).
+                    MicroKernels.transposeRows(b, bo + pc + col0 * csB, csB, cols, kc, pack, base, NR, transposeTmp);
+                } else {
+                    for (int jj = 0; jj < cols; jj++) {
+                        int src = bo + pc * rsB + (col0 + jj) * csB;
+                        int dst = base + jj;
+                        for (int p = 0; p < kc; p++) {
+                            pack[dst + p * NR] = b[src + p * rsB];
                         }
-                        for (int p = kc16; p < kc; p++) {
-                            for (int r = 0; r < 16; r++) {
-                                pack[base + p * NR + jj + r] = b[src + r * csB + p];
-                            }
-                        }
-                    }
-                    // Transposed B: four columns are four contiguous runs; the register 4×16 transpose turns
-                    // them into four-float rows copied as runs (the scalar loop writes one cache line per
-                    // element).
-                    for (; jj + MicroKernels.MR <= cols; jj += MicroKernels.MR) {
-                        int src = bo + pc + (col0 + jj) * csB;
-                        int p = MicroKernels.packSliverVector(b, src, csB, kc, transposeTmp, 0);
-                        for (int q = 0; q < p; q++) {
-                            MicroKernels.copy4(transposeTmp, q * MicroKernels.MR, pack, base + q * NR + jj);
-                        }
-                        for (; p < kc; p++) {
-                            for (int r = 0; r < MicroKernels.MR; r++) {
-                                pack[base + p * NR + jj + r] = b[src + r * csB + p];
-                            }
-                        }
-                    }
-                }
-                for (; jj < cols; jj++) {
-                    int src = bo + pc * rsB + (col0 + jj) * csB;
-                    int dst = base + jj;
-                    for (int p = 0; p < kc; p++) {
-                        pack[dst + p * NR] = b[src + p * rsB];
                     }
                 }
                 if (cols < NR) {

@@ -180,6 +180,50 @@ final class MicroKernels {
     }
 
     /**
+     * Transposes {@code rows} runs of {@code depth} floats ({@code src[so + r*ld + p]}) into {@code dst[d + p*ldd + r]}:
+     * GEMM packs a transposed B this way and attention its transposed K and V. Sixteen rows at a time go through
+     * {@link #transpose16}, which writes whole 64-byte rows; four at a time through the 4×16 sliver transpose,
+     * whose four-float runs per depth are copied as runs; the rest element by element. {@code tmp} holds
+     * {@code 4 * depth} floats.
+     */
+    static void transposeRows(float[] src, int so, int ld, int rows, int depth, float[] dst, int d, int ldd,
+                              float[] tmp) {
+        int r = 0;
+        if (L == 16) {
+            int depth16 = depth & ~15;
+            for (; r + 16 <= rows; r += 16) {
+                int s = so + r * ld;
+                for (int p = 0; p < depth16; p += 16) {
+                    transpose16(src, s + p, ld, dst, d + p * ldd + r, ldd);
+                }
+                for (int p = depth16; p < depth; p++) {
+                    for (int i = 0; i < 16; i++) {
+                        dst[d + p * ldd + r + i] = src[s + i * ld + p];
+                    }
+                }
+            }
+            for (; r + MR <= rows; r += MR) {
+                int s = so + r * ld;
+                int p = packSliverVector(src, s, ld, depth, tmp, 0);
+                for (int q = 0; q < p; q++) {
+                    copy4(tmp, q * MR, dst, d + q * ldd + r);
+                }
+                for (; p < depth; p++) {
+                    for (int i = 0; i < MR; i++) {
+                        dst[d + p * ldd + r + i] = src[s + i * ld + p];
+                    }
+                }
+            }
+        }
+        for (; r < rows; r++) {
+            int s = so + r * ld;
+            for (int p = 0; p < depth; p++) {
+                dst[d + p * ldd + r] = src[s + p];
+            }
+        }
+    }
+
+    /**
      * A 16×16 block of transposed B into panel rows: block column {@code c} is the contiguous run
      * {@code b[src + c*csB ..]} of 16 depths; depth {@code i} is stored as 16 columns at {@code dst[d + i*ldd]}.
      * Four rounds of zipping row {@code i} with row {@code i+8} transpose the block in registers (64 two-input

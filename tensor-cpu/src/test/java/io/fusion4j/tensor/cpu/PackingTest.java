@@ -40,6 +40,30 @@ class PackingTest {
     }
 
     @Test
+    void transposeRowsCoversSixteenRowBlocksFourRowGroupsAndTheRestForEveryDepth() {
+        for (int rows : new int[]{1, 3, 4, 7, 16, 21, 37}) {
+            for (int depth : new int[]{1, 5, 16, 19, 33}) {
+                int ld = depth + 3;
+                int so = 2;
+                int ldd = rows + 5;
+                float[] src = counting(so + (rows - 1) * ld + depth);
+                float[] dst = new float[1 + (depth - 1) * ldd + rows + 5];
+                java.util.Arrays.fill(dst, -1f);
+                MicroKernels.transposeRows(src, so, ld, rows, depth, dst, 1, ldd, new float[4 * depth]);
+                for (int p = 0; p < depth; p++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertThat(dst[1 + p * ldd + r]).as("rows=%d depth=%d row %d depth %d", rows, depth, r, p)
+                                .isEqualTo(src[so + r * ld + p]);
+                    }
+                    // The padding between destination rows is left alone.
+                    assertThat(dst[1 + p * ldd + rows]).as("rows=%d depth=%d after row %d", rows, depth, p)
+                            .isEqualTo(-1f);
+                }
+            }
+        }
+    }
+
+    @Test
     void transposedAPacksIntoTheSliverLayoutForEveryRowAndDepthRemainder() {
         // m = 16 g + 4 r rows (vector groups and leftover slivers), k with and without a depth remainder of 4.
         for (int m : new int[]{4, 16, 20, 36, 64}) {
