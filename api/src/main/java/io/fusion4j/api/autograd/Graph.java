@@ -29,6 +29,7 @@ public final class Graph {
     private final StepArena arena;
     private final boolean grad;
     private final List<Runnable> tape = new ArrayList<>();
+    private final Gradients gradients = new Gradients(this);
 
     public Graph(Backend backend, StepArena arena, boolean grad) {
         this.backend = backend;
@@ -75,7 +76,7 @@ public final class Graph {
      * spot, so a value that is several inputs of one op (q = k = v) gets one direct sink and temporaries.
      * A value that needs no gradient gets scratch, since fused kernels write every output.
      */
-    private Tensor sink(Var v) {
+    Tensor sink(Var v) {
         if (v.requiresGrad && !v.hasGrad) {
             if (v.grad == null) {
                 v.grad = alloc(v.value.shape());
@@ -87,7 +88,7 @@ public final class Graph {
     }
 
     /** Adds a contribution written into {@code written} (from {@link #sink}) unless it went to the gradient directly. */
-    private void commit(Var v, Tensor written) {
+    void commit(Var v, Tensor written) {
         if (v.requiresGrad && written != v.grad) {
             Tensor old = v.grad;
             // A borrowed gradient is summed into a tensor of its own instead of being copied first.
@@ -115,7 +116,7 @@ public final class Graph {
      * Adds {@code g} unchanged to {@code v}'s gradient. The first contribution is borrowed rather than copied
      * (an activation-sized copy per residual add and reshape otherwise); see {@link Var#sharedGrad}.
      */
-    private void pass(Var v, Tensor g) {
+    void pass(Var v, Tensor g) {
         if (!v.requiresGrad) {
             return;
         }
@@ -129,7 +130,7 @@ public final class Graph {
     }
 
     /** Adds a gradient contribution to {@code v}: {@code kernel} writes it into the tensor it is given. */
-    private void accumulate(Var v, Consumer<Tensor> kernel) {
+    void accumulate(Var v, Consumer<Tensor> kernel) {
         if (!v.requiresGrad) {
             return;
         }
@@ -157,9 +158,37 @@ public final class Graph {
         return new Var(t, false, null, false);
     }
 
-    /** A parameter: its gradient is its view of the flat gradient buffer. */
+    /** True when this graph records backward work (training), false for evaluation and generation. */
+    public boolean recordsGradients() {
+        return grad;
+    }
+
+    /**
+     * A parameter: its gradient is its view of the flat gradient buffer. A frozen parameter is a constant: it takes
+     * no gradient, and ops whose inputs are all constants record no backward at all.
+     */
     public Var param(Parameters.Parameter p) {
-        return new Var(p.value(), grad, p.grad(), true);
+        return p.trainable() ? new Var(p.value(), grad, p.grad(), true) : constant(p.value());
+    }
+
+    /** The same value cut off from the tape: no gradient flows back through it. */
+    public Var detach(Var x) {
+        return constant(x.value);
+    }
+
+    /**
+     * Records an op defined outside this class: {@code value} is its output, already computed by the caller's
+     * kernels; {@code backward} runs during {@link #backward()} if any input takes a gradient. This is how modules
+     * such as {@code moma} and {@code transfusion} add differentiable ops of their own:
+     *
+     * <pre>{@code
+     * Var y = g.op(out, (dy, grads) -> grads.accumulate(x, dx -> backend.siluBackward(x.value(), dy, dx)), x);
+     * }</pre>
+     */
+    public Var op(Tensor value, Backward backward, Var... inputs) {
+        Var o = result(value, inputs);
+        record(o, () -> backward.run(gradOf(o), gradients));
+        return o;
     }
 
     // ---------------------------------------------------------------- ops
@@ -171,7 +200,7 @@ public final class Graph {
         Var o = result(out, table);
         record(o, () -> {
             if (table.requiresGrad) {
-                backend.embeddingBackward(gradOf(o), ids, paramGradSink(table));
+                backend.embeddingBackward(gradOf(o), ids, accumulatorOf(table));
             }
         });
         return o;
@@ -203,7 +232,7 @@ public final class Graph {
         Var o = result(out, x, w);
         record(o, () -> {
             Tensor dy = gradOf(o);
-            Tensor dw = w.requiresGrad ? paramGradSink(w) : arena.allocateZeroed(DType.F32, w.value.shape());
+            Tensor dw = w.requiresGrad ? accumulatorOf(w) : arena.allocateZeroed(DType.F32, w.value.shape());
             Tensor dx = sink(x);
             backend.rmsNormBackward(x.value, w.value, rstd, dy, dx, dw);
             commit(x, dx);
@@ -220,8 +249,8 @@ public final class Graph {
         Var o = result(out, x, w, b);
         record(o, () -> {
             Tensor dy = gradOf(o);
-            Tensor dw = w.requiresGrad ? paramGradSink(w) : arena.allocateZeroed(DType.F32, w.value.shape());
-            Tensor db = b.requiresGrad ? paramGradSink(b) : arena.allocateZeroed(DType.F32, b.value.shape());
+            Tensor dw = w.requiresGrad ? accumulatorOf(w) : arena.allocateZeroed(DType.F32, w.value.shape());
+            Tensor db = b.requiresGrad ? accumulatorOf(b) : arena.allocateZeroed(DType.F32, b.value.shape());
             Tensor dx = sink(x);
             backend.layerNormBackward(x.value, w.value, mean, rstd, dy, dx, dw, db);
             commit(x, dx);
@@ -230,7 +259,7 @@ public final class Graph {
     }
 
     /** A tensor the kernel may accumulate into for parameter-like {@code w} (zeroed on first use). */
-    private Tensor paramGradSink(Var w) {
+    Tensor accumulatorOf(Var w) {
         if (!w.hasGrad) {
             w.grad = arena.allocateZeroed(DType.F32, w.value.shape());
             w.hasGrad = true;
@@ -306,6 +335,197 @@ public final class Graph {
             commit(up, du);
         });
         return o;
+    }
+
+    // ---------------------------------------------------------------- ops for routing and other losses
+
+    /** {@code 1 / (1 + exp(-x))}, element-wise. */
+    public Var sigmoid(Var x) {
+        Tensor y = alloc(x.value.shape());
+        backend.sigmoid(x.value, y);
+        return op(y, (dy, gr) -> gr.accumulate(x, dx -> backend.sigmoidBackward(y, dy, dx)), x);
+    }
+
+    /** {@code s · x}. */
+    public Var scale(Var x, float s) {
+        Tensor y = alloc(x.value.shape());
+        backend.scale(x.value, s, y);
+        return op(y, (dy, gr) -> gr.accumulate(x, dx -> backend.scale(dy, s, dx)), x);
+    }
+
+    /**
+     * Element-wise product {@code a ⊙ b}; {@code b} has {@code a}'s shape or is a row {@code [C]} broadcast over
+     * {@code a [R, C]} (its gradient is then summed over the rows).
+     */
+    public Var mul(Var a, Var b) {
+        Tensor y = alloc(a.value.shape());
+        backend.mul(a.value, b.value, y);
+        boolean broadcast = b.value.numel() != a.value.numel();
+        return op(y, (dy, gr) -> {
+            if (gr.wants(a)) {
+                gr.accumulate(a, da -> backend.mul(dy, b.value, da));
+            }
+            if (gr.wants(b)) {
+                if (!broadcast) {
+                    gr.accumulate(b, db -> backend.mul(dy, a.value, db));
+                } else {
+                    // db[c] = Σ_r dy[r,c] a[r,c]: a ones-row GEMM sums the product over the rows.
+                    long cols = b.value.numel();
+                    long rows = a.value.numel() / cols;
+                    Tensor prod = gr.scratch(Shape.of(rows, cols));
+                    backend.mul(dy.reshape(rows, cols), a.value.reshape(rows, cols), prod);
+                    Tensor ones = gr.scratch(Shape.of(1, rows));
+                    backend.fill(ones, 1f);
+                    gr.accumulate(b, db -> backend.gemm(ones, prod, db.reshape(1, cols), 1f, 0f));
+                }
+            }
+        }, a, b);
+    }
+
+    /** {@code out[r, :] = x[r, :] · s[r]} for {@code x [R, C]} and {@code s [R]}: a gate per row. */
+    public Var mulRows(Var x, Var s) {
+        Tensor y = alloc(x.value.shape());
+        backend.mulRows(x.value, s.value, y);
+        return op(y, (dy, gr) -> {
+            if (gr.wants(x)) {
+                gr.accumulate(x, dx -> backend.mulRows(dy, s.value, dx));
+            }
+            if (gr.wants(s)) {
+                gr.accumulate(s, ds -> backend.rowDot(dy, x.value, ds));
+            }
+        }, x, s);
+    }
+
+    /** Rows of {@code src [N, D]} picked by I32 {@code idx [M]}: {@code [M, D]} (expert dispatch, MoD selection). */
+    public Var gatherRows(Var src, Tensor idx) {
+        Tensor y = alloc(Shape.of(idx.numel(), src.value.dim(-1)));
+        backend.gatherRows(src.value, idx, y);
+        return op(y, (dy, gr) -> gr.accumulate(src, ds -> {
+            backend.fill(ds, 0f);
+            backend.scatterAddRows(dy, idx, null, ds);
+        }), src);
+    }
+
+    /**
+     * {@code out [rows, D]} with {@code out[idx[m]] += gate[m] · src[m]} for {@code src [M, D]}, I32 {@code idx [M]},
+     * and {@code gates [M]} or null for weight 1; rows no index names are 0 (expert combine). The gate gradient is
+     * {@code dGate[m] = dOut[idx[m]] · src[m]}, so a router learns through it.
+     */
+    public Var scatterAddRows(Var src, Tensor idx, Var gates, long rows) {
+        Tensor y = arena.allocateZeroed(DType.F32, Shape.of(rows, src.value.dim(-1)));
+        backend.scatterAddRows(src.value, idx, gates == null ? null : gates.value, y);
+        Var[] inputs = gates == null ? new Var[]{src} : new Var[]{src, gates};
+        return op(y, (dy, gr) -> {
+            boolean wantSrc = gr.wants(src);
+            boolean wantGates = gates != null && gr.wants(gates);
+            if (!wantSrc && !wantGates) {
+                return;
+            }
+            Tensor picked = gr.scratch(src.value.shape());
+            backend.gatherRows(dy, idx, picked);
+            if (wantGates) {
+                gr.accumulate(gates, dg -> backend.rowDot(picked, src.value, dg));
+            }
+            if (wantSrc) {
+                if (gates == null) {
+                    gr.accumulate(src, ds -> backend.copy(picked, ds));
+                } else {
+                    gr.accumulate(src, ds -> backend.mulRows(picked, gates.value, ds));
+                }
+            }
+        }, inputs);
+    }
+
+    /**
+     * Expert-grouped linear layer: rows {@code offsets[g] .. offsets[g+1]} of {@code x [R, in]} go through
+     * {@code w[g]} of {@code w [G, out, in]} (PyTorch's Linear layout per expert), giving {@code [R, out]}; rows past
+     * {@code offsets[G]} are 0. {@code offsets} is I32 {@code [G+1]} on the backend.
+     */
+    public Var groupedLinear(Var x, Var w, Tensor offsets) {
+        long r = x.value.dim(0);
+        Tensor y = arena.allocateZeroed(DType.F32, Shape.of(r, w.value.dim(1)));
+        backend.groupedGemm(x.value, w.value.t(), offsets, y, 0f);
+        return op(y, (dy, gr) -> {
+            if (gr.wants(x)) {
+                gr.accumulate(x, dx -> {
+                    backend.fill(dx, 0f); // rows past offsets[G] get no contribution
+                    backend.groupedGemm(dy, w.value, offsets, dx, 0f);
+                });
+            }
+            if (gr.wants(w)) {
+                backend.groupedGemmWeightGrad(dy, x.value, offsets, gr.accumulator(w), 1f); // dW[g] += dy_gᵀ x_g
+            }
+        }, x, w);
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    /**
+     * Summed cross-entropy (plus z-loss) of {@code logits [N, V]} against I32 {@code targets [N]} over the rows whose
+     * target is not negative. Each counted row's loss gets gradient {@code gradScale}: with
+     * {@code weight / (targets counted in the whole batch)} the accumulated gradients of several micro-batches are
+     * exactly the whole batch's, however unevenly the targets fall.
+     */
+    public LossValue crossEntropySum(Var logits, Tensor targets, float zLoss, float gradScale) {
+        long n = logits.value.shape().rows();
+        Tensor losses = alloc(Shape.of(n));
+        Tensor lse = alloc(Shape.of(n));
+        backend.crossEntropy(logits.value, targets, zLoss, losses, lse);
+        float[] l = new float[(int) n];
+        int[] t = new int[(int) n];
+        backend.copyToHost(losses, l);
+        backend.copyToHost(targets, t);
+        double sum = 0;
+        long counted = 0;
+        for (int i = 0; i < n; i++) {
+            if (t[i] >= 0) {
+                sum += l[i];
+                counted++;
+            }
+        }
+        if (grad && logits.requiresGrad && counted > 0) {
+            tape.add(() -> accumulate(logits, d -> backend.crossEntropyBackward(logits.value, targets, lse, zLoss, gradScale, d)));
+        }
+        return new LossValue(sum, counted);
+    }
+
+    /**
+     * Summed per-row mean squared error of {@code pred [R, C]} against {@code target}: {@code Σ_r mean_c (p - t)²},
+     * counted over R rows; each row's loss gets gradient {@code gradScale}.
+     */
+    public LossValue mse(Var pred, Tensor target, float gradScale) {
+        long rows = pred.value.shape().rows();
+        Tensor perRow = alloc(Shape.of(rows));
+        backend.mse(pred.value, target, perRow);
+        double sum = hostSum(perRow);
+        if (grad && pred.requiresGrad) {
+            tape.add(() -> accumulate(pred, d -> backend.mseBackward(pred.value, target, gradScale, d)));
+        }
+        return new LossValue(sum, rows);
+    }
+
+    /**
+     * Summed element-wise binary cross-entropy with logits against targets in [0, 1], counted over every element;
+     * each element's loss gets gradient {@code gradScale}.
+     */
+    public LossValue binaryCrossEntropy(Var logits, Tensor targets, float gradScale) {
+        Tensor each = alloc(logits.value.shape());
+        backend.bceWithLogits(logits.value, targets, each);
+        double sum = hostSum(each);
+        if (grad && logits.requiresGrad) {
+            tape.add(() -> accumulate(logits, d -> backend.bceWithLogitsBackward(logits.value, targets, gradScale, d)));
+        }
+        return new LossValue(sum, logits.value.numel());
+    }
+
+    private double hostSum(Tensor t) {
+        float[] h = new float[(int) t.numel()];
+        backend.copyToHost(t, h);
+        double s = 0;
+        for (float f : h) {
+            s += f;
+        }
+        return s;
     }
 
     /**

@@ -24,8 +24,15 @@ public final class Parameters {
         }
     }
 
-    /** One parameter: name, views into the flat buffers, and whether weight decay applies to it. */
-    public record Parameter(String name, Shape shape, long offset, Tensor value, Tensor grad, boolean decay) {
+    /**
+     * One parameter: name, views into the flat buffers, whether weight decay applies to it, and whether it is
+     * trained ({@code false} once {@link #freeze frozen}: no gradient, no update).
+     */
+    public record Parameter(String name, Shape shape, long offset, Tensor value, Tensor grad, boolean decay,
+                            boolean trainable) {
+        Parameter withTrainable(boolean t) {
+            return new Parameter(name, shape, offset, value, grad, decay, t);
+        }
     }
 
     private record Declared(Shape shape, Init init, boolean decay) {
@@ -67,7 +74,7 @@ public final class Parameters {
                 }
                 case Init.Constant(float c) -> backend.fill(v, c);
             }
-            params.put(e.getKey(), new Parameter(e.getKey(), d.shape(), off, v, g, d.decay()));
+            params.put(e.getKey(), new Parameter(e.getKey(), d.shape(), off, v, g, d.decay(), true));
             off += n;
         }
     }
@@ -78,6 +85,35 @@ public final class Parameters {
             throw new IllegalArgumentException("no parameter named '" + name + "'");
         }
         return p;
+    }
+
+    /**
+     * Freezes every parameter whose name {@code which} accepts and returns how many it froze: a frozen parameter
+     * enters a graph as a constant, so it takes no gradient, costs no backward work and is not updated (an
+     * auxiliary router trained against a frozen model; a pre-trained image autoencoder). Modules read their
+     * parameters through {@link #get} at each forward, so freezing takes effect from the next step.
+     */
+    public int freeze(java.util.function.Predicate<String> which) {
+        return setTrainable(which, false);
+    }
+
+    /** Makes the parameters {@code which} accepts trainable again; returns how many changed. */
+    public int unfreeze(java.util.function.Predicate<String> which) {
+        return setTrainable(which, true);
+    }
+
+    private int setTrainable(java.util.function.Predicate<String> which, boolean t) {
+        if (values == null) {
+            throw new IllegalStateException("allocate the parameters before freezing or unfreezing them");
+        }
+        int n = 0;
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            if (which.test(e.getKey()) && e.getValue().trainable() != t) {
+                e.setValue(e.getValue().withTrainable(t));
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Parameters in declaration order. */

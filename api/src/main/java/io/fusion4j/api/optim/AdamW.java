@@ -49,6 +49,9 @@ public final class AdamW {
         }
         float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;
         for (Parameters.Parameter p : params.all().values()) {
+            if (!p.trainable()) {
+                continue; // frozen: its value and moments stay as they are
+            }
             long n = p.shape().numel();
             AdamWStep s = new AdamWStep((float) lr, beta1, beta2, eps, p.decay() ? weightDecay : 0f, step, scale);
             backend.adamw(p.value(), p.grad(), m.slice(p.offset(), p.offset() + n).reshape(p.shape()),
