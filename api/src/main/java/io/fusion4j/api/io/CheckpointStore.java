@@ -3,7 +3,6 @@ package io.fusion4j.api.io;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.optim.AdamW;
-import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
 import java.io.IOException;
@@ -16,13 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -32,11 +26,12 @@ import java.util.function.Consumer;
  * every file and the folder are forced to disk, and only then is it renamed into place, so a crash
  * never leaves a partial checkpoint under a final name. The newest {@code keep} are kept.
  * {@link #loadLatest} verifies the newest; if it is corrupt it says so through the warning sink and
- * takes the one before.
+ * takes the one before. {@link #loadLatestWeights} does the same for a weights-only load through
+ * {@link WeightLoader}, with no optimizer.
  */
 public final class CheckpointStore {
     private static final String PREFIX = "step-";
-    private static final String[] FILES = {"config.json", "model.safetensors", "optimizer.safetensors",
+    private static final String[] FILES = {"config.json", WeightLoader.MODEL_FILE, "optimizer.safetensors",
             "trainer_state.json"};
 
     private final Path dir;
@@ -84,13 +79,7 @@ public final class CheckpointStore {
             opt.write(tmp.resolve("optimizer.safetensors"));
             writeForced(tmp.resolve("config.json"), configJson);
             writeForced(tmp.resolve("trainer_state.json"), state.toJson());
-            StringBuilder manifest = new StringBuilder("{");
-            for (int i = 0; i < FILES.length; i++) {
-                Path f = tmp.resolve(FILES[i]);
-                manifest.append(i == 0 ? "" : ",").append(HeaderJson.quote(FILES[i])).append(":{\"sha256\":\"")
-                        .append(sha256(f)).append("\",\"bytes\":").append(Files.size(f)).append('}');
-            }
-            writeForced(tmp.resolve("manifest.json"), manifest.append("}\n").toString());
+            writeForced(tmp.resolve(CheckpointManifest.FILE), CheckpointManifest.of(tmp, FILES));
             forceDirectory(tmp);
             Path target = dir.resolve(name);
             if (Files.exists(target)) {
@@ -142,6 +131,27 @@ public final class CheckpointStore {
      */
     public Loaded loadLatest(Backend backend, Parameters params, AdamW optimizer, Consumer<String> warnings)
             throws IOException {
+        return latest(c -> load(c, backend, params, optimizer), warnings);
+    }
+
+    /**
+     * Loads the weights, without optimizer state, of the newest checkpoint that verifies and loads into
+     * {@code params} under {@code mapping} and {@code strictness} (see {@link WeightLoader#load}); each
+     * newer one that does not is reported to {@code warnings} with the reason. Returns null when there is
+     * no checkpoint; the report's {@link LoadReport#source()} is the folder loaded.
+     *
+     * @throws IOException when checkpoints exist but none loads (each reason in the message)
+     */
+    public LoadReport loadLatestWeights(Backend backend, Parameters params, NameMapping mapping, Strictness strictness,
+                                        Consumer<String> warnings) throws IOException {
+        return latest(c -> WeightLoader.load(c, backend, params, mapping, strictness), warnings);
+    }
+
+    private interface FolderLoad<T> {
+        T load(Path folder) throws IOException;
+    }
+
+    private <T> T latest(FolderLoad<T> loader, Consumer<String> warnings) throws IOException {
         List<Path> all = checkpoints();
         if (all.isEmpty()) {
             return null;
@@ -149,8 +159,7 @@ public final class CheckpointStore {
         List<String> reasons = new ArrayList<>();
         for (Path c : all) {
             try {
-                Loaded l = load(c, backend, params, optimizer);
-                return l;
+                return loader.load(c);
             } catch (IOException | RuntimeException e) {
                 String why = "checkpoint " + c + " is corrupt and was skipped: " + e.getMessage();
                 reasons.add(why);
@@ -162,82 +171,30 @@ public final class CheckpointStore {
 
     /** Verifies the manifest, then restores one checkpoint folder. */
     public Loaded load(Path c, Backend backend, Parameters params, AdamW optimizer) throws IOException {
-        Path manifestFile = c.resolve("manifest.json");
-        if (!Files.exists(manifestFile)) {
-            throw new IOException("manifest.json is missing");
-        }
-        Map<String, Object> manifest = HeaderJson.parseObject(Files.readString(manifestFile).strip(), 0);
-        for (String f : FILES) {
-            if (!(manifest.get(f) instanceof Map<?, ?> entry)) {
-                throw new IOException("manifest.json lists no " + f);
-            }
-            Path file = c.resolve(f);
-            if (!Files.exists(file)) {
-                throw new IOException(f + " is missing");
-            }
-            long bytes = Files.size(file);
-            if (!Long.valueOf(bytes).equals(entry.get("bytes"))) {
-                throw new IOException(f + " has " + bytes + " bytes, the manifest says " + entry.get("bytes"));
-            }
-            String sum = sha256(file);
-            if (!sum.equals(entry.get("sha256"))) {
-                throw new IOException(f + " fails its SHA-256 check (" + sum + ", manifest " + entry.get("sha256") + ")");
-            }
-        }
+        CheckpointManifest.verify(c, FILES);
         TrainerState state = TrainerState.fromJson(Files.readString(c.resolve("trainer_state.json")),
                 c.resolve("trainer_state.json").toString());
         // Read everything before touching the live parameters, so a bad file leaves them as they were.
-        Map<String, float[]> values = new LinkedHashMap<>();
+        WeightLoader.Staged weights = WeightLoader.stage(c.resolve(WeightLoader.MODEL_FILE), params,
+                NameMapping.identity(), Strictness.STRICT);
         float[] m = new float[(int) params.count()];
         float[] v = new float[(int) params.count()];
-        try (SafetensorsFile model = SafetensorsFile.open(c.resolve("model.safetensors"));
-             SafetensorsFile opt = SafetensorsFile.open(c.resolve("optimizer.safetensors"))) {
+        try (SafetensorsFile opt = SafetensorsFile.open(c.resolve("optimizer.safetensors"))) {
             for (Parameters.Parameter p : params.all().values()) {
-                Shape stored = model.entry(p.name()).shape();
-                if (!stored.equals(p.shape())) {
-                    throw new IOException("model.safetensors: tensor '" + p.name() + "' has shape " + stored
-                            + ", the model expects " + p.shape());
-                }
-                float[] f = new float[(int) p.shape().numel()];
-                model.readFloats(p.name(), f);
-                values.put(p.name(), f);
-                float[] pm = new float[f.length];
-                float[] pv = new float[f.length];
+                int n = (int) p.shape().numel();
+                float[] pm = new float[n];
+                float[] pv = new float[n];
                 opt.readFloats("m." + p.name(), pm);
                 opt.readFloats("v." + p.name(), pv);
-                System.arraycopy(pm, 0, m, (int) p.offset(), f.length);
-                System.arraycopy(pv, 0, v, (int) p.offset(), f.length);
-            }
-            if (model.entries().size() != params.all().size()) {
-                throw new IOException("model.safetensors holds " + model.entries().size() + " tensors, the model has "
-                        + params.all().size());
+                System.arraycopy(pm, 0, m, (int) p.offset(), n);
+                System.arraycopy(pv, 0, v, (int) p.offset(), n);
             }
         }
-        for (Parameters.Parameter p : params.all().values()) {
-            backend.copyFromHost(values.get(p.name()), p.value());
-        }
+        weights.apply(backend);
         backend.copyFromHost(m, optimizer.firstMoment());
         backend.copyFromHost(v, optimizer.secondMoment());
         optimizer.restoreStep(state.step());
         return new Loaded(c, state, Files.readString(c.resolve("config.json")));
-    }
-
-    static String sha256(Path f) throws IOException {
-        MessageDigest d;
-        try {
-            d = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(1 << 20);
-            while (ch.read(b) > 0) {
-                b.flip();
-                d.update(b);
-                b.clear();
-            }
-        }
-        return HexFormat.of().formatHex(d.digest());
     }
 
     private static void writeForced(Path f, String text) throws IOException {

@@ -4,56 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fusion4j.api.autograd.Parameters;
-import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
 import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.io.TrainerState;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.DecoderConfig;
 import io.fusion4j.api.nn.NormPlacement;
 import io.fusion4j.api.optim.AdamW;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-class CheckpointStoreTest {
-    private static final DecoderConfig CFG = new DecoderConfig(13, 8, 1, 2, 12, 10000f, 1e-5f, NormPlacement.PRE, false,
-            0f, 0.1f);
-
-    @TempDir
-    Path dir;
-
-    private final Backend be = new CpuBackendProvider().create(BackendOptions.withThreads(1));
-
-    @AfterEach
-    void close() {
-        be.close();
-    }
-
-    private record Model(Decoder decoder, AdamW opt) {
-    }
-
-    /** A model whose weights and moments depend on {@code seed}, after one optimizer step. */
-    private Model model(long seed) {
-        Decoder d = new Decoder(CFG);
-        d.parameters().allocate(be, seed);
-        be.randomNormal(d.parameters().grads(), seed + 100, 0);
-        AdamW opt = new AdamW(be, d.parameters(), 0.9f, 0.95f, 1e-8f, 0.1f, 1.0);
-        opt.step(1e-3);
-        return new Model(d, opt);
-    }
-
-    private float[] host(io.fusion4j.api.tensor.Tensor t) {
-        float[] f = new float[(int) t.numel()];
-        be.copyToHost(t, f);
-        return f;
-    }
-
+class CheckpointStoreTest extends CheckpointFixture {
     @Test
     void saveThenLoadRestoresEveryBitAndTheState() throws Exception {
         Model a = model(1);
