@@ -13,6 +13,7 @@ module io.fusion4j.api {
     exports io.fusion4j.api.nn;
     exports io.fusion4j.api.optim;
     exports io.fusion4j.api.text;
+    exports io.fusion4j.api.data;
 
     uses io.fusion4j.api.backend.BackendProvider;
 }

@@ -4,37 +4,36 @@ import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
+import io.fusion4j.api.data.Modality;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
- * Decoder-only language model: token embedding, blocks, final RMSNorm, untied LM head. Parameter names
+ * Decoder-only token model: {@link TokenEmbedding}, a {@link Trunk} of blocks, an {@link LmHead}. Parameter names
  * ({@code tok_embeddings}, {@code layers.i.*}, {@code norm}, {@code output}) are the checkpoint keys;
- * docs/model.md gives the exact math and shapes.
+ * docs/model.md gives the exact math, shapes and the order of the parameters in the flat buffer. The feed-forward
+ * and the block of every layer come from factories, so a mixture-of-experts or depth-routed variant is the same
+ * class with other factories.
  */
 public final class Decoder {
     private final DecoderConfig config;
     private final Parameters params = new Parameters();
-    private final Embedding embedding;
-    private final List<TransformerBlock> blocks = new ArrayList<>();
-    private final RmsNorm norm;
-    private final Linear output;
+    private final TokenEmbedding embedding;
+    private final Trunk trunk;
+    private final LmHead head;
 
-    /** Declares the parameters with a dense SwiGLU in every feed-forward slot. */
+    /** The dense decoder: SwiGLU in every feed-forward slot. */
     public Decoder(DecoderConfig config) {
+        this(config, FeedForwardFactory.SWIGLU, BlockFactory.TRANSFORMER);
+    }
+
+    /** Declares the parameters: embedding, then each layer's feed-forward and block, then the head. */
+    public Decoder(DecoderConfig config, FeedForwardFactory ffn, BlockFactory blocks) {
         this.config = config;
-        this.embedding = new Embedding(params, "tok_embeddings", config.vocab(), config.dim(), config.initStd());
-        for (int i = 0; i < config.layers(); i++) {
-            String p = "layers." + i;
-            blocks.add(new TransformerBlock(params, p, config,
-                    new SwiGluFeedForward(params, p + ".ffn", config.dim(), config.ffnHidden(), config.initStd())));
-        }
-        this.norm = new RmsNorm(params, "norm", config.dim(), config.normEps());
-        this.output = new Linear(params, "output", config.dim(), config.vocab(), config.initStd());
+        this.embedding = new TokenEmbedding(params, config);
+        this.trunk = new Trunk(params, config, ffn, blocks);
+        this.head = new LmHead(params, config);
     }
 
     public DecoderConfig config() {
@@ -45,35 +44,41 @@ public final class Decoder {
         return params;
     }
 
-    /** Logits {@code [B*T, vocab]} for I32 token ids {@code [B, T]} at I32 positions {@code [B, T]}. */
+    public Trunk trunk() {
+        return trunk;
+    }
+
+    /** Logits {@code [B·T, vocab]} for the pass's tokens. */
+    public Var logits(ForwardPass pass) {
+        return head.forward(pass.graph(), trunk.forward(pass, embedding.forward(pass)));
+    }
+
+    /** Logits {@code [B*T, vocab]} for text-only I32 token ids {@code [B, T]} at I32 positions {@code [B, T]}. */
     public Var logits(Graph g, Tensor ids, Tensor positions, AttentionMask mask) {
-        int batch = (int) ids.dim(0);
-        int length = (int) ids.dim(1);
-        Var x = embedding.forward(g, ids);
-        for (TransformerBlock b : blocks) {
-            x = b.forward(g, x, batch, length, positions, mask);
-        }
-        return output.forward(g, norm.forward(g, x));
+        return logits(ForwardPass.of(g, TokenMeta.text(ids, positions, mask)));
     }
 
     /**
-     * Logits {@code [1, vocab]} of one new token at the next position, attending over the KV cache, which it
+     * Logits {@code [1, vocab]} of one new text token at the next position, attending over the KV cache, which it
      * extends by that position. Generation calls this once per prompt token, then once per new token.
      */
     public Var decodeStep(Graph g, int token, KvCache cache) {
-        if (cache.length() >= cache.capacity()) {
+        return decodeStep(g, token, Modality.TEXT, cache);
+    }
+
+    /** As {@link #decodeStep(Graph, int, KvCache)} for a token of modality {@code modality}. */
+    public Var decodeStep(Graph g, int token, Modality modality, KvCache cache) {
+        if (cache.position() >= cache.capacity()) {
             throw new IllegalStateException("KV cache is full (" + cache.capacity() + " positions)");
         }
         Tensor id = g.arena().allocate(DType.I32, Shape.of(1, 1));
         Tensor pos = g.arena().allocate(DType.I32, Shape.of(1, 1));
         g.backend().copyFromHost(new int[]{token}, id);
-        g.backend().copyFromHost(new int[]{cache.length()}, pos);
-        Var x = embedding.forward(g, id);
-        for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).decode(g, x, pos, cache, i);
-        }
+        g.backend().copyFromHost(new int[]{cache.position()}, pos);
+        ForwardPass pass = ForwardPass.of(g, TokenMeta.uniform(id, pos, AttentionMask.causal(1, 1), modality));
+        Var x = trunk.decode(pass, embedding.forward(pass), cache);
         cache.advance();
-        return output.forward(g, norm.forward(g, x));
+        return head.forward(g, x);
     }
 
     /** Mean next-token cross-entropy (plus z-loss) against I32 targets {@code [B, T]} (negative = ignored). */

@@ -7,7 +7,7 @@ import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
 /** Token embedding: the table {@code [vocab, dim]} named {@code name}, no weight decay. */
-public final class Embedding extends NamedModule {
+public final class Embedding extends NamedComponent {
     private final Parameters params;
 
     public Embedding(Parameters params, String name, int vocab, int dim, float std) {

@@ -1,12 +1,12 @@
 package io.fusion4j.api.nn;
 
-import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Var;
 
 /**
- * The feed-forward slot of a {@link TransformerBlock}: dense SwiGLU today, mixtures of experts later.
- * Maps {@code x [N, dim]} to {@code [N, dim]}.
+ * The feed-forward slot of a {@link TransformerBlock}: dense SwiGLU, or a mixture of experts that routes by the
+ * tokens' modality through {@link ForwardPass#tokens()} and reports its auxiliary losses to
+ * {@link ForwardPass#losses()}. Maps {@code x [B·T, dim]} to {@code [B·T, dim]}.
  */
-public interface FeedForward {
-    Var forward(Graph g, Var x);
+public interface FeedForward extends Component {
+    Var forward(ForwardPass pass, Var x);
 }

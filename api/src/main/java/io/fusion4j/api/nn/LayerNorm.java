@@ -6,7 +6,7 @@ import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.tensor.Shape;
 
 /** LayerNorm over the last dim: {@code name.weight [dim]} (1) and {@code name.bias [dim]} (0), no decay. */
-public final class LayerNorm extends NamedModule {
+public final class LayerNorm extends NamedComponent {
     private final Parameters params;
     private final float eps;
 

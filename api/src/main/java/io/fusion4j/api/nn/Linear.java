@@ -6,7 +6,7 @@ import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.tensor.Shape;
 
 /** {@code y = x Wᵀ} without bias; the weight {@code [out, in]} is the parameter named exactly {@code name}, with weight decay. */
-public final class Linear extends NamedModule {
+public final class Linear extends NamedComponent {
     private final Parameters params;
 
     public Linear(Parameters params, String name, int in, int out, float std) {

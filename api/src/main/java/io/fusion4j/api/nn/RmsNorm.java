@@ -6,7 +6,7 @@ import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.tensor.Shape;
 
 /** RMSNorm over the last dim with a gain {@code [dim]} named {@code name} (initialised to 1, no decay). */
-public final class RmsNorm extends NamedModule {
+public final class RmsNorm extends NamedComponent {
     private final Parameters params;
     private final float eps;
 

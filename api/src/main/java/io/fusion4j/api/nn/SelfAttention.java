@@ -14,7 +14,7 @@ import io.fusion4j.api.tensor.Tensor;
  * and a KV-cache path for generation. Parameters {@code prefix.wq, wk, wv, wo [dim, dim]}, and
  * {@code q_norm, k_norm [headDim]} with QK-norm.
  */
-public final class SelfAttention extends NamedModule {
+public final class SelfAttention extends NamedComponent {
     private final DecoderConfig c;
     private final Linear wq;
     private final Linear wk;
@@ -54,14 +54,15 @@ public final class SelfAttention extends NamedModule {
     }
 
     /**
-     * One new position {@code x [1, dim]} at {@code position}: stores its key and value in the cache of
-     * {@code layer} and attends over every cached position (no-grad inference).
+     * One new position {@code x [1, dim]} at {@code position}: stores its key and value as the next entry of
+     * {@code layer}'s cache and attends over every entry of that layer (no-grad inference).
      */
     public Var decode(Graph g, Var x, Tensor position, KvCache cache, int layer) {
         Backend be = g.backend();
         int h = c.heads();
         int hd = c.headDim();
-        int len = cache.length() + 1;
+        int at = cache.length(layer);
+        int len = at + 1;
         Shape one = Shape.of(1, 1, h, hd);
         Tensor q = project(g, wq, qNorm, x, one, position).value().reshape(h, hd);
         Tensor k = project(g, wk, kNorm, x, one, position).value().reshape(h, hd);
@@ -74,14 +75,14 @@ public final class SelfAttention extends NamedModule {
         for (int i = 0; i < h; i++) {
             Tensor kh = kc.select(i);
             Tensor vh = vc.select(i);
-            int pos = cache.length();
-            be.copy(k.select(i), kh.slice(pos, pos + 1).reshape(hd));
-            be.copy(v.select(i), vh.slice(pos, pos + 1).reshape(hd));
+            be.copy(k.select(i), kh.slice(at, at + 1).reshape(hd));
+            be.copy(v.select(i), vh.slice(at, at + 1).reshape(hd));
             Tensor qi = q.select(i).reshape(1, hd);
             be.gemm(qi, kh.slice(0, len).t(), scores, scale, 0f);
             be.softmax(scores, scores);
             be.gemm(scores, vh.slice(0, len), out.select(i).reshape(1, hd), 1f, 0f);
         }
+        cache.appended(layer);
         return wo.forward(g, g.constant(out.reshape(1, c.dim())));
     }
 

@@ -5,7 +5,7 @@ import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 
 /** Dense SwiGLU: {@code w2 (silu(w1 x) * (w3 x))}; parameters {@code prefix.w1 [hidden, dim]}, {@code w3}, {@code w2 [dim, hidden]}. */
-public final class SwiGluFeedForward extends NamedModule implements FeedForward {
+public final class SwiGluFeedForward extends NamedComponent implements FeedForward {
     private final Linear w1;
     private final Linear w3;
     private final Linear w2;
@@ -18,7 +18,8 @@ public final class SwiGluFeedForward extends NamedModule implements FeedForward 
     }
 
     @Override
-    public Var forward(Graph g, Var x) {
+    public Var forward(ForwardPass pass, Var x) {
+        Graph g = pass.graph();
         return w2.forward(g, g.swiglu(w1.forward(g, x), w3.forward(g, x)));
     }
 

@@ -3,11 +3,10 @@ package io.fusion4j.api.nn;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
-import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.tensor.Tensor;
 
 /** Attention plus a feed-forward slot, with the norm placement of the config. Norms: {@code prefix.attn_norm}, {@code prefix.ffn_norm}. */
-public final class TransformerBlock extends NamedModule {
+public final class TransformerBlock extends NamedComponent implements Block {
     private final DecoderConfig c;
     private final SelfAttention attention;
     private final FeedForward ffn;
@@ -24,22 +23,26 @@ public final class TransformerBlock extends NamedModule {
     }
 
     /** The block around an attention function, in the configured norm placement. */
-    private Var apply(Graph g, Var x, java.util.function.UnaryOperator<Var> attend) {
+    private Var apply(ForwardPass pass, Var x, java.util.function.UnaryOperator<Var> attend) {
+        Graph g = pass.graph();
         if (c.norm() == NormPlacement.PRE) {
             Var h = g.add(x, attend.apply(attnNorm.forward(g, x)));
-            return g.add(h, ffn.forward(g, ffnNorm.forward(g, h)));
+            return g.add(h, ffn.forward(pass, ffnNorm.forward(g, h)));
         }
         Var h = g.add(x, attnNorm.forward(g, attend.apply(x)));
-        return g.add(h, ffnNorm.forward(g, ffn.forward(g, h)));
+        return g.add(h, ffnNorm.forward(g, ffn.forward(pass, h)));
     }
 
-    public Var forward(Graph g, Var x, int batch, int length, Tensor positions, AttentionMask mask) {
-        return apply(g, x, in -> attention.forward(g, in, batch, length, positions, mask));
+    @Override
+    public Var forward(ForwardPass pass, Var x) {
+        TokenMeta t = pass.tokens();
+        return apply(pass, x, in -> attention.forward(pass.graph(), in, t.batch(), t.length(), t.positions(), t.mask()));
     }
 
     /** One position through the block with the KV cache of {@code layer}. */
-    public Var decode(Graph g, Var x, Tensor position, KvCache cache, int layer) {
-        return apply(g, x, in -> attention.decode(g, in, position, cache, layer));
+    @Override
+    public Var decode(ForwardPass pass, Var x, KvCache cache, int layer) {
+        return apply(pass, x, in -> attention.decode(pass.graph(), in, pass.tokens().positions(), cache, layer));
     }
 
 }

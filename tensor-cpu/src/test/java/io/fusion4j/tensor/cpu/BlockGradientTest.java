@@ -9,6 +9,8 @@ import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.backend.BackendOptions;
 import io.fusion4j.api.nn.DecoderConfig;
+import io.fusion4j.api.nn.ForwardPass;
+import io.fusion4j.api.nn.TokenMeta;
 import io.fusion4j.api.nn.NormPlacement;
 import io.fusion4j.api.nn.SwiGluFeedForward;
 import io.fusion4j.api.nn.TransformerBlock;
@@ -60,7 +62,7 @@ class BlockGradientTest {
             be.copyFromHost(x, tx);
             Graph g = new Graph(be, arena, true);
             Var in = g.variable(tx);
-            Var out = block.forward(g, in, b, t, positions, mask);
+            Var out = block.forward(ForwardPass.of(g, TokenMeta.text(be.allocate(DType.I32, Shape.of(b, t)), positions, mask)), in);
             // loss = sum(w * out), so the gradient flowing into out is w itself: seed it directly.
             Var weighted = g.reshape(out, Shape.of((long) b * t * c.dim()));
             double loss = 0;
@@ -96,7 +98,8 @@ class BlockGradientTest {
             Tensor tx = be.allocate(DType.F32, Shape.of((long) b * t, c.dim()));
             be.copyFromHost(xs, tx);
             Graph g = new Graph(be, arena, false);
-            Var out = block.forward(g, g.constant(tx), b, t, positions, mask);
+            Var out = block.forward(ForwardPass.of(g, TokenMeta.text(be.allocate(DType.I32, Shape.of(b, t)), positions, mask)),
+                    g.constant(tx));
             float[] o = new float[x.length];
             be.copyToHost(out.value(), o);
             double s = 0;

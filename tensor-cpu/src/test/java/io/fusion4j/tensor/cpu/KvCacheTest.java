@@ -62,6 +62,23 @@ class KvCacheTest {
                 }
             }
             assertThat(cache.length()).isEqualTo(t);
+            for (int l = 0; l < cfg.layers(); l++) {
+                assertThat(cache.length(l)).isEqualTo(t);
+            }
+            // Roll back to 2 positions and decode the rest again: the same logits as the uninterrupted decode.
+            cache.truncate(2);
+            assertThat(cache.position()).isEqualTo(2);
+            assertThat(cache.length(0)).isEqualTo(2);
+            for (int i = 2; i < t; i++) {
+                float[] got = new float[cfg.vocab()];
+                be.copyToHost(dec.decodeStep(new Graph(be, arena, false), ids[i], cache).value(), got);
+                for (int v = 0; v < cfg.vocab(); v++) {
+                    assertThat(got[v]).as("after truncate: position %d logit %d", i, v)
+                            .isCloseTo(expected[i * cfg.vocab() + v], org.assertj.core.data.Offset.offset(2e-5f));
+                }
+            }
+            assertThatThrownBy(() -> cache.truncate(t + 1)).hasMessageContaining("truncate: expected a position in [0, "
+                    + t + "]");
             KvCache tiny = new KvCache(be, cfg, 1);
             dec.decodeStep(new Graph(be, arena, false), ids[0], tiny);
             assertThatThrownBy(() -> dec.decodeStep(new Graph(be, arena, false), ids[1], tiny))

@@ -3,11 +3,11 @@ package io.fusion4j.api.nn;
 import java.util.List;
 
 /** A module's name and the parameter names it declared itself; blocks that only hold children declare none. */
-public abstract class NamedModule implements Module {
+public abstract class NamedComponent implements Component {
     private final String name;
     private final List<String> parameterNames;
 
-    protected NamedModule(String name, String... parameterNames) {
+    protected NamedComponent(String name, String... parameterNames) {
         this.name = name;
         this.parameterNames = List.of(parameterNames);
     }

@@ -1,0 +1,36 @@
+package io.fusion4j.api.autograd;
+
+/**
+ * Where a model's forward pass reports its losses and metrics, and learns how to weight each loss's gradient. The
+ * trainer implements it per micro-batch; a forward pass outside training uses {@link #NONE}.
+ *
+ * <p>{@link #gradScale} is what a loss op multiplies each counted target's gradient by: the term's weight divided by
+ * the number of targets the term counts over the <em>whole</em> batch, so that micro-batches add up to exactly the
+ * full batch's gradient however unevenly their targets fall.
+ */
+public interface LossSink {
+    /** The gradient per counted target of loss term {@code term} with weight {@code weight}. */
+    float gradScale(String term, double weight);
+
+    /** Reports what term {@code term} measured on this micro-batch (its sum and count). */
+    void loss(String term, double weight, LossValue value);
+
+    /** Reports a metric of this micro-batch (averaged over micro-batches by the trainer). */
+    void metric(String name, double value);
+
+    /** Ignores everything and gives every loss a zero gradient: for evaluation and generation. */
+    LossSink NONE = new LossSink() {
+        @Override
+        public float gradScale(String term, double weight) {
+            return 0f;
+        }
+
+        @Override
+        public void loss(String term, double weight, LossValue value) {
+        }
+
+        @Override
+        public void metric(String name, double value) {
+        }
+    };
+}

@@ -1,0 +1,164 @@
+package io.fusion4j.api.nn;
+
+import io.fusion4j.api.backend.AttentionMask;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.data.ImageSpan;
+import io.fusion4j.api.data.MixedBatch;
+import io.fusion4j.api.data.Modality;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.tensor.StepArena;
+import io.fusion4j.api.tensor.Tensor;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * What every layer may need to know about the tokens of one forward pass, on the backend: ids and RoPE positions
+ * {@code [B, T]} (I32), the attention mask, for each modality the flat row indices ({@code b·T + t}, I32, ascending)
+ * of the positions holding it, and the continuous image inputs ({@code [P, width]}, one row per image position in
+ * span order) when the batch has them. A modality-aware feed-forward dispatches by {@link #rowsOf}.
+ */
+public final class TokenMeta {
+    private final int batch;
+    private final int length;
+    private final Tensor ids;
+    private final Tensor positions;
+    private final AttentionMask mask;
+    private final Map<Modality, Tensor> rows;
+    private final Map<Modality, Integer> counts;
+    private final Tensor imageInputs;
+    private final MixedBatch source;
+
+    private TokenMeta(int batch, int length, Tensor ids, Tensor positions, AttentionMask mask,
+                      Map<Modality, Tensor> rows, Map<Modality, Integer> counts, Tensor imageInputs, MixedBatch source) {
+        this.batch = batch;
+        this.length = length;
+        this.ids = ids;
+        this.positions = positions;
+        this.mask = mask;
+        this.rows = rows;
+        this.counts = counts;
+        this.imageInputs = imageInputs;
+        this.source = source;
+    }
+
+    /** Text-only tokens already on the backend: every position is text. */
+    public static TokenMeta text(Tensor ids, Tensor positions, AttentionMask mask) {
+        return uniform(ids, positions, mask, Modality.TEXT);
+    }
+
+    /** Tokens already on the backend whose positions all hold {@code m} (one decoded image token, say). */
+    public static TokenMeta uniform(Tensor ids, Tensor positions, AttentionMask mask, Modality m) {
+        int b = (int) ids.dim(0);
+        int t = (int) ids.dim(1);
+        Map<Modality, Integer> counts = new EnumMap<>(Modality.class);
+        for (Modality x : Modality.values()) {
+            counts.put(x, x == m ? b * t : 0);
+        }
+        return new TokenMeta(b, t, ids, positions, mask, null, counts, null, null);
+    }
+
+    /**
+     * Uploads a host batch into {@code arena}: ids, positions, the per-modality row indices and the image inputs.
+     *
+     * @param bidirectionalImages whether attention inside an image span is bidirectional (Transfusion) or causal
+     */
+    public static TokenMeta upload(Backend backend, StepArena arena, MixedBatch b, boolean bidirectionalImages) {
+        int n = b.rows() * b.length();
+        Tensor ids = arena.allocate(DType.I32, Shape.of(b.rows(), b.length()));
+        backend.copyFromHost(b.ids(), ids);
+        Tensor pos = arena.allocate(DType.I32, Shape.of(b.rows(), b.length()));
+        backend.copyFromHost(b.positions(), pos);
+        Map<Modality, Tensor> rows = new EnumMap<>(Modality.class);
+        Map<Modality, Integer> counts = new EnumMap<>(Modality.class);
+        for (Modality m : Modality.values()) {
+            int c = 0;
+            for (byte code : b.modality()) {
+                c += code == m.ordinal() ? 1 : 0;
+            }
+            int[] idx = new int[c];
+            int k = 0;
+            for (int i = 0; i < n; i++) {
+                if (b.modality()[i] == m.ordinal()) {
+                    idx[k++] = i;
+                }
+            }
+            counts.put(m, c);
+            if (c > 0) {
+                Tensor t = arena.allocate(DType.I32, Shape.of(c));
+                backend.copyFromHost(idx, t);
+                rows.put(m, t);
+            }
+        }
+        Tensor inputs = null;
+        if (b.imageInputs() != null) {
+            long p = 0;
+            for (ImageSpan s : b.images()) {
+                p += s.length();
+            }
+            inputs = arena.allocate(DType.F32, Shape.of(p, b.imageInputWidth()));
+            backend.copyFromHost(b.imageInputs(), inputs);
+        }
+        return new TokenMeta(b.rows(), b.length(), ids, pos, b.mask(bidirectionalImages), rows, counts, inputs, b);
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** Rows of the flattened {@code [B·T, d]} activations. */
+    public long tokens() {
+        return (long) batch * length;
+    }
+
+    public Tensor ids() {
+        return ids;
+    }
+
+    public Tensor positions() {
+        return positions;
+    }
+
+    public AttentionMask mask() {
+        return mask;
+    }
+
+    /** How many positions hold modality {@code m}. */
+    public int countOf(Modality m) {
+        return counts.get(m);
+    }
+
+    /**
+     * The flat row indices of the positions holding {@code m}, ascending, as I32 {@code [countOf(m)]}; null when there
+     * are none, and also when every position holds one modality ({@link #uniformModality()}), where no index is
+     * needed: check that first.
+     */
+    public Tensor rowsOf(Modality m) {
+        return rows == null ? null : rows.get(m);
+    }
+
+    /** The modality every position holds, or null when the tokens mix modalities: a modality-aware layer can skip dispatch. */
+    public Modality uniformModality() {
+        for (Modality m : Modality.values()) {
+            if (counts.get(m) == tokens()) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Continuous image inputs {@code [P, width]} or null. */
+    public Tensor imageInputs() {
+        return imageInputs;
+    }
+
+    /** The host batch these tokens came from, or null for {@link #text}. */
+    public MixedBatch source() {
+        return source;
+    }
+}
