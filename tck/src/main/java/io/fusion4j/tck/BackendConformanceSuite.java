@@ -19,9 +19,9 @@ import java.util.SplittableRandom;
  * }</pre>
  *
  * The groups of checks live in the superclasses (memory, GEMM, element-wise, norms, attention, losses,
- * indexing, optimizer and random numbers); this class adds determinism.
+ * indexing, optimizer and random numbers, FLOP counts); this class adds determinism.
  */
-public abstract class BackendConformanceSuite extends OptimizerRandomConformance {
+public abstract class BackendConformanceSuite extends FlopConformance {
 
     @Test
     void sameInputsGiveTheSameBits() {

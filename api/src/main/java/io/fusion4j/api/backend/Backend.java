@@ -23,7 +23,8 @@ import io.fusion4j.api.tensor.Tensor;
  *       thread count a kernel returns the same bits every time.</li>
  *   <li>Backward kernels overwrite their input-gradient outputs. Parameter-gradient outputs (named
  *       {@code dWeight}, {@code dBias}, {@code dTable}, {@code db}) and scatter-add outputs accumulate.</li>
- *   <li>Every kernel adds the floating-point operations it performed to {@link #flops()}.</li>
+ *   <li>Every kernel adds the floating-point operations it performed to {@link #flops()}: exactly what
+ *       {@link KernelFlops} gives for its arguments, the one table of formulas all backends share.</li>
  * </ul>
  *
  * <p>Shapes: "rows" are all dims but the last; "[R, C]" means any shape with {@code R} rows of

@@ -3,6 +3,7 @@ package io.fusion4j.eval.bench;
 import io.fusion4j.api.backend.AdamWStep;
 import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.backend.KernelFlops;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
@@ -43,7 +44,7 @@ public final class KernelBenchmarks {
         Measurement r = runner.measure(() -> {
             backend.gemm(a, b, c, 1f, 0f);
             backend.synchronize();
-        }, 2.0 * m * n * k, "GFLOP/s");
+        }, KernelFlops.gemm(1, m, n, k), "GFLOP/s");
         emit(String.format("gemm %s %5dx%5dx%5d  threads %d  %s  heap %.0f B/call%s", form, m, k, n,
                 backend.threads(), r.summary(), r.heapBytesPerCall(), utilisation(r)), r);
         return r;
@@ -62,8 +63,8 @@ public final class KernelBenchmarks {
         Tensor dk = backend.allocate(DType.F32, Shape.of(b, t, h, d));
         Tensor dv = backend.allocate(DType.F32, Shape.of(b, t, h, d));
         float scale = (float) (1 / Math.sqrt(d));
-        double fwdFlops = 4.0 * d * h * mask.visiblePairs();
-        double bwdFlops = 10.0 * d * h * mask.visiblePairs();
+        double fwdFlops = KernelFlops.attention(mask, h, d);
+        double bwdFlops = KernelFlops.attentionBackward(mask, h, d);
         Measurement fwd = runner.measure(() -> backend.attention(q, k, v, mask, scale, o, lse), fwdFlops, "GFLOP/s");
         Measurement bwd = runner.measure(() -> backend.attentionBackward(q, k, v, o, lse, dOut, mask, scale, dq, dk, dv),
                 bwdFlops, "GFLOP/s");

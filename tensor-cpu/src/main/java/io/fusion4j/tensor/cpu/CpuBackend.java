@@ -9,6 +9,7 @@ import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.backend.ConvGeometry;
 import io.fusion4j.api.backend.KernelChecks;
+import io.fusion4j.api.backend.KernelFlops;
 import io.fusion4j.api.backend.Reduction;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.FlopCounter;
@@ -115,12 +116,14 @@ public final class CpuBackend implements Backend {
                 }
             }
         }
+        flops.add(KernelFlops.copyFromHost());
     }
 
     @Override
     public void copyFromHost(int[] src, Tensor dst) {
         KernelChecks.hostInts("copyFromHost", "dst", dst, src.length, "src");
         System.arraycopy(src, 0, ints(dst), off(dst), src.length);
+        flops.add(KernelFlops.copyFromHost());
     }
 
     @Override
@@ -135,12 +138,14 @@ public final class CpuBackend implements Backend {
                 }
             }
         }
+        flops.add(KernelFlops.copyToHost());
     }
 
     @Override
     public void copyToHost(Tensor src, int[] dst) {
         KernelChecks.hostInts("copyToHost", "src", src, dst.length, "dst");
         System.arraycopy(ints(src), off(src), dst, 0, dst.length);
+        flops.add(KernelFlops.copyToHost());
     }
 
     @Override
@@ -170,6 +175,7 @@ public final class CpuBackend implements Backend {
         } else {
             throw bad("copy", "dst", "the dtype of 'src' (" + from + ") or a float type when src is float", to);
         }
+        flops.add(KernelFlops.copy());
     }
 
     @Override
@@ -181,6 +187,7 @@ public final class CpuBackend implements Backend {
             case BF16 -> java.util.Arrays.fill(s.h, off(t), off(t) + n(t), DType.toBf16(value));
             case I32 -> throw bad("fill", "t", "a float tensor", "I32");
         }
+        flops.add(KernelFlops.fill());
     }
 
     // ---------------------------------------------------------------- GEMM
@@ -200,7 +207,7 @@ public final class CpuBackend implements Backend {
                 f(b), off(b), rsB, csB, (long) k * n2,
                 f(c), off(c), n2, (long) m * n2,
                 d.batches(), m, n2, k, alpha, beta);
-        flops.add(2L * m * n2 * k * d.batches());
+        flops.add(KernelFlops.gemm(d.batches(), m, n2, k));
     }
 
     private int[] groupOffsets(String kernel, Tensor offsets, int groups, int rows) {
@@ -219,7 +226,6 @@ public final class CpuBackend implements Backend {
         int ob = off(offsets);
         int rsB = b.isTransposed() ? 1 : n2;
         int csB = b.isTransposed() ? k : 1;
-        long total = 0;
         for (int g = 0; g < groups; g++) {
             int r0 = o[ob + g];
             int rows = o[ob + g + 1] - r0;
@@ -230,9 +236,8 @@ public final class CpuBackend implements Backend {
                     f(b), off(b) + g * k * n2, rsB, csB, 0,
                     f(c), off(c) + r0 * n2, n2, 0,
                     1, rows, n2, k, 1f, beta);
-            total += 2L * rows * n2 * k;
         }
-        flops.add(total);
+        flops.add(KernelFlops.groupedGemm(o[ob + groups], k, n2));
     }
 
     @Override
@@ -243,7 +248,6 @@ public final class CpuBackend implements Backend {
         int n2 = d.n();
         int[] o = groupOffsets("groupedGemmWeightGrad", offsets, groups, rows(a));
         int ob = off(offsets);
-        long total = 0;
         for (int g = 0; g < groups; g++) {
             int r0 = o[ob + g];
             int rows = o[ob + g + 1] - r0;
@@ -259,9 +263,8 @@ public final class CpuBackend implements Backend {
                     f(dy), off(dy) + r0 * n2, n2, 1, 0,
                     f(db), dbo, n2, 0,
                     1, k, n2, rows, 1f, beta);
-            total += 2L * rows * n2 * k;
         }
-        flops.add(total);
+        flops.add(KernelFlops.groupedGemm(o[ob + groups], k, n2));
     }
 
     // ---------------------------------------------------------------- element-wise
@@ -276,7 +279,7 @@ public final class CpuBackend implements Backend {
         } else {
             pooled.add(f(a), off(a), f(b), off(b), f(out), off(out), n(a));
         }
-        flops.add(a.numel());
+        flops.add(KernelFlops.add(a));
     }
 
     @Override
@@ -289,14 +292,14 @@ public final class CpuBackend implements Backend {
         } else {
             Elementwise.mul(f(a), off(a), f(b), off(b), f(out), off(out), n(a));
         }
-        flops.add(a.numel());
+        flops.add(KernelFlops.mul(a));
     }
 
     @Override
     public void axpby(float alpha, Tensor a, float beta, Tensor b, Tensor out) {
         KernelChecks.axpby(a, b, out);
         Elementwise.axpby(alpha, f(a), off(a), beta, f(b), off(b), f(out), off(out), n(a));
-        flops.add(3L * a.numel());
+        flops.add(KernelFlops.axpby(a));
     }
 
     @Override
@@ -304,7 +307,7 @@ public final class CpuBackend implements Backend {
         KernelChecks.f32("scale", "a", a);
         KernelChecks.likeRef("scale", "out", out, "a", a);
         Elementwise.scale(f(a), off(a), s, f(out), off(out), n(a));
-        flops.add(a.numel());
+        flops.add(KernelFlops.scale(a));
     }
 
     @Override
@@ -315,7 +318,7 @@ public final class CpuBackend implements Backend {
         for (int r = 0; r < rows(x); r++) {
             Elementwise.scale(f(x), off(x) + r * c, sv[off(s) + r], f(out), off(out) + r * c, c);
         }
-        flops.add(x.numel());
+        flops.add(KernelFlops.mulRows(x));
     }
 
     @Override
@@ -325,56 +328,56 @@ public final class CpuBackend implements Backend {
         for (int r = 0; r < rows(a); r++) {
             f(out)[off(out) + r] = Elementwise.dot(f(a), off(a) + r * c, f(b), off(b) + r * c, c);
         }
-        flops.add(2L * a.numel());
+        flops.add(KernelFlops.rowDot(a));
     }
 
     @Override
     public void silu(Tensor x, Tensor out) {
         KernelChecks.unary("silu", x, out);
         Elementwise.silu(f(x), off(x), f(out), off(out), n(x));
-        flops.add(5L * x.numel());
+        flops.add(KernelFlops.silu(x));
     }
 
     @Override
     public void siluBackward(Tensor x, Tensor dy, Tensor dx) {
         KernelChecks.unaryBackward("siluBackward", "x", x, dy, dx);
         Elementwise.siluBackward(f(x), off(x), f(dy), off(dy), f(dx), off(dx), n(x));
-        flops.add(9L * x.numel());
+        flops.add(KernelFlops.siluBackward(x));
     }
 
     @Override
     public void gelu(Tensor x, Tensor out) {
         KernelChecks.unary("gelu", x, out);
         Elementwise.gelu(f(x), off(x), f(out), off(out), n(x));
-        flops.add(9L * x.numel());
+        flops.add(KernelFlops.gelu(x));
     }
 
     @Override
     public void geluBackward(Tensor x, Tensor dy, Tensor dx) {
         KernelChecks.unaryBackward("geluBackward", "x", x, dy, dx);
         Elementwise.geluBackward(f(x), off(x), f(dy), off(dy), f(dx), off(dx), n(x));
-        flops.add(18L * x.numel());
+        flops.add(KernelFlops.geluBackward(x));
     }
 
     @Override
     public void sigmoid(Tensor x, Tensor out) {
         KernelChecks.unary("sigmoid", x, out);
         Elementwise.sigmoid(f(x), off(x), f(out), off(out), n(x));
-        flops.add(4L * x.numel());
+        flops.add(KernelFlops.sigmoid(x));
     }
 
     @Override
     public void sigmoidBackward(Tensor y, Tensor dy, Tensor dx) {
         KernelChecks.unaryBackward("sigmoidBackward", "y", y, dy, dx);
         Elementwise.sigmoidBackward(f(y), off(y), f(dy), off(dy), f(dx), off(dx), n(y));
-        flops.add(3L * y.numel());
+        flops.add(KernelFlops.sigmoidBackward(y));
     }
 
     @Override
     public void swiglu(Tensor gate, Tensor up, Tensor out) {
         KernelChecks.swiglu(gate, up, out);
         pooled.swiglu(f(gate), off(gate), f(up), off(up), f(out), off(out), n(gate));
-        flops.add(6L * gate.numel());
+        flops.add(KernelFlops.swiglu(gate));
     }
 
     @Override
@@ -382,7 +385,7 @@ public final class CpuBackend implements Backend {
         KernelChecks.swigluBackward(gate, up, dOut, dGate, dUp);
         pooled.swigluBackward(f(gate), off(gate), f(up), off(up), f(dOut), off(dOut), f(dGate), off(dGate),
                 f(dUp), off(dUp), n(gate));
-        flops.add(14L * gate.numel());
+        flops.add(KernelFlops.swigluBackward(gate));
     }
 
     // ---------------------------------------------------------------- reductions and norms
@@ -391,13 +394,13 @@ public final class CpuBackend implements Backend {
     public void reduceLastDim(Reduction op, Tensor x, Tensor out) {
         KernelChecks.reduceLastDim(x, out);
         RowKernels.reduce(op, f(x), off(x), f(out), off(out), rows(x), cols(x));
-        flops.add((op == Reduction.SUM_OF_SQUARES ? 2L : 1L) * x.numel());
+        flops.add(KernelFlops.reduceLastDim(op, x));
     }
 
     @Override
     public double squaredNorm(Tensor x) {
         f32("squaredNorm", "x", x);
-        flops.add(2L * x.numel());
+        flops.add(KernelFlops.squaredNorm(x));
         return Elementwise.squaredNorm(f(x), off(x), n(x));
     }
 
@@ -405,7 +408,7 @@ public final class CpuBackend implements Backend {
     public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out, Tensor rstd) {
         KernelChecks.rmsNorm(x, weight, out, rstd);
         pooled.rmsNorm(f(x), off(x), f(weight), off(weight), eps, f(out), off(out), f(rstd), off(rstd), rows(x), cols(x));
-        flops.add(4L * x.numel());
+        flops.add(KernelFlops.rmsNorm(x));
     }
 
     @Override
@@ -413,7 +416,7 @@ public final class CpuBackend implements Backend {
         KernelChecks.rmsNormBackward(x, weight, rstd, dy, dx, dWeight);
         pooled.rmsNormBackward(f(x), off(x), f(weight), off(weight), f(rstd), off(rstd), f(dy), off(dy),
                 f(dx), off(dx), f(dWeight), off(dWeight), rows(x), cols(x));
-        flops.add(10L * x.numel());
+        flops.add(KernelFlops.rmsNormBackward(x));
     }
 
     @Override
@@ -421,7 +424,7 @@ public final class CpuBackend implements Backend {
         KernelChecks.layerNorm(x, weight, bias, out, mean, rstd);
         RowKernels.layerNorm(f(x), off(x), f(weight), off(weight), f(bias), off(bias), eps, f(out), off(out),
                 f(mean), off(mean), f(rstd), off(rstd), rows(x), cols(x));
-        flops.add(8L * x.numel());
+        flops.add(KernelFlops.layerNorm(x));
     }
 
     @Override
@@ -430,21 +433,21 @@ public final class CpuBackend implements Backend {
         KernelChecks.layerNormBackward(x, weight, mean, rstd, dy, dx, dWeight, dBias);
         RowKernels.layerNormBackward(f(x), off(x), f(weight), off(weight), f(mean), off(mean), f(rstd), off(rstd),
                 f(dy), off(dy), f(dx), off(dx), f(dWeight), off(dWeight), f(dBias), off(dBias), rows(x), cols(x));
-        flops.add(14L * x.numel());
+        flops.add(KernelFlops.layerNormBackward(x));
     }
 
     @Override
     public void softmax(Tensor x, Tensor out) {
         KernelChecks.unary("softmax", x, out);
         RowKernels.softmax(f(x), off(x), f(out), off(out), rows(x), cols(x));
-        flops.add(5L * x.numel());
+        flops.add(KernelFlops.softmax(x));
     }
 
     @Override
     public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
         KernelChecks.unaryBackward("softmaxBackward", "y", y, dy, dx);
         RowKernels.softmaxBackward(f(y), off(y), f(dy), off(dy), f(dx), off(dx), rows(y), cols(y));
-        flops.add(4L * y.numel());
+        flops.add(KernelFlops.softmaxBackward(y));
     }
 
     // ---------------------------------------------------------------- positions and attention
@@ -474,7 +477,7 @@ public final class CpuBackend implements Backend {
         RopeTable table = ropeTable(positions, theta, dim);
         IndexKernels.rope(f(x), off(x), ints(positions), off(positions), f(out), off(out),
                 (int) (x.dim(0) * x.dim(1)), (int) x.dim(2), dim, table.cos(), table.sin(), 1f);
-        flops.add(3L * x.numel());
+        flops.add(KernelFlops.rope(x));
     }
 
     @Override
@@ -484,7 +487,7 @@ public final class CpuBackend implements Backend {
         RopeTable table = ropeTable(positions, theta, dim);
         IndexKernels.rope(f(dy), off(dy), ints(positions), off(positions), f(dx), off(dx),
                 (int) (dy.dim(0) * dy.dim(1)), (int) dy.dim(2), dim, table.cos(), table.sin(), -1f);
-        flops.add(3L * dy.numel());
+        flops.add(KernelFlops.ropeBackward(dy));
     }
 
     @Override
@@ -496,7 +499,7 @@ public final class CpuBackend implements Backend {
         int d = dims.dim();
         attention.forward(f(q), off(q), f(k), off(k), f(v), off(v), f(out), off(out), f(lse), off(lse),
                 b, t, h, d, mask, scale);
-        flops.add(4L * d * h * mask.visiblePairs());
+        flops.add(KernelFlops.attention(mask, h, d));
     }
 
     @Override
@@ -509,7 +512,7 @@ public final class CpuBackend implements Backend {
         int d = dims.dim();
         attention.backward(f(q), off(q), f(k), off(k), f(v), off(v), f(out), off(out), f(lse), off(lse),
                 f(dOut), off(dOut), f(dq), off(dq), f(dk), off(dk), f(dv), off(dv), b, t, h, d, mask, scale);
-        flops.add(10L * d * h * mask.visiblePairs());
+        flops.add(KernelFlops.attentionBackward(mask, h, d));
     }
 
     // ---------------------------------------------------------------- losses
@@ -520,7 +523,7 @@ public final class CpuBackend implements Backend {
         checkTargets("crossEntropy", targets, cols(logits));
         pooled.crossEntropy(f(logits), off(logits), ints(targets), off(targets), zLoss, f(losses), off(losses),
                 f(lse), off(lse), rows(logits), cols(logits));
-        flops.add(4L * logits.numel());
+        flops.add(KernelFlops.crossEntropy(logits));
     }
 
     private static void checkTargets(String kernel, Tensor targets, int classes) {
@@ -534,14 +537,14 @@ public final class CpuBackend implements Backend {
         checkTargets("crossEntropyBackward", targets, cols(logits));
         pooled.crossEntropyBackward(f(logits), off(logits), ints(targets), off(targets), f(lse), off(lse), zLoss,
                 gradScale, f(dLogits), off(dLogits), rows(logits), cols(logits));
-        flops.add(4L * logits.numel());
+        flops.add(KernelFlops.crossEntropyBackward(logits));
     }
 
     @Override
     public void mse(Tensor pred, Tensor target, Tensor out) {
         KernelChecks.mse(pred, target, out);
         RowKernels.mse(f(pred), off(pred), f(target), off(target), f(out), off(out), rows(pred), cols(pred));
-        flops.add(3L * pred.numel());
+        flops.add(KernelFlops.mse(pred));
     }
 
     @Override
@@ -549,14 +552,14 @@ public final class CpuBackend implements Backend {
         KernelChecks.lossBackward("mseBackward", "pred", pred, "target", target, "dPred", dPred);
         RowKernels.mseBackward(f(pred), off(pred), f(target), off(target), gradScale, f(dPred), off(dPred),
                 rows(pred), cols(pred));
-        flops.add(3L * pred.numel());
+        flops.add(KernelFlops.mseBackward(pred));
     }
 
     @Override
     public void bceWithLogits(Tensor logits, Tensor targets, Tensor out) {
         KernelChecks.bceWithLogits(logits, targets, out);
         RowKernels.bce(f(logits), off(logits), f(targets), off(targets), f(out), off(out), n(logits));
-        flops.add(7L * logits.numel());
+        flops.add(KernelFlops.bceWithLogits(logits));
     }
 
     @Override
@@ -564,7 +567,7 @@ public final class CpuBackend implements Backend {
         KernelChecks.lossBackward("bceWithLogitsBackward", "logits", logits, "targets", targets, "dLogits", dLogits);
         RowKernels.bceBackward(f(logits), off(logits), f(targets), off(targets), gradScale, f(dLogits), off(dLogits),
                 n(logits));
-        flops.add(5L * logits.numel());
+        flops.add(KernelFlops.bceWithLogitsBackward(logits));
     }
 
     // ---------------------------------------------------------------- gather, scatter, top-k
@@ -575,6 +578,7 @@ public final class CpuBackend implements Backend {
         int d = cols(src);
         IndexKernels.checkIndices("gatherRows", "idx", ints(idx), off(idx), n(idx), rows(src));
         IndexKernels.gatherRows(f(src), off(src), ints(idx), off(idx), f(out), off(out), n(idx), d);
+        flops.add(KernelFlops.gatherRows());
     }
 
     @Override
@@ -584,7 +588,7 @@ public final class CpuBackend implements Backend {
         IndexKernels.checkIndices("scatterAddRows", "idx", ints(idx), off(idx), n(idx), rows(out));
         IndexKernels.scatterAddRows(f(src), off(src), ints(idx), off(idx), weights == null ? null : f(weights),
                 weights == null ? 0 : off(weights), weights != null, f(out), off(out), n(idx), d);
-        flops.add(2L * src.numel());
+        flops.add(KernelFlops.scatterAddRows(src));
     }
 
     @Override
@@ -595,6 +599,7 @@ public final class CpuBackend implements Backend {
             topKKeys = new long[c];
         }
         IndexKernels.topK(f(x), off(x), rows(x), c, k, f(values), off(values), ints(indices), off(indices), topKKeys);
+        flops.add(KernelFlops.topK());
     }
 
     // ---------------------------------------------------------------- convolution helpers
@@ -604,6 +609,7 @@ public final class CpuBackend implements Backend {
         KernelChecks.im2col(x, geometry, cols);
         IndexKernels.im2col(f(x), off(x), (int) x.dim(0), (int) x.dim(1), (int) x.dim(2), (int) x.dim(3), geometry,
                 f(cols), off(cols));
+        flops.add(KernelFlops.im2col());
     }
 
     @Override
@@ -611,7 +617,7 @@ public final class CpuBackend implements Backend {
         KernelChecks.col2im(cols, geometry, dx);
         IndexKernels.col2im(f(cols), off(cols), (int) dx.dim(0), (int) dx.dim(1), (int) dx.dim(2), (int) dx.dim(3),
                 geometry, f(dx), off(dx));
-        flops.add(cols.numel());
+        flops.add(KernelFlops.col2im(cols));
     }
 
     // ---------------------------------------------------------------- optimizer
@@ -622,7 +628,7 @@ public final class CpuBackend implements Backend {
         pooled.adamw(f(param), off(param), f(grad), off(grad), f(m), off(m), f(v), off(v), n(param),
                 step.lr(), step.beta1(), step.beta2(), step.eps(), step.weightDecay(), step.gradScale(),
                 step.biasCorrection1(), step.biasCorrection2());
-        flops.add(14L * param.numel());
+        flops.add(KernelFlops.adamw(param));
     }
 
     // ---------------------------------------------------------------- random numbers
@@ -631,12 +637,14 @@ public final class CpuBackend implements Backend {
     public void randomUniform(Tensor out, long seed, long offset) {
         f32("randomUniform", "out", out);
         IndexKernels.philox(f(out), off(out), n(out), seed, offset, false, philoxBlock);
+        flops.add(KernelFlops.randomUniform());
     }
 
     @Override
     public void randomNormal(Tensor out, long seed, long offset) {
         f32("randomNormal", "out", out);
         IndexKernels.philox(f(out), off(out), n(out), seed, offset, true, philoxBlock);
+        flops.add(KernelFlops.randomNormal());
     }
 
     @Override

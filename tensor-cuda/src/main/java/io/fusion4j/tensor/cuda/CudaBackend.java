@@ -14,6 +14,7 @@ import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.backend.ConvGeometry;
 import io.fusion4j.api.backend.KernelChecks;
+import io.fusion4j.api.backend.KernelFlops;
 import io.fusion4j.api.backend.Reduction;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.FlopCounter;
@@ -24,12 +25,13 @@ import io.fusion4j.api.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
+import java.util.function.ToLongFunction;
 
 /**
  * The CUDA backend: device-memory tensors and the kernels of {@code fusion4j_kernels.cu}, GEMMs through
  * cuBLAS when it is found and the built-in tiled kernel otherwise. Every driver call runs on the
  * device's owner thread; kernels are queued on one stream and results are read after a sync.
- * FLOPs are counted with the same formulas as the CPU backend.
+ * FLOPs are counted by {@link KernelFlops}, as on every backend.
  */
 public final class CudaBackend implements Backend {
     private static final int THREADS = 256;
@@ -211,6 +213,7 @@ public final class CudaBackend implements Backend {
                 });
             }
         }
+        flops.add(KernelFlops.copyFromHost());
     }
 
     @Override
@@ -222,6 +225,7 @@ public final class CudaBackend implements Backend {
                 device.driver.copyHtoD(p, a.allocateFrom(JAVA_INT, src), 4L * src.length);
             }
         });
+        flops.add(KernelFlops.copyFromHost());
     }
 
     @Override
@@ -240,6 +244,7 @@ public final class CudaBackend implements Backend {
                 }
             }
         });
+        flops.add(KernelFlops.copyToHost());
     }
 
     @Override
@@ -254,6 +259,7 @@ public final class CudaBackend implements Backend {
                 MemorySegment.copy(m, JAVA_INT, 0, dst, 0, dst.length);
             }
         });
+        flops.add(KernelFlops.copyToHost());
     }
 
     @Override
@@ -271,6 +277,7 @@ public final class CudaBackend implements Backend {
         } else {
             throw bad("copy", "dst", "the dtype of 'src' (" + from + ") or a float type when src is float", to);
         }
+        flops.add(KernelFlops.copy());
     }
 
     @Override
@@ -281,6 +288,7 @@ public final class CudaBackend implements Backend {
             case BF16 -> each(Kernel.fill_bf16, t.numel(), ptr(t), t.numel(), value);
             case I32 -> throw bad("fill", "t", "a float tensor", "I32");
         }
+        flops.add(KernelFlops.fill());
     }
 
     // ---------------------------------------------------------------- GEMM
@@ -311,7 +319,7 @@ public final class CudaBackend implements Backend {
         KernelChecks.GemmDims d = KernelChecks.gemm(a, b, c);
         gemmCore(a.isTransposed(), b.isTransposed(), d.m(), d.n(), d.k(), alpha, ptr(a), (long) d.m() * d.k(),
                 ptr(b), (long) d.k() * d.n(), beta, ptr(c), (long) d.m() * d.n(), d.batches());
-        flops.add(2L * d.m() * d.n() * d.k() * d.batches());
+        flops.add(KernelFlops.gemm(d.batches(), d.m(), d.n(), d.k()));
     }
 
     @Override
@@ -319,7 +327,6 @@ public final class CudaBackend implements Backend {
         KernelChecks.GroupedDims d = KernelChecks.groupedGemm(a, b, offsets, c);
         int[] o = readInts(offsets);
         KernelChecks.groupOffsets("groupedGemm", o, 0, d.groups(), d.rows());
-        long total = 0;
         for (int g = 0; g < d.groups(); g++) {
             int rows = o[g + 1] - o[g];
             if (rows == 0) {
@@ -327,9 +334,8 @@ public final class CudaBackend implements Backend {
             }
             gemmCore(false, b.isTransposed(), rows, d.n(), d.k(), 1f, ptr(a) + 4L * o[g] * d.k(), 0,
                     ptr(b) + 4L * g * d.k() * d.n(), 0, beta, ptr(c) + 4L * o[g] * d.n(), 0, 1);
-            total += 2L * rows * d.n() * d.k();
         }
-        flops.add(total);
+        flops.add(KernelFlops.groupedGemm(o[d.groups()], d.k(), d.n()));
     }
 
     @Override
@@ -337,7 +343,6 @@ public final class CudaBackend implements Backend {
         KernelChecks.GroupedDims d = KernelChecks.groupedGemmWeightGrad(a, dy, offsets, db);
         int[] o = readInts(offsets);
         KernelChecks.groupOffsets("groupedGemmWeightGrad", o, 0, d.groups(), d.rows());
-        long total = 0;
         for (int g = 0; g < d.groups(); g++) {
             int rows = o[g + 1] - o[g];
             long dbg = ptr(db) + 4L * g * d.k() * d.n();
@@ -351,9 +356,8 @@ public final class CudaBackend implements Backend {
             // db[g] (K×N) = a_gᵀ · dy_g: a_g's storage [rows, K] is the transposed view of a [K, rows] operand.
             gemmCore(true, false, d.k(), d.n(), rows, 1f, ptr(a) + 4L * o[g] * d.k(), 0, ptr(dy) + 4L * o[g] * d.n(), 0,
                     beta, dbg, 0, 1);
-            total += 2L * rows * d.n() * d.k();
         }
-        flops.add(total);
+        flops.add(KernelFlops.groupedGemm(o[d.groups()], d.k(), d.n()));
     }
 
     // ---------------------------------------------------------------- element-wise
@@ -362,21 +366,21 @@ public final class CudaBackend implements Backend {
     public void add(Tensor a, Tensor b, Tensor out) {
         boolean row = KernelChecks.binaryBroadcast("add", a, b, out);
         each(Kernel.add_f32, a.numel(), ptr(a), ptr(b), ptr(out), a.numel(), row ? a.shape().cols() : 0L);
-        flops.add(a.numel());
+        flops.add(KernelFlops.add(a));
     }
 
     @Override
     public void mul(Tensor a, Tensor b, Tensor out) {
         boolean row = KernelChecks.binaryBroadcast("mul", a, b, out);
         each(Kernel.mul_f32, a.numel(), ptr(a), ptr(b), ptr(out), a.numel(), row ? a.shape().cols() : 0L);
-        flops.add(a.numel());
+        flops.add(KernelFlops.mul(a));
     }
 
     @Override
     public void axpby(float alpha, Tensor a, float beta, Tensor b, Tensor out) {
         KernelChecks.axpby(a, b, out);
         each(Kernel.axpby_f32, a.numel(), alpha, ptr(a), beta, ptr(b), ptr(out), a.numel());
-        flops.add(3L * a.numel());
+        flops.add(KernelFlops.axpby(a));
     }
 
     @Override
@@ -384,77 +388,78 @@ public final class CudaBackend implements Backend {
         f32("scale", "a", a);
         KernelChecks.likeRef("scale", "out", out, "a", a);
         each(Kernel.scale_f32, a.numel(), ptr(a), s, ptr(out), a.numel());
-        flops.add(a.numel());
+        flops.add(KernelFlops.scale(a));
     }
 
     @Override
     public void mulRows(Tensor x, Tensor s, Tensor out) {
         KernelChecks.mulRows(x, s, out);
         each(Kernel.mul_rows_f32, x.numel(), ptr(x), ptr(s), ptr(out), x.numel(), Math.max(1L, x.shape().cols()));
-        flops.add(x.numel());
+        flops.add(KernelFlops.mulRows(x));
     }
 
     @Override
     public void rowDot(Tensor a, Tensor b, Tensor out) {
         KernelChecks.rowDot(a, b, out);
         perRow(Kernel.row_dot_f32, a.shape().rows(), ptr(a), ptr(b), ptr(out), (int) a.shape().cols());
-        flops.add(2L * a.numel());
+        flops.add(KernelFlops.rowDot(a));
     }
 
-    private void unaryOp(Kernel k, String name, Tensor x, Tensor out, long flopsPer) {
+    private void unaryOp(Kernel k, String name, Tensor x, Tensor out, ToLongFunction<Tensor> count) {
         KernelChecks.unary(name, x, out);
         each(k, x.numel(), ptr(x), ptr(out), x.numel());
-        flops.add(flopsPer * x.numel());
+        flops.add(count.applyAsLong(x));
     }
 
-    private void unaryGrad(Kernel k, String name, String xName, Tensor x, Tensor dy, Tensor dx, long flopsPer) {
+    private void unaryGrad(Kernel k, String name, String xName, Tensor x, Tensor dy, Tensor dx,
+                           ToLongFunction<Tensor> count) {
         KernelChecks.unaryBackward(name, xName, x, dy, dx);
         each(k, x.numel(), ptr(x), ptr(dy), ptr(dx), x.numel());
-        flops.add(flopsPer * x.numel());
+        flops.add(count.applyAsLong(x));
     }
 
     @Override
     public void silu(Tensor x, Tensor out) {
-        unaryOp(Kernel.silu_f32, "silu", x, out, 5);
+        unaryOp(Kernel.silu_f32, "silu", x, out, KernelFlops::silu);
     }
 
     @Override
     public void siluBackward(Tensor x, Tensor dy, Tensor dx) {
-        unaryGrad(Kernel.silu_bwd_f32, "siluBackward", "x", x, dy, dx, 9);
+        unaryGrad(Kernel.silu_bwd_f32, "siluBackward", "x", x, dy, dx, KernelFlops::siluBackward);
     }
 
     @Override
     public void gelu(Tensor x, Tensor out) {
-        unaryOp(Kernel.gelu_f32, "gelu", x, out, 9);
+        unaryOp(Kernel.gelu_f32, "gelu", x, out, KernelFlops::gelu);
     }
 
     @Override
     public void geluBackward(Tensor x, Tensor dy, Tensor dx) {
-        unaryGrad(Kernel.gelu_bwd_f32, "geluBackward", "x", x, dy, dx, 18);
+        unaryGrad(Kernel.gelu_bwd_f32, "geluBackward", "x", x, dy, dx, KernelFlops::geluBackward);
     }
 
     @Override
     public void sigmoid(Tensor x, Tensor out) {
-        unaryOp(Kernel.sigmoid_f32, "sigmoid", x, out, 4);
+        unaryOp(Kernel.sigmoid_f32, "sigmoid", x, out, KernelFlops::sigmoid);
     }
 
     @Override
     public void sigmoidBackward(Tensor y, Tensor dy, Tensor dx) {
-        unaryGrad(Kernel.sigmoid_bwd_f32, "sigmoidBackward", "y", y, dy, dx, 3);
+        unaryGrad(Kernel.sigmoid_bwd_f32, "sigmoidBackward", "y", y, dy, dx, KernelFlops::sigmoidBackward);
     }
 
     @Override
     public void swiglu(Tensor gate, Tensor up, Tensor out) {
         KernelChecks.swiglu(gate, up, out);
         each(Kernel.swiglu_f32, gate.numel(), ptr(gate), ptr(up), ptr(out), gate.numel());
-        flops.add(6L * gate.numel());
+        flops.add(KernelFlops.swiglu(gate));
     }
 
     @Override
     public void swigluBackward(Tensor gate, Tensor up, Tensor dOut, Tensor dGate, Tensor dUp) {
         KernelChecks.swigluBackward(gate, up, dOut, dGate, dUp);
         each(Kernel.swiglu_bwd_f32, gate.numel(), ptr(gate), ptr(up), ptr(dOut), ptr(dGate), ptr(dUp), gate.numel());
-        flops.add(14L * gate.numel());
+        flops.add(KernelFlops.swigluBackward(gate));
     }
 
     // ---------------------------------------------------------------- reductions and norms
@@ -463,14 +468,14 @@ public final class CudaBackend implements Backend {
     public void reduceLastDim(Reduction op, Tensor x, Tensor out) {
         KernelChecks.reduceLastDim(x, out);
         perRow(Kernel.reduce_rows_f32, x.shape().rows(), ptr(x), ptr(out), (int) x.shape().cols(), op.ordinal());
-        flops.add((op == Reduction.SUM_OF_SQUARES ? 2L : 1L) * x.numel());
+        flops.add(KernelFlops.reduceLastDim(op, x));
     }
 
     @Override
     public double squaredNorm(Tensor x) {
         f32("squaredNorm", "x", x);
         long n = x.numel();
-        flops.add(2L * n);
+        flops.add(KernelFlops.squaredNorm(x));
         if (n == 0) {
             return 0;
         }
@@ -495,7 +500,7 @@ public final class CudaBackend implements Backend {
     public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out, Tensor rstd) {
         KernelChecks.rmsNorm(x, weight, out, rstd);
         perRow(Kernel.rmsnorm_f32, x.shape().rows(), ptr(x), ptr(weight), eps, ptr(out), ptr(rstd), (int) x.shape().cols());
-        flops.add(4L * x.numel());
+        flops.add(KernelFlops.rmsNorm(x));
     }
 
     @Override
@@ -505,7 +510,7 @@ public final class CudaBackend implements Backend {
         long rows = x.shape().rows();
         perRow(Kernel.rmsnorm_bwd_dx_f32, rows, ptr(x), ptr(weight), ptr(rstd), ptr(dy), ptr(dx), cols);
         perThread(Kernel.rmsnorm_bwd_dw_f32, cols, ptr(x), ptr(rstd), ptr(dy), ptr(dWeight), (int) rows, cols);
-        flops.add(10L * x.numel());
+        flops.add(KernelFlops.rmsNormBackward(x));
     }
 
     @Override
@@ -513,7 +518,7 @@ public final class CudaBackend implements Backend {
         KernelChecks.layerNorm(x, weight, bias, out, mean, rstd);
         perRow(Kernel.layernorm_f32, x.shape().rows(), ptr(x), ptr(weight), ptr(bias), eps, ptr(out), ptr(mean),
                 ptr(rstd), (int) x.shape().cols());
-        flops.add(8L * x.numel());
+        flops.add(KernelFlops.layerNorm(x));
     }
 
     @Override
@@ -525,21 +530,21 @@ public final class CudaBackend implements Backend {
         perRow(Kernel.layernorm_bwd_dx_f32, rows, ptr(x), ptr(weight), ptr(mean), ptr(rstd), ptr(dy), ptr(dx), cols);
         perThread(Kernel.layernorm_bwd_dwdb_f32, cols, ptr(x), ptr(mean), ptr(rstd), ptr(dy), ptr(dWeight), ptr(dBias),
                 (int) rows, cols);
-        flops.add(14L * x.numel());
+        flops.add(KernelFlops.layerNormBackward(x));
     }
 
     @Override
     public void softmax(Tensor x, Tensor out) {
         KernelChecks.unary("softmax", x, out);
         perRow(Kernel.softmax_f32, x.shape().rows(), ptr(x), ptr(out), (int) x.shape().cols());
-        flops.add(5L * x.numel());
+        flops.add(KernelFlops.softmax(x));
     }
 
     @Override
     public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
         KernelChecks.unaryBackward("softmaxBackward", "y", y, dy, dx);
         perRow(Kernel.softmax_bwd_f32, y.shape().rows(), ptr(y), ptr(dy), ptr(dx), (int) y.shape().cols());
-        flops.add(4L * y.numel());
+        flops.add(KernelFlops.softmaxBackward(y));
     }
 
     // ---------------------------------------------------------------- positions and attention
@@ -548,12 +553,14 @@ public final class CudaBackend implements Backend {
     public void rope(Tensor x, Tensor positions, float theta, Tensor out) {
         KernelChecks.rope("rope", "x", x, positions, theta, out, "out");
         ropeLaunch(x, positions, theta, out, 1f);
+        flops.add(KernelFlops.rope(x));
     }
 
     @Override
     public void ropeBackward(Tensor dy, Tensor positions, float theta, Tensor dx) {
         KernelChecks.rope("ropeBackward", "dy", dy, positions, theta, dx, "dx");
         ropeLaunch(dy, positions, theta, dx, -1f);
+        flops.add(KernelFlops.ropeBackward(dy));
     }
 
     private void ropeLaunch(Tensor x, Tensor positions, float theta, Tensor out, float sign) {
@@ -562,7 +569,6 @@ public final class CudaBackend implements Backend {
         int dim = (int) x.dim(3);
         each(Kernel.rope_f32, (long) rows * heads * (dim / 2), ptr(x), ptr(positions), theta, ptr(out), rows, heads, dim,
                 sign);
-        flops.add(3L * x.numel());
     }
 
     private void uploadMask(AttentionMask mask) {
@@ -604,7 +610,7 @@ public final class CudaBackend implements Backend {
         long warps = (long) d.batch() * d.heads() * d.length();
         perThread(Kernel.attention_fwd_f32, warps * 32, ptr(q), ptr(k), ptr(v), ptr(out), ptr(lse), maskStarts.pointer,
                 maskEnds.pointer, d.batch(), d.length(), d.heads(), d.dim(), scale);
-        flops.add(4L * d.dim() * d.heads() * mask.visiblePairs());
+        flops.add(KernelFlops.attention(mask, d.heads(), d.dim()));
     }
 
     @Override
@@ -621,7 +627,7 @@ public final class CudaBackend implements Backend {
                 ptr(dq), maskStarts.pointer, maskEnds.pointer, d.batch(), d.length(), d.heads(), d.dim(), scale);
         perThread(Kernel.attention_bwd_dkdv_f32, warps * 32, ptr(q), ptr(k), ptr(v), ptr(lse), di.pointer, ptr(dOut),
                 ptr(dk), ptr(dv), maskStarts.pointer, maskEnds.pointer, d.batch(), d.length(), d.heads(), d.dim(), scale);
-        flops.add(10L * d.dim() * d.heads() * mask.visiblePairs());
+        flops.add(KernelFlops.attentionBackward(mask, d.heads(), d.dim()));
     }
 
     // ---------------------------------------------------------------- losses
@@ -633,7 +639,7 @@ public final class CudaBackend implements Backend {
         KernelChecks.targets("crossEntropy", readInts(targets), 0, (int) targets.numel(), cols);
         perRow(Kernel.cross_entropy_f32, logits.shape().rows(), ptr(logits), ptr(targets), zLoss, ptr(losses), ptr(lse),
                 cols);
-        flops.add(4L * logits.numel());
+        flops.add(KernelFlops.crossEntropy(logits));
     }
 
     @Override
@@ -644,14 +650,14 @@ public final class CudaBackend implements Backend {
         KernelChecks.targets("crossEntropyBackward", readInts(targets), 0, (int) targets.numel(), cols);
         perRow(Kernel.cross_entropy_bwd_f32, logits.shape().rows(), ptr(logits), ptr(targets), ptr(lse), zLoss, gradScale,
                 ptr(dLogits), cols);
-        flops.add(4L * logits.numel());
+        flops.add(KernelFlops.crossEntropyBackward(logits));
     }
 
     @Override
     public void mse(Tensor pred, Tensor target, Tensor out) {
         KernelChecks.mse(pred, target, out);
         perRow(Kernel.mse_f32, pred.shape().rows(), ptr(pred), ptr(target), ptr(out), (int) pred.shape().cols());
-        flops.add(3L * pred.numel());
+        flops.add(KernelFlops.mse(pred));
     }
 
     @Override
@@ -659,21 +665,21 @@ public final class CudaBackend implements Backend {
         KernelChecks.lossBackward("mseBackward", "pred", pred, "target", target, "dPred", dPred);
         float c = 2f * gradScale / Math.max(1, pred.shape().cols());
         each(Kernel.axpby_f32, pred.numel(), c, ptr(pred), -c, ptr(target), ptr(dPred), pred.numel());
-        flops.add(3L * pred.numel());
+        flops.add(KernelFlops.mseBackward(pred));
     }
 
     @Override
     public void bceWithLogits(Tensor logits, Tensor targets, Tensor out) {
         KernelChecks.bceWithLogits(logits, targets, out);
         each(Kernel.bce_f32, logits.numel(), ptr(logits), ptr(targets), ptr(out), logits.numel());
-        flops.add(7L * logits.numel());
+        flops.add(KernelFlops.bceWithLogits(logits));
     }
 
     @Override
     public void bceWithLogitsBackward(Tensor logits, Tensor targets, float gradScale, Tensor dLogits) {
         KernelChecks.lossBackward("bceWithLogitsBackward", "logits", logits, "targets", targets, "dLogits", dLogits);
         each(Kernel.bce_bwd_f32, logits.numel(), ptr(logits), ptr(targets), gradScale, ptr(dLogits), logits.numel());
-        flops.add(5L * logits.numel());
+        flops.add(KernelFlops.bceWithLogitsBackward(logits));
     }
 
     // ---------------------------------------------------------------- gather, scatter, top-k
@@ -684,6 +690,7 @@ public final class CudaBackend implements Backend {
         checkIndices("gatherRows", "idx", idx, (int) src.shape().rows());
         int d = (int) src.shape().cols();
         each(Kernel.gather_rows_f32, idx.numel() * d, ptr(src), ptr(idx), ptr(out), idx.numel(), d);
+        flops.add(KernelFlops.gatherRows());
     }
 
     @Override
@@ -693,7 +700,7 @@ public final class CudaBackend implements Backend {
         int d = (int) out.shape().cols();
         perThread(Kernel.scatter_add_rows_f32, d, ptr(src), ptr(idx), weights == null ? 0L : ptr(weights), ptr(out),
                 idx.numel(), d);
-        flops.add(2L * src.numel());
+        flops.add(KernelFlops.scatterAddRows(src));
     }
 
     @Override
@@ -716,6 +723,7 @@ public final class CudaBackend implements Backend {
         }
         int rows = (int) x.shape().rows();
         perThread(Kernel.topk_f32, rows, ptr(x), rows, (int) x.shape().cols(), k, ptr(values), ptr(indices));
+        flops.add(KernelFlops.topK());
     }
 
     // ---------------------------------------------------------------- convolution helpers
@@ -727,6 +735,7 @@ public final class CudaBackend implements Backend {
         int w = (int) x.dim(3);
         each(Kernel.im2col_f32, cols.numel(), ptr(x), ptr(cols), (int) x.dim(0), (int) x.dim(1), h, w, g.kernelH(),
                 g.kernelW(), g.stride(), g.padding(), g.outH(h), g.outW(w));
+        flops.add(KernelFlops.im2col());
     }
 
     @Override
@@ -736,7 +745,7 @@ public final class CudaBackend implements Backend {
         int w = (int) dx.dim(3);
         each(Kernel.col2im_f32, dx.numel(), ptr(cols), ptr(dx), (int) dx.dim(0), (int) dx.dim(1), h, w, g.kernelH(),
                 g.kernelW(), g.stride(), g.padding(), g.outH(h), g.outW(w));
-        flops.add(cols.numel());
+        flops.add(KernelFlops.col2im(cols));
     }
 
     // ---------------------------------------------------------------- optimizer and random numbers
@@ -746,19 +755,21 @@ public final class CudaBackend implements Backend {
         KernelChecks.adamw(param, grad, m, v);
         each(Kernel.adamw_f32, param.numel(), ptr(param), ptr(grad), ptr(m), ptr(v), param.numel(), s.lr(), s.beta1(),
                 s.beta2(), s.eps(), s.weightDecay(), s.gradScale(), s.biasCorrection1(), s.biasCorrection2());
-        flops.add(14L * param.numel());
+        flops.add(KernelFlops.adamw(param));
     }
 
     @Override
     public void randomUniform(Tensor out, long seed, long offset) {
         f32("randomUniform", "out", out);
         each(Kernel.philox_uniform_f32, out.numel(), ptr(out), out.numel(), (int) seed, (int) (seed >>> 32), offset);
+        flops.add(KernelFlops.randomUniform());
     }
 
     @Override
     public void randomNormal(Tensor out, long seed, long offset) {
         f32("randomNormal", "out", out);
         each(Kernel.philox_normal_f32, out.numel(), ptr(out), out.numel(), (int) seed, (int) (seed >>> 32), offset);
+        flops.add(KernelFlops.randomNormal());
     }
 
     @Override
