@@ -5,6 +5,8 @@
  * {@link io.fusion4j.api.backend.BackendProvider}.
  */
 module io.fusion4j.api {
+    requires jdk.management;
+
     exports io.fusion4j.api.tensor;
     exports io.fusion4j.api.backend;
     exports io.fusion4j.api.random;
@@ -14,6 +16,7 @@ module io.fusion4j.api {
     exports io.fusion4j.api.optim;
     exports io.fusion4j.api.text;
     exports io.fusion4j.api.data;
+    exports io.fusion4j.api.train;
 
     uses io.fusion4j.api.backend.BackendProvider;
 }

@@ -17,6 +17,7 @@ module io.fusion4j.eval {
     exports io.fusion4j.eval.bench;
     exports io.fusion4j.eval.data;
     exports io.fusion4j.eval.train;
+    exports io.fusion4j.eval.config;
     opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
-    opens io.fusion4j.eval.train to com.fasterxml.jackson.databind;
+    opens io.fusion4j.eval.config;
 }

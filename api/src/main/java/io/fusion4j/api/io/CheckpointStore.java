@@ -46,6 +46,11 @@ public final class CheckpointStore {
         this.keep = keep;
     }
 
+    /** The run folder the checkpoints live in. */
+    public Path directory() {
+        return dir;
+    }
+
     /** What a checkpoint restored. */
     public record Loaded(Path folder, TrainerState state, String configJson) {
     }

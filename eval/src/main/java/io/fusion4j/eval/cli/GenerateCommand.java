@@ -7,10 +7,15 @@ import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.KvCache;
-import io.fusion4j.api.optim.AdamW;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.text.ByteBpeTokenizer;
-import io.fusion4j.eval.train.TrainConfig;
+import io.fusion4j.api.io.LoadReport;
+import io.fusion4j.api.io.NameMapping;
+import io.fusion4j.api.io.Strictness;
+import io.fusion4j.api.nn.DecoderConfig;
+import io.fusion4j.eval.config.ConfigJson;
+import io.fusion4j.eval.config.RunConfig;
+import io.fusion4j.eval.data.TextCorpus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -56,9 +61,9 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--temperature must be >= 0, --top-p in (0, 1] and --max-tokens >= 0; found "
                     + temperature + ", " + topP + ", " + maxTokens);
         }
-        Path tokFile = run.resolve(RunFiles.TOKENIZER);
+        Path tokFile = run.resolve(TextCorpus.TOKENIZER_FILE);
         if (!Files.exists(tokFile)) {
-            throw new IllegalArgumentException("--run " + run + " has no " + RunFiles.TOKENIZER + "; train into it first");
+            throw new IllegalArgumentException("--run " + run + " has no " + TextCorpus.TOKENIZER_FILE + "; train into it first");
         }
         ByteBpeTokenizer tok = ByteBpeTokenizer.load(tokFile);
         CheckpointStore store = new CheckpointStore(run, 2);
@@ -68,12 +73,16 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Backend backend = Guice.createInjector(new BackendModule(backendName, 0)).getInstance(Backend.class)) {
             Path newest = store.checkpoints().getFirst();
-            TrainConfig cfg = RunFiles.fromJson(Files.readString(newest.resolve("config.json")), newest + "/config.json");
-            Decoder decoder = new Decoder(cfg.model());
+            RunConfig cfg = ConfigJson.read(Files.readString(newest.resolve("config.json")), newest + "/config.json");
+            if (!(cfg.model() instanceof DecoderConfig model)) {
+                throw new IllegalArgumentException(newest + "/config.json: 'generate' needs a model of kind '"
+                        + DecoderConfig.KIND + "', found '" + cfg.model().kind() + "'");
+            }
+            Decoder decoder = new Decoder(model);
             decoder.parameters().allocate(backend, 0);
-            AdamW moments = new AdamW(backend, decoder.parameters(), 0.9f, 0.95f, 1e-8f, 0f, 0);
-            CheckpointStore.Loaded loaded = store.loadLatest(backend, decoder.parameters(), moments,
-                    w -> out.println("WARNING: " + w));
+            // Weights only: generation needs no optimizer moments.
+            LoadReport loaded = store.loadLatestWeights(backend, decoder.parameters(), NameMapping.identity(),
+                    Strictness.STRICT, w -> out.println("WARNING: " + w));
             int[] ids = tok.encode(prompt);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("--prompt must not be empty");
@@ -84,8 +93,8 @@ final class GenerateCommand implements Callable<Integer> {
             int[] seq = Arrays.copyOf(ids, ids.length + maxTokens);
             int len = ids.length;
             // KV cache: each prompt token, then each new token, is one decode step over the cached positions.
-            KvCache cache = new KvCache(backend, cfg.model(), ids.length + maxTokens);
-            int v = cfg.model().vocab();
+            KvCache cache = new KvCache(backend, model, ids.length + maxTokens);
+            int v = model.vocab();
             float[] logits = new float[v];
             try (StepArena arena = backend.newArena()) {
                 for (int i = 0; i < ids.length; i++) {
@@ -111,7 +120,7 @@ final class GenerateCommand implements Callable<Integer> {
                 }
             }
             out.println();
-            out.printf("(%d tokens from %s)%n", len - ids.length, loaded.folder());
+            out.printf("(%d tokens from %s)%n", len - ids.length, loaded.source());
             return 0;
         }
     }

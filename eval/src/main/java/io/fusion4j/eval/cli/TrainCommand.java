@@ -3,13 +3,21 @@ package io.fusion4j.eval.cli;
 import com.google.inject.Guice;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.io.CheckpointStore;
+import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.Decoder;
-import io.fusion4j.api.text.ByteBpeTokenizer;
+import io.fusion4j.api.nn.DecoderConfig;
+import io.fusion4j.api.train.NextTokenObjective;
+import io.fusion4j.api.train.TrainConfig;
+import io.fusion4j.api.train.TrainEvent;
+import io.fusion4j.api.train.Trainer;
+import io.fusion4j.eval.config.ConfigJson;
+import io.fusion4j.eval.config.Presets;
+import io.fusion4j.eval.config.RunConfig;
+import io.fusion4j.eval.data.BuiltinCorpus;
+import io.fusion4j.eval.data.TextCorpus;
 import io.fusion4j.eval.data.TextSource;
 import io.fusion4j.eval.data.TokenDataset;
-import io.fusion4j.eval.train.TrainConfig;
-import io.fusion4j.eval.train.TrainEvent;
-import io.fusion4j.eval.train.Trainer;
+import io.fusion4j.eval.train.Training;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,7 +26,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +36,7 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--preset", defaultValue = "tiny", description = "tiny or dense (default: ${DEFAULT-VALUE}); ignored with --config.")
+    @Option(names = "--preset", defaultValue = "tiny", description = "A named configuration: tiny or dense (default: ${DEFAULT-VALUE}); ignored with --config.")
     String preset;
 
     @Option(names = "--config", description = "A training config JSON file (as written to config.json in a checkpoint).")
@@ -59,6 +66,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (default: all).")
     int threads;
 
+    @Option(names = "--validation-data", description = "Held-out text for validation (default: a held-out part of the"
+            + " built-in corpus with --data builtin, else none).")
+    String validationData;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
@@ -67,50 +78,40 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + " already holds checkpoints; pass --resume to continue"
                     + " or choose another --out (a good checkpoint is never overwritten by a new run)");
         }
+        RunConfig run = configFile != null ? ConfigJson.read(configFile) : Presets.get(preset).config();
+        if (!(run.model() instanceof DecoderConfig model)) {
+            throw new IllegalArgumentException((configFile != null ? "--config " + configFile : "--preset " + preset)
+                    + ": 'train' on text needs a model of kind '" + DecoderConfig.KIND + "', found '" + run.model().kind()
+                    + "'");
+        }
         Files.createDirectories(out);
         String text = TextSource.read(data);
-        Path tokFile = out.resolve(RunFiles.TOKENIZER);
-        ByteBpeTokenizer tok;
-        if (Files.exists(tokFile)) {
-            tok = ByteBpeTokenizer.load(tokFile);
-        } else {
-            int vocab = configFile != null ? RunFiles.readConfig(configFile).model().vocab() : TrainConfig.presetVocab(preset);
-            o.printf("training a %d-token BPE vocabulary on %,d characters...%n", vocab, text.length());
+        TextCorpus corpus = TextCorpus.prepare(text, out, model.vocab(), line -> {
+            o.println(line);
             o.flush();
-            tok = ByteBpeTokenizer.train(text, vocab - 257, List.of("<|eos|>"));
-            tok.save(tokFile);
-        }
-        TrainConfig cfg = configFile != null ? RunFiles.readConfig(configFile) : TrainConfig.preset(preset, tok.vocabSize());
+        });
+        TrainConfig cfg = run.train();
         if (steps != null) {
             cfg = cfg.withSteps(steps);
         }
         if (microBatches != null) {
-            cfg = new TrainConfig(cfg.model(), cfg.batch(), cfg.seqLen(), cfg.steps(), cfg.lr(), cfg.minLr(), cfg.warmup(),
-                    cfg.weightDecay(), cfg.clipNorm(), cfg.seed(), cfg.checkpointEvery(), cfg.keep(), microBatches);
+            cfg = cfg.withMicroBatches(microBatches);
         }
-        if (cfg.model().vocab() != tok.vocabSize()) {
-            throw new IllegalArgumentException("the config's vocab is " + cfg.model().vocab() + " but " + tokFile + " has "
-                    + tok.vocabSize() + " tokens");
+        int vocab = corpus.tokenizer().vocabSize();
+        if (configFile != null && model.vocab() != vocab) {
+            throw new IllegalArgumentException("the config's vocab is " + model.vocab() + " but " + out.resolve(
+                    TextCorpus.TOKENIZER_FILE) + " has " + vocab + " tokens");
         }
-        int eos = tok.specialId("<|eos|>");
-        List<Integer> ids = new ArrayList<>();
-        for (String doc : text.split("\n\n")) {
-            if (doc.isBlank()) {
-                continue;
-            }
-            for (int id : tok.encode(doc)) {
-                ids.add(id);
-            }
-            ids.add(eos);
-        }
-        int[] tokens = ids.stream().mapToInt(Integer::intValue).toArray();
-        TokenDataset dataset = new TokenDataset(tokens, cfg.seqLen(), cfg.seed());
-        o.printf("data: %,d tokens, %,d sequences of %d; model: %s%n", tokens.length, dataset.size(), cfg.seqLen(),
-                cfg.model());
+        model = model.withVocab(vocab);
+        TokenDataset dataset = new TokenDataset(corpus.tokens(), cfg.seqLen(), cfg.seed());
+        List<MixedBatch> held = heldOut(corpus, cfg);
+        o.printf("data: %,d tokens, %,d sequences of %d%s; model: %s%n", corpus.tokens().length, dataset.size(),
+                cfg.seqLen(), held.isEmpty() ? "" : ", " + held.size() + " held-out batches", model);
         try (Backend backend = Guice.createInjector(new BackendModule(backendName, threads)).getInstance(Backend.class)) {
-            Decoder decoder = new Decoder(cfg.model());
-            Trainer trainer = new Trainer(backend, decoder, dataset, cfg, new CheckpointStore(out, cfg.keep()),
-                    RunFiles.toJson(cfg));
+            Decoder decoder = new Decoder(model);
+            Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), new NextTokenObjective(decoder),
+                    dataset.source(cfg.batch()), held, cfg, new CheckpointStore(out, cfg.keep()),
+                    ConfigJson.write(new RunConfig(model, cfg)));
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 trainer.requestStop();
@@ -123,7 +124,7 @@ final class TrainCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             Progress progress = new Progress(o, System.console() != null);
             try {
-                trainer.run(resume).doOnNext(e -> {
+                Training.events(trainer, resume).doOnNext(e -> {
                     if (stopAt != null && e instanceof TrainEvent.Step s && s.step() >= stopAt) {
                         trainer.requestStop();
                     }
@@ -139,6 +140,28 @@ final class TrainCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /** The fixed held-out batches: from --validation-data, or a part of the built-in corpus the run never trains on. */
+    private List<MixedBatch> heldOut(TextCorpus corpus, TrainConfig cfg) throws java.io.IOException {
+        if (cfg.validateEvery() == 0 || cfg.validationBatches() == 0) {
+            return List.of();
+        }
+        String text;
+        if (validationData != null) {
+            text = TextSource.read(validationData);
+        } else if (data.equals("builtin")) {
+            text = BuiltinCorpus.heldOut();
+        } else {
+            return List.of();
+        }
+        int[] tokens = TextCorpus.encode(corpus.tokenizer(), text);
+        TokenDataset d = new TokenDataset(tokens, cfg.seqLen(), cfg.seed());
+        if (d.size() < cfg.batch() * cfg.validationBatches()) {
+            throw new IllegalArgumentException("--validation-data: " + d.size() + " sequences of " + cfg.seqLen()
+                    + " tokens, fewer than the " + cfg.validationBatches() + " batches of " + cfg.batch() + " validation needs");
+        }
+        return d.fixedBatches(cfg.batch(), cfg.validationBatches());
     }
 
     /** Prints a progress line: in place on a terminal, every 10 steps otherwise. */
@@ -172,6 +195,8 @@ final class TrainCommand implements Callable<Integer> {
                         out.println(line);
                     }
                 }
+                case TrainEvent.Validation v -> out.printf("%svalidation at step %d: loss %.4f%n", tty ? "\n" : "",
+                        v.step(), v.loss());
                 case TrainEvent.Checkpoint c -> out.printf("%scheckpoint %s%n", tty ? "\n" : "", c.folder());
                 case TrainEvent.Resumed r -> out.printf("resumed at step %d from %s%n", r.step(), r.folder());
                 case TrainEvent.Warning w -> out.printf("%sWARNING: %s%n", tty ? "\n" : "", w.message());

@@ -41,6 +41,16 @@ public final class BuiltinCorpus {
         return Character.toUpperCase(t.charAt(0)) + t.substring(1);
     }
 
+    /** The built-in training text: {@code generate(1234, 3000)}. */
+    public static String training() {
+        return generate(1234, 3000);
+    }
+
+    /** Held-out text from the same grammar with another seed, never trained on: {@code generate(4321, 120)}. */
+    public static String heldOut() {
+        return generate(4321, 120);
+    }
+
     /** {@code documents} short documents of 3 to 8 sentences, separated by blank lines. */
     public static String generate(long seed, int documents) {
         SplittableRandom r = new SplittableRandom(seed);

@@ -15,7 +15,7 @@ public final class TextSource {
     /** {@code builtin}, or a path to a UTF-8 text file or a folder of them. */
     public static String read(String spec) throws IOException {
         if (spec == null || spec.equals("builtin")) {
-            return BuiltinCorpus.generate(1234, 3000);
+            return BuiltinCorpus.training();
         }
         Path p = Path.of(spec);
         if (Files.isRegularFile(p)) {

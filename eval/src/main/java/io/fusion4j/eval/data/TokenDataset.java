@@ -1,5 +1,8 @@
 package io.fusion4j.eval.data;
 
+import io.fusion4j.api.data.BatchSource;
+import io.fusion4j.api.data.DataPosition;
+import io.fusion4j.api.data.MixedBatch;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 
@@ -65,14 +68,14 @@ public final class TokenDataset {
     }
 
     /**
-     * Batches of {@code batchSize} from {@code (epoch, index)} on, endless (epochs roll over), built on a
-     * worker thread with at most {@code prefetch} batches waiting.
+     * Text-only batches of {@code batchSize} from {@code from} on, endless (epochs roll over), built on a worker
+     * thread with at most {@code prefetch} batches waiting.
      */
-    public Flux<Batch> batches(int batchSize, long epoch, long index, int prefetch) {
+    public Flux<MixedBatch> batches(int batchSize, DataPosition from, int prefetch) {
         if (batchSize < 1 || batchSize > windows) {
             throw new IllegalArgumentException("batch size must be in [1, " + windows + "] for this data, got " + batchSize);
         }
-        return Flux.<Batch, long[]>generate(() -> new long[]{epoch, index}, (pos, sink) -> {
+        return Flux.<MixedBatch, long[]>generate(() -> new long[]{from.epoch(), from.index()}, (pos, sink) -> {
             int[] ids = new int[batchSize * length];
             int[] tg = new int[batchSize * length];
             for (int b = 0; b < batchSize; b++) {
@@ -83,8 +86,18 @@ public final class TokenDataset {
                 fill(pos[0], (int) pos[1], ids, tg, b);
                 pos[1]++;
             }
-            sink.next(new Batch(batchSize, length, ids, tg, pos[0], pos[1]));
+            sink.next(MixedBatch.textOnly(batchSize, length, ids, tg, new DataPosition(pos[0], pos[1])));
             return pos;
         }).subscribeOn(Schedulers.boundedElastic()).publishOn(Schedulers.boundedElastic(), prefetch);
+    }
+
+    /** The trainer's view: batches of {@code batchSize} from any position, two prefetched. */
+    public BatchSource<MixedBatch> source(int batchSize) {
+        return from -> batches(batchSize, from, 2).toStream(2);
+    }
+
+    /** The first {@code count} batches of epoch 0 in order: a fixed set, for held-out data. */
+    public java.util.List<MixedBatch> fixedBatches(int batchSize, int count) {
+        return batches(batchSize, DataPosition.START, 2).take(count).collectList().block();
     }
 }

@@ -5,8 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.backend.BackendOptions;
 import io.fusion4j.api.backend.Backends;
+import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.Decoder;
+import io.fusion4j.api.nn.DecoderConfig;
 import io.fusion4j.api.text.ByteBpeTokenizer;
+import io.fusion4j.api.train.NextTokenObjective;
+import io.fusion4j.api.train.TrainConfig;
+import io.fusion4j.api.train.TrainEvent;
+import io.fusion4j.api.train.Trainer;
+import io.fusion4j.eval.config.Presets;
 import io.fusion4j.eval.cli.Main;
 import io.fusion4j.eval.data.BuiltinCorpus;
 import io.fusion4j.eval.data.TokenDataset;
@@ -89,14 +96,16 @@ class TrainingRunTest {
         String text = BuiltinCorpus.generate(3, 200);
         ByteBpeTokenizer tok = ByteBpeTokenizer.train(text, 100, List.of("<|eos|>"));
         int[] tokens = tok.encode(text);
-        TrainConfig cfg = TrainConfig.preset("tiny", tok.vocabSize()).withSteps(5);
+        TrainConfig cfg = Presets.get("tiny").config().train().withSteps(5);
+        DecoderConfig model = ((DecoderConfig) Presets.get("tiny").config().model()).withVocab(tok.vocabSize());
         Path out = dir.resolve("nan");
         try (Backend be = Backends.discover().create("cpu", BackendOptions.withThreads(1))) {
-            Decoder dec = new Decoder(cfg.model());
-            Trainer t = new Trainer(be, dec, new TokenDataset(tokens, cfg.seqLen(), cfg.seed()), cfg,
+            Decoder dec = new Decoder(model);
+            Trainer<MixedBatch> t = new Trainer<>(be, dec.parameters(), new NextTokenObjective(dec),
+                    new TokenDataset(tokens, cfg.seqLen(), cfg.seed()).source(cfg.batch()), List.of(), cfg,
                     new io.fusion4j.api.io.CheckpointStore(out, 2), "{}");
             List<TrainEvent> events = new ArrayList<>();
-            Throwable err = org.assertj.core.api.Assertions.catchThrowable(() -> t.run(false).doOnNext(e -> {
+            Throwable err = org.assertj.core.api.Assertions.catchThrowable(() -> Training.events(t, false).doOnNext(e -> {
                 events.add(e);
                 // Poison the weights after the first step: the next loss is NaN.
                 if (e instanceof TrainEvent.Step s && s.step() == 1) {
@@ -104,7 +113,7 @@ class TrainingRunTest {
                 }
             }).blockLast());
             assertThat(err).isInstanceOf(ArithmeticException.class)
-                    .hasMessageContaining("training loss (next-token cross-entropy) is NaN at step 2")
+                    .hasMessageContaining("training loss term 'lm' is NaN at step 2")
                     .hasMessageContaining("no checkpoint of these weights was written");
             assertThat(events).filteredOn(e -> e instanceof TrainEvent.Step).hasSize(1);
         }
@@ -132,12 +141,14 @@ class TrainingRunTest {
                 unigram -= q * Math.log(q);
             }
         }
-        TrainConfig cfg = TrainConfig.preset("tiny", tok.vocabSize()).withSteps(150);
+        TrainConfig cfg = Presets.get("tiny").config().train().withSteps(150);
+        DecoderConfig model = ((DecoderConfig) Presets.get("tiny").config().model()).withVocab(tok.vocabSize());
         List<Double> losses = new ArrayList<>();
         try (Backend be = Backends.discover().create("cpu", BackendOptions.defaults())) {
-            Trainer t = new Trainer(be, new Decoder(cfg.model()), new TokenDataset(tokens, cfg.seqLen(), cfg.seed()), cfg,
-                    null, "{}");
-            t.run(false).ofType(TrainEvent.Step.class).doOnNext(s -> losses.add(s.loss())).blockLast();
+            Decoder dec = new Decoder(model);
+            Trainer<MixedBatch> t = new Trainer<>(be, dec.parameters(), new NextTokenObjective(dec),
+                    new TokenDataset(tokens, cfg.seqLen(), cfg.seed()).source(cfg.batch()), List.of(), cfg, null, "{}");
+            Training.events(t, false).ofType(TrainEvent.Step.class).doOnNext(s -> losses.add(s.loss())).blockLast();
         }
         assertThat(losses).hasSize(150);
         double last = losses.subList(140, 150).stream().mapToDouble(Double::doubleValue).average().orElseThrow();

@@ -1,0 +1,187 @@
+package io.fusion4j.api.train;
+
+import io.fusion4j.api.autograd.Graph;
+import io.fusion4j.api.autograd.Parameters;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.data.Batch;
+import io.fusion4j.api.data.BatchSource;
+import io.fusion4j.api.data.DataPosition;
+import io.fusion4j.api.io.CheckpointStore;
+import io.fusion4j.api.io.TrainerState;
+import io.fusion4j.api.optim.AdamW;
+import io.fusion4j.api.optim.LrSchedule;
+import io.fusion4j.api.tensor.StepArena;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Trains any model for any {@link Objective}: batches from a {@link BatchSource}, {@code microBatches} forward and
+ * backward passes per step with each loss term weighted by its share of the batch's targets, AdamW with warm-up and
+ * cosine decay and global-norm clipping, checkpoints every {@code checkpointEvery} steps and at the end, validation
+ * on fixed held-out batches every {@code validateEvery} steps, and {@code metrics.jsonl} in the run folder.
+ *
+ * <p>A loss term that is not finite stops the run with an error naming the term before any backward or update, so
+ * no checkpoint of bad weights is written. {@link #requestStop()} (Ctrl-C) or the caller's cancellation ends the run
+ * at the next step boundary with a checkpoint. Resuming restores weights, moments, the data position and the FLOP
+ * total; per-step random draws are keyed by (seed, step, micro-batch) ({@link StepContext#randomOffset}), so the
+ * resumed run is bit-identical to an uninterrupted one.
+ *
+ * <p>Events go to a plain {@link Consumer} on the training thread; the CLI wraps them in a Reactor {@code Flux}.
+ */
+public final class Trainer<B extends Batch<B>> {
+    private final Backend backend;
+    private final Parameters params;
+    private final Objective<B> objective;
+    private final BatchSource<B> data;
+    private final List<B> validation;
+    private final TrainConfig config;
+    private final CheckpointStore store;
+    private final String configJson;
+    private final AtomicBoolean stop = new AtomicBoolean();
+
+    /**
+     * @param params     the model's parameters; allocated here from the seed unless the caller already allocated them
+     *                   (and perhaps loaded weights into them, as upcycling does)
+     * @param validation the fixed held-out batches (empty for none)
+     * @param store      where checkpoints and {@code metrics.jsonl} go, or null for a run that keeps nothing
+     * @param configJson written as {@code config.json} into every checkpoint
+     */
+    public Trainer(Backend backend, Parameters params, Objective<B> objective, BatchSource<B> data, List<B> validation,
+                   TrainConfig config, CheckpointStore store, String configJson) {
+        this.backend = backend;
+        this.params = params;
+        this.objective = objective;
+        this.data = data;
+        this.validation = List.copyOf(validation);
+        this.config = config;
+        this.store = store;
+        this.configJson = configJson;
+    }
+
+    /** Asks the run to stop after the current step (with a checkpoint). Safe from any thread. */
+    public void requestStop() {
+        stop.set(true);
+    }
+
+    /** Runs to the end or until {@link #requestStop()}; events go to {@code events}. */
+    public void run(boolean resume, Consumer<TrainEvent> events) throws IOException {
+        run(resume, events, () -> false);
+    }
+
+    /** Runs to the end, until {@link #requestStop()} or until {@code cancelled} says so (checked every step). */
+    public void run(boolean resume, Consumer<TrainEvent> events, BooleanSupplier cancelled) throws IOException {
+        if (params.values() == null) {
+            params.allocate(backend, config.seed());
+        }
+        AdamW opt = new AdamW(backend, params, config.beta1(), config.beta2(), config.eps(), config.weightDecay(),
+                config.clipNorm());
+        long step = 0;
+        long totalFlops = 0;
+        DataPosition position = DataPosition.START;
+        if (resume && store != null) {
+            CheckpointStore.Loaded l = store.loadLatest(backend, params, opt, w -> events.accept(new TrainEvent.Warning(w)));
+            if (l != null) {
+                step = l.state().step();
+                position = new DataPosition(l.state().epoch(), l.state().sampleIndex());
+                totalFlops = l.state().totalFlops();
+                events.accept(new TrainEvent.Resumed(step, l.folder()));
+            }
+        }
+        LrSchedule schedule = new LrSchedule(config.lr(), config.minLr(), config.warmup(), config.steps(),
+                LrSchedule.Decay.COSINE);
+        int micro = config.microBatches();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean threads = mx instanceof com.sun.management.ThreadMXBean t ? t : null;
+        long tid = Thread.currentThread().threadId();
+        try (StepArena arena = backend.newArena();
+             MetricsLog log = store == null ? null : MetricsLog.open(store.directory(), step);
+             Stream<B> batches = data.from(position)) {
+            Iterator<B> it = batches.iterator();
+            while (step < config.steps()) {
+                B batch = it.next();
+                long t0 = System.nanoTime();
+                long heap0 = threads == null ? 0 : threads.getThreadAllocatedBytes(tid);
+                long flops0 = backend.flops().total();
+                backend.fill(params.grads(), 0f);
+                LossAccumulator acc = new LossAccumulator(objective.counts(batch), batch.tokenCount());
+                for (int k = 0; k < micro; k++) {
+                    Graph g = new Graph(backend, arena, true);
+                    objective.step(new StepContext(g, acc, config.seed(), step + 1, k, true), batch.microBatch(k, micro));
+                    if (acc.nonFinite() != null) {
+                        throw new ArithmeticException("training loss term '" + acc.nonFinite() + " at step " + (step + 1)
+                                + " (micro-batch " + (k + 1) + " of " + micro + "); the step was not applied and no"
+                                + " checkpoint of these weights was written");
+                    }
+                    g.backward();
+                    arena.release();
+                }
+                double lr = schedule.at(step + 1);
+                double gradNorm = opt.step(lr);
+                arena.release();
+                step++;
+                position = batch.position();
+                long flops = backend.flops().total() - flops0;
+                totalFlops += flops;
+                double secs = (System.nanoTime() - t0) / 1e9;
+                long heap = threads == null ? 0 : threads.getThreadAllocatedBytes(tid) - heap0;
+                emit(events, log, new TrainEvent.Step(step, config.steps(), acc.result(), lr, gradNorm,
+                        batch.tokenCount(), secs, flops, totalFlops, heap));
+                if (!validation.isEmpty() && config.validateEvery() > 0
+                        && (step % config.validateEvery() == 0 || step == config.steps())) {
+                    emit(events, log, new TrainEvent.Validation(step, validate(arena), totalFlops));
+                }
+                boolean stopping = stop.get() || cancelled.getAsBoolean();
+                if (store != null && (step % config.checkpointEvery() == 0 || step == config.steps() || stopping)) {
+                    var folder = store.save(backend, params, opt, new TrainerState(step, position.epoch(),
+                            position.index(), config.seed(), 0, totalFlops), configJson);
+                    events.accept(new TrainEvent.Checkpoint(step, folder));
+                }
+                if (stopping) {
+                    events.accept(new TrainEvent.Finished(step, true));
+                    return;
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        events.accept(new TrainEvent.Finished(step, false));
+    }
+
+    /**
+     * The objective over the held-out batches without gradients. Its random draws use step 0 (no training step has
+     * that number), so every validation pass sees the same noise; its FLOPs are not counted as training FLOPs.
+     */
+    private StepLosses validate(StepArena arena) {
+        long trainingFlops = backend.flops().reset();
+        long tokens = 0;
+        for (B b : validation) {
+            tokens += b.tokenCount();
+        }
+        // Counts over the whole held-out set: each term's value is its mean over all of it.
+        LossAccumulator acc = new LossAccumulator(java.util.Map.of(), Math.max(1, tokens));
+        for (int i = 0; i < validation.size(); i++) {
+            Graph g = new Graph(backend, arena, false);
+            objective.step(new StepContext(g, acc, config.seed(), 0, i, false), validation.get(i));
+            arena.release();
+        }
+        backend.flops().reset();
+        backend.flops().add(trainingFlops);
+        return acc.result();
+    }
+
+    private static void emit(Consumer<TrainEvent> events, MetricsLog log, TrainEvent e) throws IOException {
+        if (log != null) {
+            log.write(e);
+        }
+        events.accept(e);
+    }
+}

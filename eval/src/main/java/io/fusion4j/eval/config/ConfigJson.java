@@ -1,0 +1,113 @@
+package io.fusion4j.eval.config;
+
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.jsontype.NamedType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fusion4j.api.nn.DecoderConfig;
+import io.fusion4j.api.nn.ModelConfig;
+import io.fusion4j.api.train.TrainConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads and writes {@link RunConfig} as JSON: the training fields at the top level and the model under
+ * {@code "model"} with its {@code "kind"}. Model kinds are registered here, at the composition root, so {@code api}
+ * needs no JSON library; a new model module adds its config record with {@link #register}. A model without a kind
+ * is the dense {@code decoder} (files written before kinds existed); training fields added later take their
+ * defaults when absent.
+ */
+public final class ConfigJson {
+    /** Ties {@link ModelConfig} to its kinds without annotating {@code api}. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "kind",
+            defaultImpl = DecoderConfig.class)
+    private interface ModelKinds {
+    }
+
+    private static final Map<String, Class<? extends ModelConfig>> KINDS = new LinkedHashMap<>();
+    private static ObjectMapper mapper;
+
+    static {
+        register(DecoderConfig.KIND, DecoderConfig.class);
+    }
+
+    private ConfigJson() {
+    }
+
+    /** Makes model kind {@code kind} readable and writable as {@code type}. */
+    public static synchronized void register(String kind, Class<? extends ModelConfig> type) {
+        KINDS.put(kind, type);
+        mapper = null;
+    }
+
+    /** The registered model kinds, in registration order. */
+    public static synchronized java.util.Set<String> kinds() {
+        return java.util.Set.copyOf(KINDS.keySet());
+    }
+
+    private static synchronized ObjectMapper json() {
+        if (mapper == null) {
+            ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .addMixIn(ModelConfig.class, ModelKinds.class);
+            KINDS.forEach((k, c) -> m.registerSubtypes(new NamedType(c, k)));
+            mapper = m;
+        }
+        return mapper;
+    }
+
+    public static String write(RunConfig c) {
+        ObjectNode root = json().createObjectNode();
+        root.set("model", json().valueToTree(c.model()));
+        ((ObjectNode) json().valueToTree(c.train())).properties().forEach(e -> root.set(e.getKey(), e.getValue()));
+        try {
+            return json().writeValueAsString(root) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Parses {@code text}; {@code where} names the file in errors. */
+    public static RunConfig read(String text, String where) {
+        try {
+            JsonNode tree = json().readTree(text);
+            if (!(tree instanceof ObjectNode root)) {
+                throw new IllegalArgumentException(where + ": expected a JSON object with \"model\" and training fields");
+            }
+            JsonNode model = root.remove("model");
+            if (model == null) {
+                throw new IllegalArgumentException(where + ": no \"model\" object");
+            }
+            if (model.has("kind") && !KINDS.containsKey(model.get("kind").asText())) {
+                throw new IllegalArgumentException(where + ": model kind '" + model.get("kind").asText()
+                        + "' is unknown; known kinds: " + String.join(", ", KINDS.keySet()));
+            }
+            ModelConfig m = json().treeToValue(model, ModelConfig.class);
+            TrainConfig t = json().treeToValue(root, TrainConfig.class);
+            return new RunConfig(m, t);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(where + ": not a run config: " + e.getOriginalMessage());
+        } catch (RuntimeException e) {
+            if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith(where)) {
+                throw e;
+            }
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalArgumentException(where + ": not a valid run config: " + cause.getMessage());
+        }
+    }
+
+    public static RunConfig read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--config: no such file " + file);
+        }
+        return read(Files.readString(file), file.toString());
+    }
+}
