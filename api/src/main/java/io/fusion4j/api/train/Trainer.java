@@ -98,7 +98,6 @@ public final class Trainer<B extends Batch<B>> {
         }
         LrSchedule schedule = new LrSchedule(config.lr(), config.minLr(), config.warmup(), config.steps(),
                 LrSchedule.Decay.COSINE);
-        int micro = config.microBatches();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         com.sun.management.ThreadMXBean threads = mx instanceof com.sun.management.ThreadMXBean t ? t : null;
         long tid = Thread.currentThread().threadId();
@@ -111,19 +110,7 @@ public final class Trainer<B extends Batch<B>> {
                 long t0 = System.nanoTime();
                 long heap0 = threads == null ? 0 : threads.getThreadAllocatedBytes(tid);
                 long flops0 = backend.flops().total();
-                backend.fill(params.grads(), 0f);
-                LossAccumulator acc = new LossAccumulator(objective.counts(batch), batch.tokenCount());
-                for (int k = 0; k < micro; k++) {
-                    Graph g = new Graph(backend, arena, true);
-                    objective.step(new StepContext(g, acc, config.seed(), step + 1, k, true), batch.microBatch(k, micro));
-                    if (acc.nonFinite() != null) {
-                        throw new ArithmeticException("training loss term '" + acc.nonFinite() + " at step " + (step + 1)
-                                + " (micro-batch " + (k + 1) + " of " + micro + "); the step was not applied and no"
-                                + " checkpoint of these weights was written");
-                    }
-                    g.backward();
-                    arena.release();
-                }
+                StepLosses losses = computeGradients(batch, step + 1, arena);
                 double lr = schedule.at(step + 1);
                 double gradNorm = opt.step(lr);
                 arena.release();
@@ -133,7 +120,7 @@ public final class Trainer<B extends Batch<B>> {
                 totalFlops += flops;
                 double secs = (System.nanoTime() - t0) / 1e9;
                 long heap = threads == null ? 0 : threads.getThreadAllocatedBytes(tid) - heap0;
-                emit(events, log, new TrainEvent.Step(step, config.steps(), acc.result(), lr, gradNorm,
+                emit(events, log, new TrainEvent.Step(step, config.steps(), losses, lr, gradNorm,
                         batch.tokenCount(), secs, flops, totalFlops, heap));
                 if (!validation.isEmpty() && config.validateEvery() > 0
                         && (step % config.validateEvery() == 0 || step == config.steps())) {
@@ -154,6 +141,31 @@ public final class Trainer<B extends Batch<B>> {
             throw e.getCause();
         }
         events.accept(new TrainEvent.Finished(step, false));
+    }
+
+    /**
+     * Fills the parameters' gradient buffer with the gradient of the objective over {@code batch} at training step
+     * {@code step}: {@code microBatches} forward and backward passes, each loss term weighted by its share of the
+     * batch's targets. This is the first half of a step, without the update; tools that inspect gradients use it.
+     *
+     * @throws ArithmeticException when a loss term is not finite (before its backward)
+     */
+    public StepLosses computeGradients(B batch, long step, StepArena arena) {
+        int micro = config.microBatches();
+        backend.fill(params.grads(), 0f);
+        LossAccumulator acc = new LossAccumulator(objective.counts(batch), batch.tokenCount());
+        for (int k = 0; k < micro; k++) {
+            Graph g = new Graph(backend, arena, true);
+            objective.step(new StepContext(g, acc, config.seed(), step, k, true), batch.microBatch(k, micro));
+            if (acc.nonFinite() != null) {
+                throw new ArithmeticException("training loss term '" + acc.nonFinite() + " at step " + step
+                        + " (micro-batch " + (k + 1) + " of " + micro + "); the step was not applied and no"
+                        + " checkpoint of these weights was written");
+            }
+            g.backward();
+            arena.release();
+        }
+        return acc.result();
     }
 
     /**
