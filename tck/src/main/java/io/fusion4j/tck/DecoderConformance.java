@@ -1,4 +1,4 @@
-package io.fusion4j.tensor.cpu;
+package io.fusion4j.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,6 @@ import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.DecoderConfig;
 import io.fusion4j.api.nn.NormPlacement;
@@ -25,12 +24,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * llm.c-style golden test: a tiny decoder with seeded weights and a fixed batch. Logits and loss are
+ * The model group of the conformance kit, so every backend runs the golden decoder step (formerly
+ * {@code DecoderGoldenTest} of the CPU backend). llm.c-style golden test: a tiny decoder with seeded weights and a fixed batch. Logits and loss are
  * checked against an f64 decoder written here from the math in docs/model.md; every parameter tensor's
  * gradient against central differences of that f64 loss; then the losses of 10 AdamW steps against
  * f64 AdamW driven by finite-difference gradients.
  */
-class DecoderGoldenTest {
+public abstract class DecoderConformance extends FlopConformance {
     private static final int B = 2;
     private static final int T = 5;
 
@@ -226,8 +226,8 @@ class DecoderGoldenTest {
         for (int i = 0; i < pos.length; i++) {
             pos[i] = i % T;
         }
-        try (Backend be = new CpuBackendProvider().create(BackendOptions.withThreads(2));
-             StepArena arena = be.newArena()) {
+        Backend be = backend;
+        try (StepArena arena = be.newArena()) {
             Decoder dec = new Decoder(cfg);
             dec.parameters().allocate(be, 7);
             Reference ref = new Reference(cfg, hostParams(be, dec.parameters()));
@@ -276,8 +276,8 @@ class DecoderGoldenTest {
             pos[i] = i % T;
         }
         double lr = 1e-2;
-        try (Backend be = new CpuBackendProvider().create(BackendOptions.withThreads(1));
-             StepArena arena = be.newArena()) {
+        Backend be = backend;
+        try (StepArena arena = be.newArena()) {
             Decoder dec = new Decoder(cfg);
             dec.parameters().allocate(be, 3);
             Reference ref = new Reference(cfg, hostParams(be, dec.parameters()));
