@@ -1,0 +1,50 @@
+package io.fusion4j.eval.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fusion4j.api.nn.DecoderConfig;
+import io.fusion4j.api.train.TrainConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+class ConfigJsonTest {
+    @Test
+    void aRunConfigRoundTripsWithItsKind() {
+        RunConfig tiny = Presets.get("tiny").config();
+        String json = ConfigJson.write(tiny);
+        assertThat(json).contains("\"kind\" : \"decoder\"").contains("\"beta2\" : 0.95").contains("\"validateEvery\" : 50");
+        assertThat(ConfigJson.read(json, "x")).isEqualTo(tiny);
+    }
+
+    @Test
+    void aConfigWrittenBeforeKindsAndAdamWFieldsLoadsWithTheOldDefaults() throws Exception {
+        RunConfig legacy = ConfigJson.read(Path.of("src/test/resources/legacy-run/step-00000004/config.json"));
+        assertThat(legacy.model()).isInstanceOf(DecoderConfig.class);
+        assertThat(((DecoderConfig) legacy.model()).vocab()).isEqualTo(300);
+        TrainConfig t = legacy.train();
+        assertThat(t.beta1()).isEqualTo(0.9f);
+        assertThat(t.beta2()).isEqualTo(0.95f);
+        assertThat(t.eps()).isEqualTo(1e-8f);
+        assertThat(t.microBatches()).isEqualTo(2);
+        assertThat(t.validateEvery()).isZero();
+        assertThat(Files.readString(Path.of("src/test/resources/legacy-run/step-00000004/config.json")))
+                .doesNotContain("kind");
+    }
+
+    @Test
+    void badConfigsNameTheFileAndWhatIsWrong() {
+        assertThatThrownBy(() -> ConfigJson.read("{\"model\":{\"kind\":\"moma\"},\"batch\":1}", "run.json"))
+                .hasMessage("run.json: model kind 'moma' is unknown; known kinds: decoder");
+        assertThatThrownBy(() -> ConfigJson.read("{\"batch\":1}", "run.json")).hasMessage("run.json: no \"model\" object");
+        assertThatThrownBy(() -> ConfigJson.read("[1]", "run.json")).hasMessageStartingWith("run.json: expected a JSON object");
+        String tiny = ConfigJson.write(Presets.get("tiny").config());
+        assertThatThrownBy(() -> ConfigJson.read(tiny.replace("\"batch\" : 8", "\"batch\" : 8, \"bacth\" : 3"), "run.json"))
+                .hasMessageStartingWith("run.json: not a run config: Unrecognized field \"bacth\"");
+        assertThatThrownBy(() -> ConfigJson.read(tiny.replace("\"beta1\" : 0.9", "\"beta1\" : 1.5"), "run.json"))
+                .hasMessageContaining("run.json").hasMessageContaining("AdamW needs 0 <= beta1, beta2 < 1");
+        assertThatThrownBy(() -> Presets.get("huge")).hasMessage("--preset: expected one of tiny, dense, found huge");
+    }
+}
