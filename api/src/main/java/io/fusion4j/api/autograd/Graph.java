@@ -541,27 +541,13 @@ public final class Graph {
      * micro-batches of a step, {@code 1/k} makes the accumulated parameter gradients those of the whole batch.
      */
     public double crossEntropy(Var logits, Tensor targets, float zLoss, float gradWeight) {
-        long n = logits.value.shape().rows();
-        Tensor losses = alloc(Shape.of(n));
-        Tensor lse = alloc(Shape.of(n));
-        backend.crossEntropy(logits.value, targets, zLoss, losses, lse);
-        float[] l = new float[(int) n];
-        int[] t = new int[(int) n];
-        backend.copyToHost(losses, l);
+        int[] t = new int[(int) targets.numel()];
         backend.copyToHost(targets, t);
-        double sum = 0;
         int counted = 0;
-        for (int i = 0; i < n; i++) {
-            if (t[i] >= 0) {
-                sum += l[i];
-                counted++;
-            }
+        for (int v : t) {
+            counted += v >= 0 ? 1 : 0;
         }
-        float scale = counted == 0 ? 0f : gradWeight / counted;
-        if (grad && logits.requiresGrad) {
-            tape.add(() -> accumulate(logits, d -> backend.crossEntropyBackward(logits.value, targets, lse, zLoss, scale, d)));
-        }
-        return counted == 0 ? 0 : sum / counted;
+        return crossEntropySum(logits, targets, zLoss, counted == 0 ? 0f : gradWeight / counted).mean();
     }
 
     /** Sets the gradient flowing into {@code out} (for losses that are not a built-in op): a copy of {@code grad}. */
