@@ -17,6 +17,7 @@ module io.fusion4j.api {
     exports io.fusion4j.api.text;
     exports io.fusion4j.api.data;
     exports io.fusion4j.api.train;
+    exports io.fusion4j.api.generate;
 
     uses io.fusion4j.api.backend.BackendProvider;
 }

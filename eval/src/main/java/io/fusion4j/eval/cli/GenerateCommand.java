@@ -1,14 +1,14 @@
 package io.fusion4j.eval.cli;
 
 import com.google.inject.Guice;
-import io.fusion4j.api.autograd.Graph;
-import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.generate.GenerationEvent;
+import io.fusion4j.api.generate.TextGenerator;
+import io.fusion4j.api.generate.TokenSampler;
 import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.nn.Decoder;
-import io.fusion4j.api.nn.KvCache;
-import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.text.ByteBpeTokenizer;
+import io.fusion4j.eval.generate.Generation;
 import io.fusion4j.api.io.LoadReport;
 import io.fusion4j.api.io.NameMapping;
 import io.fusion4j.api.io.Strictness;
@@ -24,7 +24,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -88,39 +87,20 @@ final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--prompt must not be empty");
             }
             out.print(prompt);
-            SplittableRandom rng = new SplittableRandom(seed);
-            int eos = tok.specialId("<|eos|>");
-            int[] seq = Arrays.copyOf(ids, ids.length + maxTokens);
-            int len = ids.length;
-            // KV cache: each prompt token, then each new token, is one decode step over the cached positions.
-            KvCache cache = new KvCache(backend, model, ids.length + maxTokens);
-            int v = model.vocab();
-            float[] logits = new float[v];
-            try (StepArena arena = backend.newArena()) {
-                for (int i = 0; i < ids.length; i++) {
-                    Var l = decoder.decodeStep(new Graph(backend, arena, false), ids[i], cache);
-                    backend.copyToHost(l.value(), logits);
-                    arena.release();
-                }
-                for (int n = 0; n < maxTokens; n++) {
-                    int next = Sampler.sample(logits, temperature, topP, rng);
-                    if (next == eos) {
-                        break;
+            TokenSampler sampler = new TokenSampler(temperature, topP, new SplittableRandom(seed));
+            TextGenerator generator = new TextGenerator(decoder, backend, tok::decode, tok.specialId("<|eos|>"));
+            Generation.flux(generator, ids, maxTokens, sampler).doOnNext(event -> {
+                switch (event) {
+                    case GenerationEvent.Token t -> {
+                        out.print(t.textDelta());
+                        out.flush();
                     }
-                    int before = tok.decode(Arrays.copyOfRange(seq, 0, len)).length();
-                    seq[len++] = next;
-                    String text = tok.decode(Arrays.copyOfRange(seq, 0, len));
-                    out.print(text.substring(Math.min(before, text.length())));
-                    out.flush();
-                    if (n + 1 < maxTokens) {
-                        Var l = decoder.decodeStep(new Graph(backend, arena, false), next, cache);
-                        backend.copyToHost(l.value(), logits);
-                        arena.release();
+                    case GenerationEvent.Finished f -> {
+                        out.println();
+                        out.printf("(%d tokens from %s)%n", f.generated(), loaded.source());
                     }
                 }
-            }
-            out.println();
-            out.printf("(%d tokens from %s)%n", len - ids.length, loaded.source());
+            }).blockLast();
             return 0;
         }
     }

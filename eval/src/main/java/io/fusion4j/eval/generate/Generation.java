@@ -1,0 +1,25 @@
+package io.fusion4j.eval.generate;
+
+import io.fusion4j.api.generate.GenerationEvent;
+import io.fusion4j.api.generate.TextGenerator;
+import io.fusion4j.api.generate.TokenSampler;
+import reactor.core.publisher.Flux;
+
+/** Generation as a Reactor stream: the library reports to a plain consumer; this wraps it for the composition root. */
+public final class Generation {
+    private Generation() {
+    }
+
+    /**
+     * A cold {@link Flux} of one generation's events: each subscription runs {@link TextGenerator#generate} on the
+     * subscribing thread, emits its tokens as they are made and completes after the {@code Finished} event.
+     * Cancelling the subscription stops the generation before its next token. Events a slow subscriber has not
+     * requested yet are buffered. A second subscription continues the sampler's random stream.
+     */
+    public static Flux<GenerationEvent> flux(TextGenerator generator, int[] prompt, int maxTokens, TokenSampler sampler) {
+        return Flux.create(sink -> {
+            generator.generate(prompt, maxTokens, sampler, sink::isCancelled, sink::next);
+            sink.complete();
+        });
+    }
+}
