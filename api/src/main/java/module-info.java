@@ -7,6 +7,7 @@
 module io.fusion4j.api {
     requires jdk.management;
 
+    exports io.fusion4j.api;
     exports io.fusion4j.api.tensor;
     exports io.fusion4j.api.backend;
     exports io.fusion4j.api.random;

@@ -2,6 +2,7 @@ package io.fusion4j.eval.cli;
 
 import io.fusion4j.api.backend.Availability;
 import io.fusion4j.api.backend.BackendProvider;
+import io.fusion4j.api.backend.BackendUnavailableException;
 import io.fusion4j.api.backend.Backends;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +28,8 @@ final class BackendsCommand implements Callable<Integer> {
         String selected;
         try {
             selected = backends.select(null).name();
-        } catch (RuntimeException e) {
+        } catch (BackendUnavailableException e) {
+            // None is available, or FUSION4J_BACKEND names one that is not: the list below says which and why.
             selected = null;
         }
         for (BackendProvider p : backends.providers()) {

@@ -1,6 +1,7 @@
 package io.fusion4j.eval.cli;
 
 import com.google.inject.Guice;
+import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.eval.bench.BenchRunner;
 import io.fusion4j.eval.bench.KernelBenchmarks;
@@ -67,14 +68,14 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             for (int t : threads) {
                 if (t < 1) {
-                    throw new IllegalArgumentException("--threads: thread counts must be >= 1, found " + t);
+                    throw new UserInputException("--threads: thread counts must be >= 1, found " + t);
                 }
                 counts.add(t);
             }
         }
         for (String f : forms) {
             if (!f.matches("[NT][NT]")) {
-                throw new IllegalArgumentException("--forms: expected NN, NT, TN or TT, found " + f);
+                throw new UserInputException("--forms: expected NN, NT, TN or TT, found " + f);
             }
         }
         List<int[]> gemmShapes = shapes == null || shapes.isEmpty() ? KernelBenchmarks.GEMM_SHAPES : parseShapes(shapes);
@@ -118,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
         for (String spec : specs) {
             String[] parts = spec.split("x");
             if (parts.length != 3) {
-                throw new IllegalArgumentException("--shapes: expected MxKxN (three positive integers joined by x), found " + spec);
+                throw new UserInputException("--shapes: expected MxKxN (three positive integers joined by x), found " + spec);
             }
             int[] s = new int[3];
             for (int i = 0; i < 3; i++) {
@@ -128,7 +129,7 @@ final class BenchCommand implements Callable<Integer> {
                     s[i] = -1;
                 }
                 if (s[i] < 1) {
-                    throw new IllegalArgumentException("--shapes: expected MxKxN (three positive integers joined by x), found " + spec);
+                    throw new UserInputException("--shapes: expected MxKxN (three positive integers joined by x), found " + spec);
                 }
             }
             parsed.add(s);

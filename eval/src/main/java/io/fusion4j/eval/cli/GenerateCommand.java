@@ -1,6 +1,7 @@
 package io.fusion4j.eval.cli;
 
 import com.google.inject.Guice;
+import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.generate.GenerationEvent;
 import io.fusion4j.api.generate.TextGenerator;
@@ -56,25 +57,30 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (temperature < 0 || !(topP > 0 && topP <= 1) || maxTokens < 0) {
-            throw new IllegalArgumentException("--temperature must be >= 0, --top-p in (0, 1] and --max-tokens >= 0; found "
-                    + temperature + ", " + topP + ", " + maxTokens);
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new UserInputException("--temperature must be a finite number >= 0 (0 for greedy), found " + temperature);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new UserInputException("--top-p must be in (0, 1], found " + topP);
+        }
+        if (maxTokens < 0) {
+            throw new UserInputException("--max-tokens must be >= 0, found " + maxTokens);
         }
         Path tokFile = run.resolve(TextCorpus.TOKENIZER_FILE);
         if (!Files.exists(tokFile)) {
-            throw new IllegalArgumentException("--run " + run + " has no " + TextCorpus.TOKENIZER_FILE + "; train into it first");
+            throw new UserInputException("--run " + run + " has no " + TextCorpus.TOKENIZER_FILE + "; train into it first");
         }
         ByteBpeTokenizer tok = ByteBpeTokenizer.load(tokFile);
         CheckpointStore store = new CheckpointStore(run, 2);
         if (store.checkpoints().isEmpty()) {
-            throw new IllegalArgumentException("--run " + run + " has no checkpoint; train into it first");
+            throw new UserInputException("--run " + run + " has no checkpoint; train into it first");
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Backend backend = Guice.createInjector(new BackendModule(backendName, 0)).getInstance(Backend.class)) {
             Path newest = store.checkpoints().getFirst();
             RunConfig cfg = ConfigJson.read(Files.readString(newest.resolve("config.json")), newest + "/config.json");
             if (!(cfg.model() instanceof DecoderConfig model)) {
-                throw new IllegalArgumentException(newest + "/config.json: 'generate' needs a model of kind '"
+                throw new UserInputException(newest + "/config.json: 'generate' needs a model of kind '"
                         + DecoderConfig.KIND + "', found '" + cfg.model().kind() + "'");
             }
             Decoder decoder = new Decoder(model);
@@ -84,7 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
                     Strictness.STRICT, w -> out.println("WARNING: " + w));
             int[] ids = tok.encode(prompt);
             if (ids.length == 0) {
-                throw new IllegalArgumentException("--prompt must not be empty");
+                throw new UserInputException("--prompt must not be empty");
             }
             out.print(prompt);
             TokenSampler sampler = new TokenSampler(temperature, topP, new SplittableRandom(seed));

@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import com.google.inject.ProvisionException;
+import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.util.List;
 
 class MainTest {
     private final StringWriter out = new StringWriter();
@@ -59,6 +66,93 @@ class MainTest {
         assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e3, true), "train", "--data",
                 dir.resolve("missing.txt").toString(), "--out", dir.resolve("y").toString())).isEqualTo(2);
         assertThat(e3.toString()).contains("--data").contains("missing.txt");
+    }
+
+    @Test
+    void badInputIsOneLineAndExitCode2() {
+        assertThat(run("generate", "--temperature", "-1")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("fusion4j: --temperature must be a finite number >= 0 (0 for greedy), found -1.0"
+                + System.lineSeparator());
+        StringWriter e2 = new StringWriter();
+        assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e2, true), "generate", "--top-p", "0"))
+                .isEqualTo(2);
+        assertThat(e2.toString().strip()).isEqualTo("fusion4j: --top-p must be in (0, 1], found 0.0");
+        // picocli's own parameter errors: one line too, pointing at the usage text instead of printing it.
+        StringWriter e3 = new StringWriter();
+        assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e3, true), "bench", "gemm", "--nope"))
+                .isEqualTo(2);
+        assertThat(e3.toString().strip()).isEqualTo("fusion4j: Unknown option: '--nope' (see 'fusion4j help bench')");
+        StringWriter e4 = new StringWriter();
+        assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e4, true), "--nope")).isEqualTo(2);
+        assertThat(e4.toString().strip()).isEqualTo("fusion4j: Unknown option: '--nope' (see 'fusion4j --help')");
+    }
+
+    private static List<String> lines(StringWriter w) {
+        return w.toString().lines().toList();
+    }
+
+    @Test
+    void anInternalErrorIsOneLineWithAHintAndExitCode70() {
+        StringWriter e = new StringWriter();
+        assertThat(Main.report(new IllegalStateException("KV cache is full (8 positions)"), new PrintWriter(e), false))
+                .isEqualTo(70);
+        assertThat(lines(e)).containsExactly(
+                "fusion4j: internal error: java.lang.IllegalStateException: KV cache is full (8 positions)",
+                "(run with --stacktrace or FUSION4J_STACKTRACE=1 for the stack trace)");
+
+        StringWriter npe = new StringWriter();
+        assertThat(Main.report(new ProvisionException("Unable to provision\n 1 error", new NullPointerException()),
+                new PrintWriter(npe), false)).isEqualTo(70);
+        assertThat(lines(npe).getFirst()).isEqualTo("fusion4j: internal error: java.lang.NullPointerException");
+
+        StringWriter trace = new StringWriter();
+        assertThat(Main.report(new IllegalStateException("broken"), new PrintWriter(trace), true)).isEqualTo(70);
+        assertThat(lines(trace).getFirst()).isEqualTo("fusion4j: internal error: java.lang.IllegalStateException: broken");
+        assertThat(trace.toString()).contains("io.fusion4j.eval.cli.MainTest.anInternalErrorIsOneLineWithAHintAndExitCode70(MainTest.java:").doesNotContain("--stacktrace");
+    }
+
+    @Test
+    void expectedFailuresDownTheCauseChainAreBadInput() {
+        StringWriter e = new StringWriter();
+        assertThat(Main.report(new RuntimeException("wrapped", new UncheckedIOException(new NoSuchFileException("x.txt"))),
+                new PrintWriter(e), false)).isEqualTo(2);
+        assertThat(lines(e)).containsExactly("fusion4j: x.txt");
+        StringWriter u = new StringWriter();
+        assertThat(Main.report(new UserInputException("--data: no such file\nor folder"), new PrintWriter(u), false))
+                .isEqualTo(2);
+        assertThat(lines(u)).containsExactly("fusion4j: --data: no such file or folder");
+    }
+
+    /** A failing command, added here only: the real commands have no way to fail on purpose. */
+    @Command(name = "boom")
+    static final class Boom implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("boom");
+        }
+    }
+
+    private static int runWithBoom(StringWriter err, boolean stacktraceEnv, String... args) {
+        CommandLine cl = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true), stacktraceEnv);
+        cl.addSubcommand(new Boom());
+        return cl.execute(args);
+    }
+
+    @Test
+    void stacktraceIsAGlobalOptionAndAnEnvironmentVariable() {
+        StringWriter plain = new StringWriter();
+        assertThat(runWithBoom(plain, false, "boom")).isEqualTo(70);
+        assertThat(lines(plain)).hasSize(2);
+        for (String[] args : new String[][]{{"--stacktrace", "boom"}, {"boom", "--stacktrace"}}) {
+            StringWriter traced = new StringWriter();
+            assertThat(runWithBoom(traced, false, args)).isEqualTo(70);
+            assertThat(lines(traced).getFirst()).isEqualTo("fusion4j: internal error: java.lang.IllegalStateException: boom");
+            assertThat(traced.toString()).contains("io.fusion4j.eval.cli.MainTest$Boom.call(MainTest.java:");
+        }
+        StringWriter env = new StringWriter();
+        assertThat(runWithBoom(env, true, "boom")).isEqualTo(70);
+        assertThat(env.toString()).contains("io.fusion4j.eval.cli.MainTest$Boom.call(MainTest.java:");
+        assertThat(run("generate", "--stacktrace", "--max-tokens", "-1")).isEqualTo(2);
     }
 
     @Test
