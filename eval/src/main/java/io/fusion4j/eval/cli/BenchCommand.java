@@ -1,6 +1,5 @@
 package io.fusion4j.eval.cli;
 
-import com.google.inject.Guice;
 import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.eval.bench.BenchRunner;
@@ -8,6 +7,7 @@ import io.fusion4j.eval.bench.KernelBenchmarks;
 import io.fusion4j.eval.bench.Measurement;
 import io.fusion4j.eval.bench.TrainBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,8 +28,8 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "What to benchmark: ${COMPLETION-CANDIDATES}")
     Target target;
 
-    @Option(names = "--backend", description = "Backend name (default: fusion4j.backend, FUSION4J_BACKEND, or the best available).")
-    String backendName;
+    @Mixin
+    BackendName backendName;
 
     @Option(names = "--threads", split = ",", description = "Thread counts to run, e.g. 1,2 (default: 1 and all processors).")
     List<Integer> threads;
@@ -82,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
         // At least 2 s: C2 needs that long for the big kernels on two busy cores, and C1 code is slow but steady.
         BenchRunner runner = new BenchRunner(rounds, seconds, Math.max(2.0, seconds));
         for (int t : counts) {
-            try (Backend backend = Guice.createInjector(new BackendModule(backendName, t)).getInstance(Backend.class)) {
+            try (Backend backend = backendName.create(t)) {
                 out.printf("# backend %s: %s%n", backend.name(), backend.deviceDescription());
                 out.flush();
                 KernelBenchmarks kb = new KernelBenchmarks(backend, runner, line -> {

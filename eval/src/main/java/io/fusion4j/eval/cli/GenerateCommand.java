@@ -1,6 +1,5 @@
 package io.fusion4j.eval.cli;
 
-import com.google.inject.Guice;
 import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.generate.GenerationEvent;
@@ -18,6 +17,7 @@ import io.fusion4j.eval.config.ConfigJson;
 import io.fusion4j.eval.config.RunConfig;
 import io.fusion4j.eval.data.TextCorpus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,8 +52,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--backend", description = "Backend name (default: the best available).")
-    String backendName;
+    @Mixin
+    BackendChoice backendChoice;
 
     @Override
     public Integer call() throws Exception {
@@ -76,7 +76,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UserInputException("--run " + run + " has no checkpoint; train into it first");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (Backend backend = Guice.createInjector(new BackendModule(backendName, 0)).getInstance(Backend.class)) {
+        try (Backend backend = backendChoice.create()) {
             Path newest = store.checkpoints().getFirst();
             RunConfig cfg = ConfigJson.read(Files.readString(newest.resolve("config.json")), newest + "/config.json");
             if (!(cfg.model() instanceof DecoderConfig model)) {

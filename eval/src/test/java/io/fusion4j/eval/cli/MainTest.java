@@ -155,6 +155,31 @@ class MainTest {
         assertThat(run("generate", "--stacktrace", "--max-tokens", "-1")).isEqualTo(2);
     }
 
+    /** A command with the backend options alone, to see what the mixin parses and creates. */
+    @Command(name = "probe")
+    static final class Probe {
+        @picocli.CommandLine.Mixin
+        BackendChoice backend;
+    }
+
+    @Test
+    void backendChoiceParsesBackendAndThreadsAndRejectsNegativeThreads() {
+        Probe probe = new Probe();
+        new CommandLine(probe).parseArgs("--backend", "cpu", "--threads", "1");
+        try (Backend b = probe.backend.create()) {
+            assertThat(b.name()).isEqualTo("cpu");
+            assertThat(b.threads()).isEqualTo(1);
+        }
+        Probe all = new Probe();
+        new CommandLine(all).parseArgs("--backend", "cpu");
+        try (Backend b = all.backend.create()) {
+            assertThat(b.threads()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        }
+        assertThat(run("generate", "--threads", "-1")).isEqualTo(2);
+        assertThat(err.toString().strip())
+                .isEqualTo("fusion4j: --threads must be >= 0 (0 for all processors), found -1 (see 'fusion4j help generate')");
+    }
+
     @Test
     void backendModuleBindsOneBackendChosenThroughServiceLoader() {
         Injector injector = Guice.createInjector(new BackendModule("cpu", 1));

@@ -1,0 +1,37 @@
+package io.fusion4j.eval.cli;
+
+import io.fusion4j.api.backend.Backend;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * picocli mixin for {@code --backend NAME} and {@code --threads N}: add {@code @Mixin BackendChoice backend;} to a
+ * command and call {@link #create()} (in a try-with-resources) where it needs the backend. A negative thread count
+ * is rejected while the command line is parsed, before the command does any work.
+ */
+final class BackendChoice {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    @Mixin
+    BackendName backend;
+
+    private int threads;
+
+    @Option(names = "--threads", defaultValue = "0", description = "CPU threads, 0 for all processors (default: ${DEFAULT-VALUE}).")
+    void threads(int threads) {
+        if (threads < 0) {
+            throw new ParameterException(command.commandLine(),
+                    "--threads must be >= 0 (0 for all processors), found " + threads);
+        }
+        this.threads = threads;
+    }
+
+    /** The chosen backend, created through {@link BackendModule}. */
+    Backend create() {
+        return backend.create(threads);
+    }
+}
