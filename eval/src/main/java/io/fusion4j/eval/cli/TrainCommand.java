@@ -1,6 +1,6 @@
 package io.fusion4j.eval.cli;
 
-import com.google.inject.Guice;
+import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.data.MixedBatch;
@@ -19,6 +19,7 @@ import io.fusion4j.eval.data.TextSource;
 import io.fusion4j.eval.data.TokenDataset;
 import io.fusion4j.eval.train.Training;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -60,11 +61,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stop-at", description = "Stop after this step with a checkpoint, keeping the schedule of --steps (resume later).")
     Long stopAt;
 
-    @Option(names = "--backend", description = "Backend name (default: the best available).")
-    String backendName;
-
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (default: all).")
-    int threads;
+    @Mixin
+    BackendChoice backendChoice;
 
     @Option(names = "--validation-data", description = "Held-out text for validation (default: a held-out part of the"
             + " built-in corpus with --data builtin, else none).")
@@ -75,12 +73,12 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         CheckpointStore probe = new CheckpointStore(out, 2);
         if (!resume && !probe.checkpoints().isEmpty()) {
-            throw new IllegalArgumentException("--out " + out + " already holds checkpoints; pass --resume to continue"
+            throw new UserInputException("--out " + out + " already holds checkpoints; pass --resume to continue"
                     + " or choose another --out (a good checkpoint is never overwritten by a new run)");
         }
         RunConfig run = configFile != null ? ConfigJson.read(configFile) : Presets.get(preset).config();
         if (!(run.model() instanceof DecoderConfig model)) {
-            throw new IllegalArgumentException((configFile != null ? "--config " + configFile : "--preset " + preset)
+            throw new UserInputException((configFile != null ? "--config " + configFile : "--preset " + preset)
                     + ": 'train' on text needs a model of kind '" + DecoderConfig.KIND + "', found '" + run.model().kind()
                     + "'");
         }
@@ -99,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         int vocab = corpus.tokenizer().vocabSize();
         if (configFile != null && model.vocab() != vocab) {
-            throw new IllegalArgumentException("the config's vocab is " + model.vocab() + " but " + out.resolve(
+            throw new UserInputException("the config's vocab is " + model.vocab() + " but " + out.resolve(
                     TextCorpus.TOKENIZER_FILE) + " has " + vocab + " tokens");
         }
         model = model.withVocab(vocab);
@@ -107,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
         List<MixedBatch> held = heldOut(corpus, cfg);
         o.printf("data: %,d tokens, %,d sequences of %d%s; model: %s%n", corpus.tokens().length, dataset.size(),
                 cfg.seqLen(), held.isEmpty() ? "" : ", " + held.size() + " held-out batches", model);
-        try (Backend backend = Guice.createInjector(new BackendModule(backendName, threads)).getInstance(Backend.class)) {
+        try (Backend backend = backendChoice.create()) {
             Decoder decoder = new Decoder(model);
             Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), new NextTokenObjective(decoder),
                     dataset.source(cfg.batch()), held, cfg, new CheckpointStore(out, cfg.keep()),
@@ -158,7 +156,7 @@ final class TrainCommand implements Callable<Integer> {
         int[] tokens = TextCorpus.encode(corpus.tokenizer(), text);
         TokenDataset d = new TokenDataset(tokens, cfg.seqLen(), cfg.seed());
         if (d.size() < cfg.batch() * cfg.validationBatches()) {
-            throw new IllegalArgumentException("--validation-data: " + d.size() + " sequences of " + cfg.seqLen()
+            throw new UserInputException("--validation-data: " + d.size() + " sequences of " + cfg.seqLen()
                     + " tokens, fewer than the " + cfg.validationBatches() + " batches of " + cfg.batch() + " validation needs");
         }
         return d.fixedBatches(cfg.batch(), cfg.validationBatches());

@@ -1,5 +1,6 @@
 package io.fusion4j.eval.config;
 
+import io.fusion4j.api.UserInputException;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -80,33 +81,34 @@ public final class ConfigJson {
         try {
             JsonNode tree = json().readTree(text);
             if (!(tree instanceof ObjectNode root)) {
-                throw new IllegalArgumentException(where + ": expected a JSON object with \"model\" and training fields");
+                throw new UserInputException(where + ": expected a JSON object with \"model\" and training fields");
             }
             JsonNode model = root.remove("model");
             if (model == null) {
-                throw new IllegalArgumentException(where + ": no \"model\" object");
+                throw new UserInputException(where + ": no \"model\" object");
             }
             if (model.has("kind") && !KINDS.containsKey(model.get("kind").asText())) {
-                throw new IllegalArgumentException(where + ": model kind '" + model.get("kind").asText()
+                throw new UserInputException(where + ": model kind '" + model.get("kind").asText()
                         + "' is unknown; known kinds: " + String.join(", ", KINDS.keySet()));
             }
             ModelConfig m = json().treeToValue(model, ModelConfig.class);
             TrainConfig t = json().treeToValue(root, TrainConfig.class);
             return new RunConfig(m, t);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(where + ": not a run config: " + e.getOriginalMessage());
+            throw new UserInputException(where + ": not a run config: " + e.getOriginalMessage());
         } catch (RuntimeException e) {
-            if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith(where)) {
+            if (e instanceof UserInputException) {
                 throw e;
             }
+            // A record's own check (TrainConfig, DecoderConfig) fails inside Jackson: report it against the file.
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalArgumentException(where + ": not a valid run config: " + cause.getMessage());
+            throw new UserInputException(where + ": not a valid run config: " + cause.getMessage(), e);
         }
     }
 
     public static RunConfig read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--config: no such file " + file);
+            throw new UserInputException("--config: no such file " + file);
         }
         return read(Files.readString(file), file.toString());
     }

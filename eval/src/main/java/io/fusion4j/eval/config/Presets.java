@@ -1,5 +1,6 @@
 package io.fusion4j.eval.config;
 
+import io.fusion4j.api.UserInputException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -50,7 +51,7 @@ public final class Presets {
     public static Preset get(String name) {
         Preset p = all().get(name);
         if (p == null) {
-            throw new IllegalArgumentException("--preset: expected one of " + String.join(", ", all().keySet())
+            throw new UserInputException("--preset: expected one of " + String.join(", ", all().keySet())
                     + ", found " + name);
         }
         return p;

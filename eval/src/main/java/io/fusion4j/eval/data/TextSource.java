@@ -1,5 +1,6 @@
 package io.fusion4j.eval.data;
 
+import io.fusion4j.api.UserInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ public final class TextSource {
                 files = s.filter(f -> Files.isRegularFile(f) && f.toString().endsWith(".txt")).sorted().toList();
             }
             if (files.isEmpty()) {
-                throw new IllegalArgumentException("--data: folder " + p + " holds no .txt file");
+                throw new UserInputException("--data: folder " + p + " holds no .txt file");
             }
             StringBuilder b = new StringBuilder();
             for (Path f : files) {
@@ -35,7 +36,7 @@ public final class TextSource {
             }
             return b.toString();
         }
-        throw new IllegalArgumentException("--data: expected 'builtin', a text file or a folder, found " + spec
+        throw new UserInputException("--data: expected 'builtin', a text file or a folder, found " + spec
                 + " (no such file or folder)");
     }
 }
