@@ -70,22 +70,30 @@ public final class TokenMeta {
         backend.copyFromHost(b.ids(), ids);
         Tensor pos = arena.allocate(DType.I32, Shape.of(b.rows(), b.length()));
         backend.copyFromHost(b.positions(), pos);
-        Map<Modality, Tensor> rows = new EnumMap<>(Modality.class);
+        int[] count = new int[Modality.values().length];
+        for (byte code : b.modality()) {
+            count[code]++;
+        }
         Map<Modality, Integer> counts = new EnumMap<>(Modality.class);
         for (Modality m : Modality.values()) {
-            int c = 0;
-            for (byte code : b.modality()) {
-                c += code == m.ordinal() ? 1 : 0;
-            }
-            int[] idx = new int[c];
-            int k = 0;
-            for (int i = 0; i < n; i++) {
-                if (b.modality()[i] == m.ordinal()) {
-                    idx[k++] = i;
+            counts.put(m, count[m.ordinal()]);
+        }
+        // One modality everywhere: no index to dispatch by, so a text-only batch uploads nothing extra.
+        Map<Modality, Tensor> rows = null;
+        if (!counts.containsValue(n)) {
+            rows = new EnumMap<>(Modality.class);
+            for (Modality m : Modality.values()) {
+                int c = count[m.ordinal()];
+                if (c == 0) {
+                    continue;
                 }
-            }
-            counts.put(m, c);
-            if (c > 0) {
+                int[] idx = new int[c];
+                int k = 0;
+                for (int i = 0; i < n; i++) {
+                    if (b.modality()[i] == m.ordinal()) {
+                        idx[k++] = i;
+                    }
+                }
                 Tensor t = arena.allocate(DType.I32, Shape.of(c));
                 backend.copyFromHost(idx, t);
                 rows.put(m, t);
