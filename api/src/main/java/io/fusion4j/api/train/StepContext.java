@@ -9,30 +9,37 @@ import io.fusion4j.api.backend.Backend;
  * (which also tells each loss its gradient scale), and the coordinates of its random draws.
  *
  * <p>Random numbers (diffusion timesteps and noise, Gumbel noise, caption dropout) come from the backend's Philox
- * generator with the run's {@code seed} as key, at counter offset {@link #randomOffset(int)}: a pure function of
- * (step, micro-batch, stream), so a resumed run draws exactly what an uninterrupted one would and no generator state
- * is saved. Each stream holds 2^28 numbers per micro-batch.
+ * generator with key {@link #randomKey()} at counter offset {@link #randomOffset(int)}: a pure function of (seed,
+ * step, micro-batch, stream), so a resumed run draws exactly what an uninterrupted one would and no generator state
+ * is saved. The key is {@code seed ^ ((step + 1) · φ)} with φ the odd 64-bit golden ratio constant, so it is never
+ * the bare seed that drew the initial weights (validation uses step 0); each of 16 streams of a micro-batch holds
+ * 2^32 numbers.
  */
 public record StepContext(Graph graph, LossSink losses, long seed, long step, int microBatch, boolean training) {
-    private static final int STREAM_BITS = 28;
-    private static final int MICRO_BITS = 12;
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final int STREAMS = 16;
+
+    public StepContext {
+        if (step < 0 || microBatch < 0 || microBatch >= 1 << 27) {
+            throw new IllegalArgumentException("step must be >= 0 and micro-batch in [0, 2^27), found step=" + step
+                    + " microBatch=" + microBatch);
+        }
+    }
 
     public Backend backend() {
         return graph.backend();
     }
 
-    /**
-     * The Philox counter offset of stream {@code stream} (0..15) of this step and micro-batch:
-     * {@code ((step · 2^12 + microBatch) · 16 + stream) · 2^28}.
-     */
+    /** The Philox key of this step's draws. */
+    public long randomKey() {
+        return seed ^ ((step + 1) * GOLDEN);
+    }
+
+    /** The Philox counter offset of stream {@code stream} (0..15) of this micro-batch: {@code (microBatch · 16 + stream) · 2^32}. */
     public long randomOffset(int stream) {
         if (stream < 0 || stream >= STREAMS) {
             throw new IllegalArgumentException("random stream must be in [0, " + STREAMS + "), got " + stream);
         }
-        if (microBatch >= 1 << MICRO_BITS) {
-            throw new IllegalStateException("at most " + (1 << MICRO_BITS) + " micro-batches have random streams");
-        }
-        return (((step << MICRO_BITS) + microBatch) * STREAMS + stream) << STREAM_BITS;
+        return ((long) microBatch * STREAMS + stream) << 32;
     }
 }

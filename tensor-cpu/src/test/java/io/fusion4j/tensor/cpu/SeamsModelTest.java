@@ -148,7 +148,7 @@ class SeamsModelTest {
             Var x = m.embedding.forward(pass);
             if (noise > 0) {
                 Tensor n = g.arena().allocate(DType.F32, Shape.of(tokens.tokens(), CFG.dim()));
-                g.backend().randomNormal(n, ctx.seed(), ctx.randomOffset(0));
+                g.backend().randomNormal(n, ctx.randomKey(), ctx.randomOffset(0));
                 g.backend().scale(n, noise, n);
                 x = g.add(x, g.constant(n));
             }
