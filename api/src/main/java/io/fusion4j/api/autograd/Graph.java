@@ -360,7 +360,7 @@ public final class Graph {
     public Var mul(Var a, Var b) {
         Tensor y = alloc(a.value.shape());
         backend.mul(a.value, b.value, y);
-        boolean broadcast = b.value.numel() != a.value.numel();
+        boolean broadcast = !b.value.shape().equals(a.value.shape()); // as the kernel decides, by shape
         return op(y, (dy, gr) -> {
             if (gr.wants(a)) {
                 gr.accumulate(a, da -> backend.mul(dy, b.value, da));
@@ -529,25 +529,19 @@ public final class Graph {
     }
 
     /**
-     * Mean cross-entropy (plus z-loss) of {@code logits [N, V]} against I32 {@code targets [N]} over the rows
-     * whose target is not negative; returns the loss on the host and records the backward.
+     * Mean cross-entropy (plus z-loss) of {@code logits [N, V]} against I32 {@code targets [N]} over the rows whose
+     * target is not negative, with the gradient of that mean. For training with micro-batches use
+     * {@link #crossEntropySum} with the trainer's gradient scale: a per-micro-batch mean weighted 1/k is not the
+     * batch's gradient when micro-batches hold different numbers of targets.
      */
     public double crossEntropy(Var logits, Tensor targets, float zLoss) {
-        return crossEntropy(logits, targets, zLoss, 1f);
-    }
-
-    /**
-     * As {@link #crossEntropy(Var, Tensor, float)}, with the gradient multiplied by {@code gradWeight}: with k
-     * micro-batches of a step, {@code 1/k} makes the accumulated parameter gradients those of the whole batch.
-     */
-    public double crossEntropy(Var logits, Tensor targets, float zLoss, float gradWeight) {
         int[] t = new int[(int) targets.numel()];
         backend.copyToHost(targets, t);
         int counted = 0;
         for (int v : t) {
             counted += v >= 0 ? 1 : 0;
         }
-        return crossEntropySum(logits, targets, zLoss, counted == 0 ? 0f : gradWeight / counted).mean();
+        return crossEntropySum(logits, targets, zLoss, counted == 0 ? 0f : 1f / counted).mean();
     }
 
     /** Sets the gradient flowing into {@code out} (for losses that are not a built-in op): a copy of {@code grad}. */

@@ -18,7 +18,27 @@ public interface LossSink {
     /** Reports a metric of this micro-batch (averaged over micro-batches by the trainer). */
     void metric(String name, double value);
 
-    /** Ignores everything and gives every loss a zero gradient: for evaluation and generation. */
+    /**
+     * Drops losses and metrics and refuses to scale a gradient: for a recording graph without a trainer, where a
+     * zero scale would silently stop an auxiliary loss from training anything.
+     */
+    LossSink UNSCALED = new LossSink() {
+        @Override
+        public float gradScale(String term, double weight) {
+            throw new IllegalStateException("loss term '" + term + "' asked for its gradient scale in a forward pass"
+                    + " that has no trainer's LossSink; build the ForwardPass with one (Objective.step gets it)");
+        }
+
+        @Override
+        public void loss(String term, double weight, LossValue value) {
+        }
+
+        @Override
+        public void metric(String name, double value) {
+        }
+    };
+
+    /** Ignores everything and gives every loss a zero gradient: for evaluation and generation (no backward). */
     LossSink NONE = new LossSink() {
         @Override
         public float gradScale(String term, double weight) {

@@ -81,13 +81,11 @@ public final class Decoder {
         return head.forward(g, x);
     }
 
-    /** Mean next-token cross-entropy (plus z-loss) against I32 targets {@code [B, T]} (negative = ignored). */
+    /**
+     * Mean next-token cross-entropy (plus z-loss) against I32 targets {@code [B, T]} (negative = ignored), with its
+     * gradient; training goes through {@link io.fusion4j.api.train.NextTokenObjective} instead.
+     */
     public double loss(Graph g, Tensor ids, Tensor positions, AttentionMask mask, Tensor targets) {
-        return loss(g, ids, positions, mask, targets, 1f);
-    }
-
-    /** The loss with its gradient weighted by {@code gradWeight} (1/k for one of k micro-batches). */
-    public double loss(Graph g, Tensor ids, Tensor positions, AttentionMask mask, Tensor targets, float gradWeight) {
-        return g.crossEntropy(logits(g, ids, positions, mask), targets.reshape(targets.numel()), config.zLoss(), gradWeight);
+        return g.crossEntropy(logits(g, ids, positions, mask), targets.reshape(targets.numel()), config.zLoss());
     }
 }

@@ -16,9 +16,13 @@ public record ForwardPass(Graph graph, TokenMeta tokens, LossSink losses) {
         }
     }
 
-    /** A pass that reports nothing (evaluation, tests of a single layer). */
+    /**
+     * A pass with no trainer behind it (evaluation, generation, tests of a single layer): metrics and losses are
+     * dropped. On a graph that records gradients, a layer that asks for a loss's gradient scale gets an error rather
+     * than a silent zero: train through an {@link io.fusion4j.api.train.Objective} to have one.
+     */
     public static ForwardPass of(Graph graph, TokenMeta tokens) {
-        return new ForwardPass(graph, tokens, LossSink.NONE);
+        return new ForwardPass(graph, tokens, graph.recordsGradients() ? LossSink.UNSCALED : LossSink.NONE);
     }
 
     public Backend backend() {

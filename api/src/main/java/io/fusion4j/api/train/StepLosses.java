@@ -7,7 +7,8 @@ import java.util.Map;
 public record StepLosses(List<LossTerm> terms, Map<String, Double> metrics) {
     public StepLosses {
         terms = List.copyOf(terms);
-        metrics = Map.copyOf(metrics);
+        // Insertion order is the order of metrics.jsonl, which must not change between JVMs (Map.copyOf's would).
+        metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
     }
 
     /** The total loss, {@code Σ weight · value}. */

@@ -152,6 +152,9 @@ class AutogradOpsGradientTest {
         check("mul", weighted(13, (g, v) -> g.mul(v.get(0), v.get(1))), in(r, -1, 1, 3, 4), in(r, -1, 1, 3, 4));
         check("mul (row broadcast)", weighted(14, (g, v) -> g.mul(v.get(0), v.get(1))), in(r, -1, 1, 5, 4),
                 in(r, -1, 1, 4));
+        // One row [1, C] times [C]: a broadcast by shape although the element counts agree.
+        check("mul (one-row broadcast)", weighted(21, (g, v) -> g.mul(v.get(0), v.get(1))), in(r, -1, 1, 1, 4),
+                in(r, -1, 1, 4));
     }
 
     @Test
@@ -190,9 +193,14 @@ class AutogradOpsGradientTest {
         SplittableRandom r = new SplittableRandom(8);
         In target = in(r, -1, 1, 3, 4);
         check("mse", (g, v) -> g.mse(v.get(0), upload(target.values(), target.shape()), 1f).sum(), in(r, -1, 1, 3, 4));
+        // With gradient scale 0.25 the gradient is that of a quarter of the summed loss.
+        check("mse (scaled)", (g, v) -> 0.25 * g.mse(v.get(0), upload(target.values(), target.shape()), 0.25f).sum(),
+                in(r, -1, 1, 3, 4));
         In labels = in(r, 0, 1, 2, 5);
         check("binaryCrossEntropy", (g, v) -> g.binaryCrossEntropy(v.get(0), upload(labels.values(), labels.shape()), 1f)
                 .sum(), in(r, -3, 3, 2, 5));
+        check("binaryCrossEntropy (scaled)", (g, v) -> 3 * g.binaryCrossEntropy(v.get(0),
+                upload(labels.values(), labels.shape()), 3f).sum(), in(r, -3, 3, 2, 5));
         Tensor tg = ints(2, -1, 0, 4);
         check("crossEntropySum", (g, v) -> g.crossEntropySum(v.get(0), tg, 1e-2f, 1f).sum(), in(r, -2, 2, 4, 5));
     }
