@@ -51,7 +51,7 @@ final class MetricsLog implements AutoCloseable {
                     + ",\"tokens\":" + s.tokens() + ",\"seconds\":" + num(s.seconds()) + ",\"flops\":" + s.flops()
                     + ",\"total_flops\":" + s.totalFlops() + "}";
             case TrainEvent.Validation v -> "{\"event\":\"validation\",\"step\":" + v.step() + ",\"loss\":"
-                    + num(v.loss()) + losses(v.losses()) + ",\"total_flops\":" + v.totalFlops() + "}";
+                    + num(v.loss()) + losses(v.losses()) + ",\"flops\":" + v.flops() + ",\"total_flops\":" + v.totalFlops() + "}";
             default -> null;
         };
         if (line != null) {

@@ -7,9 +7,8 @@ package io.fusion4j.api.train;
  * {@code checkpointEvery} steps keeping {@code keep}, gradient accumulation over {@code microBatches}, and validation
  * on {@code validationBatches} fixed held-out batches every {@code validateEvery} steps (0: never).
  *
- * <p>Configs written before the AdamW and validation fields existed load with {@code microBatches = 0},
- * {@code beta1 = beta2 = eps = 0}: those become the defaults (1, 0.9, 0.95, 1e-8), which are what the trainer
- * used then.
+ * <p>{@code config.json} files written before some fields existed lack them; the reader fills in the defaults
+ * ({@link #DEFAULT_BETA1} and friends, one micro-batch, no validation), which are what the trainer used then.
  */
 public record TrainConfig(int batch, int seqLen, long steps, double lr, double minLr, long warmup, float weightDecay,
                           double clipNorm, float beta1, float beta2, float eps, long seed, int checkpointEvery, int keep,
@@ -19,14 +18,6 @@ public record TrainConfig(int batch, int seqLen, long steps, double lr, double m
     public static final float DEFAULT_EPS = 1e-8f;
 
     public TrainConfig {
-        if (microBatches == 0) {
-            microBatches = 1;
-        }
-        if (beta1 == 0 && beta2 == 0 && eps == 0) {
-            beta1 = DEFAULT_BETA1;
-            beta2 = DEFAULT_BETA2;
-            eps = DEFAULT_EPS;
-        }
         if (microBatches < 1 || batch % microBatches != 0) {
             throw new IllegalArgumentException("microBatches must divide batch " + batch + ", got " + microBatches);
         }

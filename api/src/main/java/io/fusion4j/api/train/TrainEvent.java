@@ -28,8 +28,11 @@ public sealed interface TrainEvent {
         }
     }
 
-    /** A validation pass over the fixed held-out batches after {@code step}. */
-    record Validation(long step, StepLosses losses, long totalFlops) implements TrainEvent {
+    /**
+     * A validation pass over the fixed held-out batches after {@code step}: its FLOPs ({@code flops}, not counted
+     * as training FLOPs) and the training FLOPs so far.
+     */
+    record Validation(long step, StepLosses losses, long flops, long totalFlops) implements TrainEvent {
         public double loss() {
             return losses.total();
         }

@@ -124,7 +124,7 @@ public final class Trainer<B extends Batch<B>> {
                         batch.tokenCount(), secs, flops, totalFlops, heap));
                 if (!validation.isEmpty() && config.validateEvery() > 0
                         && (step % config.validateEvery() == 0 || step == config.steps())) {
-                    emit(events, log, new TrainEvent.Validation(step, validate(arena), totalFlops));
+                    emit(events, log, validate(arena, step, totalFlops));
                 }
                 boolean stopping = stop.get() || cancelled.getAsBoolean();
                 if (store != null && (step % config.checkpointEvery() == 0 || step == config.steps() || stopping)) {
@@ -158,7 +158,7 @@ public final class Trainer<B extends Batch<B>> {
             Graph g = new Graph(backend, arena, true);
             objective.step(new StepContext(g, acc, config.seed(), step, k, true), batch.microBatch(k, micro));
             if (acc.nonFinite() != null) {
-                throw new ArithmeticException("training loss term '" + acc.nonFinite() + " at step " + step
+                throw new io.fusion4j.api.NonFiniteException("training loss term '" + acc.nonFinite() + " at step " + step
                         + " (micro-batch " + (k + 1) + " of " + micro + "); the step was not applied and no"
                         + " checkpoint of these weights was written");
             }
@@ -169,25 +169,28 @@ public final class Trainer<B extends Batch<B>> {
     }
 
     /**
-     * The objective over the held-out batches without gradients. Its random draws use step 0 (no training step has
-     * that number), so every validation pass sees the same noise; its FLOPs are not counted as training FLOPs.
+     * The objective over the held-out batches without gradients, in the run's micro-batches (so it fits wherever
+     * training fits). Its random draws use step 0 (no training step has that number), so every validation pass sees
+     * the same noise. Its FLOPs are reported with it and are not training FLOPs.
      */
-    private StepLosses validate(StepArena arena) {
-        long trainingFlops = backend.flops().reset();
+    private TrainEvent.Validation validate(StepArena arena, long step, long totalFlops) {
+        long flops0 = backend.flops().total();
         long tokens = 0;
         for (B b : validation) {
             tokens += b.tokenCount();
         }
-        // Counts over the whole held-out set: each term's value is its mean over all of it.
+        int micro = config.microBatches();
+        // Each term's value is its mean over the whole held-out set.
         LossAccumulator acc = new LossAccumulator(java.util.Map.of(), Math.max(1, tokens));
         for (int i = 0; i < validation.size(); i++) {
-            Graph g = new Graph(backend, arena, false);
-            objective.step(new StepContext(g, acc, config.seed(), 0, i, false), validation.get(i));
-            arena.release();
+            for (int k = 0; k < micro; k++) {
+                Graph g = new Graph(backend, arena, false);
+                objective.step(new StepContext(g, acc, config.seed(), 0, i * micro + k, false),
+                        validation.get(i).microBatch(k, micro));
+                arena.release();
+            }
         }
-        backend.flops().reset();
-        backend.flops().add(trainingFlops);
-        return acc.result();
+        return new TrainEvent.Validation(step, acc.result(), backend.flops().total() - flops0, totalFlops);
     }
 
     private static void emit(Consumer<TrainEvent> events, MetricsLog log, TrainEvent e) throws IOException {
