@@ -44,7 +44,7 @@ public final class AdamW {
         step++;
         double norm = Math.sqrt(backend.squaredNorm(params.grads()));
         if (!Double.isFinite(norm)) {
-            throw new ArithmeticException("gradient norm is " + norm + " at optimizer step " + step
+            throw new io.fusion4j.api.NonFiniteException("gradient norm is " + norm + " at optimizer step " + step
                     + "; the update was not applied");
         }
         float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;

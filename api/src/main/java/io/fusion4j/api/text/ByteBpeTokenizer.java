@@ -260,19 +260,19 @@ public final class ByteBpeTokenizer {
     public static ByteBpeTokenizer load(Path path) throws IOException {
         List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
         if (lines.isEmpty() || !lines.get(0).equals(MAGIC)) {
-            throw new IllegalArgumentException(path + ": line 1 must be \"" + MAGIC + "\"");
+            throw new io.fusion4j.api.UserInputException(path + ": line 1 must be \"" + MAGIC + "\"");
         }
         if (lines.size() < 2 || !lines.get(1).startsWith("merges ")) {
-            throw new IllegalArgumentException(path + ": line 2 must be \"merges <count>\"");
+            throw new io.fusion4j.api.UserInputException(path + ": line 2 must be \"merges <count>\"");
         }
         int count;
         try {
             count = Integer.parseInt(lines.get(1).substring(7).trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(path + ": line 2: merge count is not a number: " + lines.get(1));
+            throw new io.fusion4j.api.UserInputException(path + ": line 2: merge count is not a number: " + lines.get(1));
         }
         if (count < 0 || lines.size() < 2 + count) {
-            throw new IllegalArgumentException(path + ": line 2 announces " + count + " merges but the file has "
+            throw new io.fusion4j.api.UserInputException(path + ": line 2 announces " + count + " merges but the file has "
                     + Math.max(0, lines.size() - 2) + " more lines");
         }
         int[][] merges = new int[count][];
@@ -285,10 +285,10 @@ public final class ByteBpeTokenizer {
                 l = Integer.parseInt(f[0]);
                 r = Integer.parseInt(f[1]);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException(path + ": line " + (3 + i) + ": expected two ids, found \"" + line + "\"");
+                throw new io.fusion4j.api.UserInputException(path + ": line " + (3 + i) + ": expected two ids, found \"" + line + "\"");
             }
             if (f.length != 2 || l < 0 || r < 0 || l >= 256 + i || r >= 256 + i) {
-                throw new IllegalArgumentException(path + ": line " + (3 + i) + ": merge \"" + line
+                throw new io.fusion4j.api.UserInputException(path + ": line " + (3 + i) + ": merge \"" + line
                         + "\" must join two ids below " + (256 + i));
             }
             merges[i] = new int[]{l, r};
@@ -300,7 +300,7 @@ public final class ByteBpeTokenizer {
                 continue;
             }
             if (!line.startsWith("special ") || line.length() <= 8) {
-                throw new IllegalArgumentException(path + ": line " + (i + 1) + ": expected \"special <name>\", found \""
+                throw new io.fusion4j.api.UserInputException(path + ": line " + (i + 1) + ": expected \"special <name>\", found \""
                         + line + "\"");
             }
             specials.add(line.substring(8));

@@ -1,6 +1,7 @@
 package io.fusion4j.eval.cli;
 
 import com.google.inject.ProvisionException;
+import io.fusion4j.api.NonFiniteException;
 import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.BackendUnavailableException;
 import io.fusion4j.api.io.SafetensorsException;
@@ -96,10 +97,7 @@ public final class Main {
         return t instanceof UserInputException || t instanceof BackendUnavailableException || t instanceof IOException
                 || t instanceof SafetensorsException
                 // A diverging run (a NaN loss or gradient norm) comes from its settings, not from a bug.
-                || t instanceof ArithmeticException
-                // Much validation below the CLI (configs, presets, data sources) still throws this: it counts as
-                // bad input until that code throws UserInputException; then it becomes an internal error.
-                || t instanceof IllegalArgumentException;
+                || t instanceof NonFiniteException;
     }
 
     private static String oneLine(String s) {

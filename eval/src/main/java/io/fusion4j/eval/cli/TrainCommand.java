@@ -37,7 +37,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--preset", defaultValue = "tiny", description = "A named configuration: tiny or dense (default: ${DEFAULT-VALUE}); ignored with --config.")
+    @Option(names = "--preset", defaultValue = "tiny", completionCandidates = PresetNames.class,
+            description = "A named configuration from presets.json: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE});"
+                    + " ignored with --config.")
     String preset;
 
     @Option(names = "--config", description = "A training config JSON file (as written to config.json in a checkpoint).")
@@ -90,10 +92,20 @@ final class TrainCommand implements Callable<Integer> {
         });
         TrainConfig cfg = run.train();
         if (steps != null) {
+            if (steps < 1) {
+                throw new UserInputException("--steps must be >= 1, found " + steps);
+            }
             cfg = cfg.withSteps(steps);
         }
         if (microBatches != null) {
+            if (microBatches < 1 || cfg.batch() % microBatches != 0) {
+                throw new UserInputException("--micro-batches must be a divisor of the batch size " + cfg.batch()
+                        + ", found " + microBatches);
+            }
             cfg = cfg.withMicroBatches(microBatches);
+        }
+        if (stopAt != null && (stopAt < 1 || stopAt > cfg.steps())) {
+            throw new UserInputException("--stop-at must be in [1, " + cfg.steps() + "] (the run's steps), found " + stopAt);
         }
         int vocab = corpus.tokenizer().vocabSize();
         if (configFile != null && model.vocab() != vocab) {
@@ -160,6 +172,14 @@ final class TrainCommand implements Callable<Integer> {
                     + " tokens, fewer than the " + cfg.validationBatches() + " batches of " + cfg.batch() + " validation needs");
         }
         return d.fixedBatches(cfg.batch(), cfg.validationBatches());
+    }
+
+    /** The preset names, for the help text. */
+    static final class PresetNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Presets.all().keySet().iterator();
+        }
     }
 
     /** Prints a progress line: in place on a terminal, every 10 steps otherwise. */

@@ -34,6 +34,13 @@ public final class ConfigJson {
     }
 
     private static final Map<String, Class<? extends ModelConfig>> KINDS = new LinkedHashMap<>();
+    private static final Map<String, JsonNode> DEFAULTS = Map.of(
+            "microBatches", com.fasterxml.jackson.databind.node.IntNode.valueOf(1),
+            "beta1", com.fasterxml.jackson.databind.node.FloatNode.valueOf(TrainConfig.DEFAULT_BETA1),
+            "beta2", com.fasterxml.jackson.databind.node.FloatNode.valueOf(TrainConfig.DEFAULT_BETA2),
+            "eps", com.fasterxml.jackson.databind.node.FloatNode.valueOf(TrainConfig.DEFAULT_EPS),
+            "validateEvery", com.fasterxml.jackson.databind.node.IntNode.valueOf(0),
+            "validationBatches", com.fasterxml.jackson.databind.node.IntNode.valueOf(0));
     private static ObjectMapper mapper;
 
     static {
@@ -50,8 +57,8 @@ public final class ConfigJson {
     }
 
     /** The registered model kinds, in registration order. */
-    public static synchronized java.util.Set<String> kinds() {
-        return java.util.Set.copyOf(KINDS.keySet());
+    public static synchronized java.util.List<String> kinds() {
+        return java.util.List.copyOf(KINDS.keySet());
     }
 
     private static synchronized ObjectMapper json() {
@@ -91,18 +98,20 @@ public final class ConfigJson {
                 throw new UserInputException(where + ": model kind '" + model.get("kind").asText()
                         + "' is unknown; known kinds: " + String.join(", ", KINDS.keySet()));
             }
+            // Fields added after a file was written take the values the trainer used before they existed.
+            DEFAULTS.forEach((field, value) -> {
+                if (!root.has(field)) {
+                    root.set(field, value);
+                }
+            });
             ModelConfig m = json().treeToValue(model, ModelConfig.class);
             TrainConfig t = json().treeToValue(root, TrainConfig.class);
             return new RunConfig(m, t);
         } catch (JsonProcessingException e) {
-            throw new UserInputException(where + ": not a run config: " + e.getOriginalMessage());
-        } catch (RuntimeException e) {
-            if (e instanceof UserInputException) {
-                throw e;
-            }
-            // A record's own check (TrainConfig, DecoderConfig) fails inside Jackson: report it against the file.
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new UserInputException(where + ": not a valid run config: " + cause.getMessage(), e);
+            // A record's own check (TrainConfig, DecoderConfig) fails inside Jackson: report its words for the file.
+            Throwable cause = e.getCause();
+            String why = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getOriginalMessage();
+            throw new UserInputException(where + ": not a valid run config: " + why, e);
         }
     }
 

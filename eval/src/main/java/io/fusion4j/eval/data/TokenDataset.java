@@ -26,7 +26,7 @@ public final class TokenDataset {
             throw new IllegalArgumentException("sequence length must be >= 1, got " + length);
         }
         if (tokens.length < length + 1) {
-            throw new IllegalArgumentException("the data has " + tokens.length + " tokens, fewer than one sequence of "
+            throw new io.fusion4j.api.UserInputException("the data has " + tokens.length + " tokens, fewer than one sequence of "
                     + (length + 1));
         }
         this.tokens = tokens;
@@ -73,7 +73,7 @@ public final class TokenDataset {
      */
     public Flux<MixedBatch> batches(int batchSize, DataPosition from, int prefetch) {
         if (batchSize < 1 || batchSize > windows) {
-            throw new IllegalArgumentException("batch size must be in [1, " + windows + "] for this data, got " + batchSize);
+            throw new io.fusion4j.api.UserInputException("the batch size must be in [1, " + windows + "] for this data, got " + batchSize);
         }
         return Flux.<MixedBatch, long[]>generate(() -> new long[]{from.epoch(), from.index()}, (pos, sink) -> {
             int[] ids = new int[batchSize * length];

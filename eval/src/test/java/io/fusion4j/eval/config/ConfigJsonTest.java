@@ -42,7 +42,7 @@ class ConfigJsonTest {
         assertThatThrownBy(() -> ConfigJson.read("[1]", "run.json")).hasMessageStartingWith("run.json: expected a JSON object");
         String tiny = ConfigJson.write(Presets.get("tiny").config());
         assertThatThrownBy(() -> ConfigJson.read(tiny.replace("\"batch\" : 8", "\"batch\" : 8, \"bacth\" : 3"), "run.json"))
-                .hasMessageStartingWith("run.json: not a run config: Unrecognized field \"bacth\"");
+                .hasMessageStartingWith("run.json: not a valid run config: Unrecognized field \"bacth\"");
         assertThatThrownBy(() -> ConfigJson.read(tiny.replace("\"beta1\" : 0.9", "\"beta1\" : 1.5"), "run.json"))
                 .hasMessageContaining("run.json").hasMessageContaining("AdamW needs 0 <= beta1, beta2 < 1");
         assertThatThrownBy(() -> Presets.get("huge")).hasMessage("--preset: expected one of tiny, dense, found huge");
