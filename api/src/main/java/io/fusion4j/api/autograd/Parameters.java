@@ -116,6 +116,41 @@ public final class Parameters {
         return n;
     }
 
+    /**
+     * One parameter of shape {@code [names.length, ...shape]} over parameters declared one right after another with
+     * equal shapes: experts {@code ...experts.text.0.w1}, {@code .1.w1}, ... seen as one {@code [E, out, in]} weight for
+     * {@link Graph#groupedLinear}. It is a view: its value and gradient are the experts' own, each keeps its
+     * checkpoint key. Trainable when all of them are.
+     */
+    public Parameter stack(String... names) {
+        if (names.length == 0) {
+            throw new IllegalArgumentException("stack: name at least one parameter");
+        }
+        Parameter first = get(names[0]);
+        long per = first.shape().numel();
+        boolean trainable = true;
+        for (int i = 0; i < names.length; i++) {
+            Parameter p = get(names[i]);
+            if (!p.shape().equals(first.shape()) || p.offset() != first.offset() + i * per) {
+                throw new IllegalArgumentException("stack: '" + names[i] + "' must have shape " + first.shape()
+                        + " and be declared right after '" + names[Math.max(0, i - 1)] + "'; found shape " + p.shape()
+                        + " at offset " + p.offset());
+            }
+            trainable &= p.trainable();
+        }
+        long[] dims = new long[first.shape().rank() + 1];
+        dims[0] = names.length;
+        for (int d = 0; d < first.shape().rank(); d++) {
+            dims[d + 1] = first.shape().dim(d);
+        }
+        Shape shape = Shape.of(dims);
+        long off = first.offset();
+        long n = per * names.length;
+        return new Parameter(names[0] + ".." + names[names.length - 1], shape, off,
+                values.slice(off, off + n).reshape(shape), grads.slice(off, off + n).reshape(shape), first.decay(),
+                trainable);
+    }
+
     /** Parameters in declaration order. */
     public Map<String, Parameter> all() {
         return Collections.unmodifiableMap(params);

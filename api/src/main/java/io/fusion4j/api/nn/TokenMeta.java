@@ -16,8 +16,9 @@ import java.util.Map;
 /**
  * What every layer may need to know about the tokens of one forward pass, on the backend: ids and RoPE positions
  * {@code [B, T]} (I32), the attention mask, for each modality the flat row indices ({@code b·T + t}, I32, ascending)
- * of the positions holding it, and the continuous image inputs ({@code [P, width]}, one row per image position in
- * span order) when the batch has them. A modality-aware feed-forward dispatches by {@link #rowsOf}.
+ * of the valid positions holding it (padding is in no modality's rows), and the continuous image inputs
+ * ({@code [P, width]}, one row per image position in span order) when the batch has them. A modality-aware
+ * feed-forward dispatches by {@link #rowsOf}; rows in no index (padding) get its output 0.
  */
 public final class TokenMeta {
     private final int batch;
@@ -70,17 +71,28 @@ public final class TokenMeta {
         backend.copyFromHost(b.ids(), ids);
         Tensor pos = arena.allocate(DType.I32, Shape.of(b.rows(), b.length()));
         backend.copyFromHost(b.positions(), pos);
+        // Padding belongs to no modality: experts and routers never see it.
+        boolean[] valid = new boolean[n];
+        int padding = 0;
+        for (int r = 0; r < b.rows(); r++) {
+            for (int t = 0; t < b.length(); t++) {
+                valid[r * b.length() + t] = t < b.validLength()[r];
+                padding += t < b.validLength()[r] ? 0 : 1;
+            }
+        }
         int[] count = new int[Modality.values().length];
-        for (byte code : b.modality()) {
-            count[code]++;
+        for (int i = 0; i < n; i++) {
+            if (valid[i]) {
+                count[b.modality()[i]]++;
+            }
         }
         Map<Modality, Integer> counts = new EnumMap<>(Modality.class);
         for (Modality m : Modality.values()) {
             counts.put(m, count[m.ordinal()]);
         }
-        // One modality everywhere: no index to dispatch by, so a text-only batch uploads nothing extra.
+        // One modality everywhere and no padding: no index to dispatch by, so a full text batch uploads nothing extra.
         Map<Modality, Tensor> rows = null;
-        if (!counts.containsValue(n)) {
+        if (padding > 0 || !counts.containsValue(n)) {
             rows = new EnumMap<>(Modality.class);
             for (Modality m : Modality.values()) {
                 int c = count[m.ordinal()];
@@ -90,7 +102,7 @@ public final class TokenMeta {
                 int[] idx = new int[c];
                 int k = 0;
                 for (int i = 0; i < n; i++) {
-                    if (b.modality()[i] == m.ordinal()) {
+                    if (valid[i] && b.modality()[i] == m.ordinal()) {
                         idx[k++] = i;
                     }
                 }
@@ -136,7 +148,7 @@ public final class TokenMeta {
         return mask;
     }
 
-    /** How many positions hold modality {@code m}. */
+    /** How many valid positions (padding excluded) hold modality {@code m}. */
     public int countOf(Modality m) {
         return counts.get(m);
     }
@@ -150,7 +162,10 @@ public final class TokenMeta {
         return rows == null ? null : rows.get(m);
     }
 
-    /** The modality every position holds, or null when the tokens mix modalities: a modality-aware layer can skip dispatch. */
+    /**
+     * The modality every position holds when there is no padding, or null (mixed modalities, or padding to leave
+     * out): a modality-aware layer can then skip dispatch and run on all rows.
+     */
     public Modality uniformModality() {
         for (Modality m : Modality.values()) {
             if (counts.get(m) == tokens()) {

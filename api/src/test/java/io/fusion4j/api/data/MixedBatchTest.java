@@ -67,6 +67,21 @@ class MixedBatchTest {
     }
 
     @Test
+    void aLaterMicroBatchTakesTheImageInputsAfterThoseOfEarlierRows() {
+        int[] z = new int[12];
+        byte[] mod = {T, I, I, T, T, T, T, T, I, I, I, T};
+        List<ImageSpan> spans = List.of(new ImageSpan(1, 2, 5), new ImageSpan(0, 1, 3)); // given out of order
+        float[] inputs = {1, 1, 2, 2, 3, 3, 4, 4, 5, 5}; // row 0's two positions, then row 1's three, width 2
+        MixedBatch b = new MixedBatch(2, 6, z, z, mod, mod, new int[]{6, 6}, new int[][]{{}, {}}, spans, inputs, 2,
+                null);
+        assertThat(b.images()).containsExactly(new ImageSpan(0, 1, 3), new ImageSpan(1, 2, 5));
+        MixedBatch second = b.microBatch(1, 2);
+        assertThat(second.images()).containsExactly(new ImageSpan(0, 2, 5));
+        assertThat(second.imageInputs()).containsExactly(3, 3, 4, 4, 5, 5);
+        assertThat(b.microBatch(0, 2).imageInputs()).containsExactly(1, 1, 2, 2);
+    }
+
+    @Test
     void textOnlyIsTheSimpleCase() {
         MixedBatch b = MixedBatch.textOnly(2, 3, new int[]{1, 2, 3, 4, 5, 6}, new int[]{2, 3, 4, 5, 6, 7},
                 DataPosition.START);

@@ -1,6 +1,7 @@
 package io.fusion4j.tensor.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
 import io.fusion4j.api.autograd.Graph;
@@ -186,6 +187,38 @@ class AutogradOpsGradientTest {
         Tensor offsets = ints(0, 3, 3, 6);
         LossFn fn = weighted(19, (g, v) -> g.groupedLinear(v.get(0), v.get(1), offsets));
         check("groupedLinear", fn, in(r, -1, 1, 7, 4), in(r, -1, 1, 3, 5, 4));
+    }
+
+    @Test
+    void stackedExpertParametersFeedGroupedLinearAndKeepTheirOwnGradients() {
+        Parameters params = new Parameters();
+        for (int e = 0; e < 3; e++) {
+            params.declare("experts." + e + ".w1", Shape.of(5, 4), new Parameters.Init.Normal(0.5f), true);
+        }
+        params.allocate(be, 8);
+        Parameters.Parameter stacked = params.stack("experts.0.w1", "experts.1.w1", "experts.2.w1");
+        assertThat(stacked.shape()).isEqualTo(Shape.of(3, 5, 4));
+        SplittableRandom r = new SplittableRandom(10);
+        In x = in(r, -1, 1, 6, 4);
+        Tensor offsets = ints(0, 2, 2, 6); // expert 1 takes no row
+        try (StepArena arena = be.newArena()) {
+            be.fill(params.grads(), 0f);
+            Graph g = new Graph(be, arena, true);
+            Var y = g.groupedLinear(g.constant(upload(x.values(), x.shape())), g.param(stacked), offsets);
+            float[] out = new float[30];
+            be.copyToHost(y.value(), out);
+            float[] w2 = new float[20];
+            be.copyToHost(params.get("experts.2.w1").value(), w2);
+            double row2 = 0; // row 2 goes through expert 2: out[2][0] = x[2] · w2[0]
+            for (int i = 0; i < 4; i++) {
+                row2 += (double) x.values()[2 * 4 + i] * w2[i];
+            }
+            assertThat((double) out[2 * 5]).isCloseTo(row2, offset(1e-5));
+            g.seed(y, upload(new float[30], Shape.of(6, 5)));
+            g.backward();
+        }
+        assertThatThrownBy(() -> params.stack("experts.0.w1", "experts.2.w1"))
+                .hasMessageContaining("must have shape [5, 4] and be declared right after 'experts.0.w1'");
     }
 
     @Test

@@ -255,6 +255,14 @@ class SeamsModelTest {
         assertThat(Math.abs(0.5 - (double) t0 / (t0 + t1))).isGreaterThan(0.01);
     }
 
+    private static void deleteTree(Path p) throws Exception {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
     private static List<String> metricsWithoutTimes(Path run) throws Exception {
         return Files.readAllLines(run.resolve("metrics.jsonl")).stream()
                 .map(l -> l.replaceAll("\"seconds\":[^,]*,", "")).toList();
@@ -284,6 +292,16 @@ class SeamsModelTest {
                     .isEqualTo(Files.readAllBytes(a.resolve("step-00000006").resolve(f)));
         }
         assertThat(metricsWithoutTimes(b)).isEqualTo(metricsWithoutTimes(a));
+
+        // Resuming from an older checkpoint than the last line of metrics.jsonl: the later lines are trained again,
+        // not kept twice.
+        Path c = dir.resolve("c");
+        trainer(new Model(), config(6, 2), new CheckpointStore(c, 3), 0.05f).run(false, e -> { });
+        deleteTree(c.resolve("step-00000006"));
+        trainer(new Model(), config(6, 2), new CheckpointStore(c, 3), 0.05f).run(true, e -> { });
+        assertThat(metricsWithoutTimes(c)).isEqualTo(metricsWithoutTimes(a));
+        assertThat(Files.readAllBytes(c.resolve("step-00000006").resolve("model.safetensors")))
+                .isEqualTo(Files.readAllBytes(a.resolve("step-00000006").resolve("model.safetensors")));
 
         List<TrainEvent.Step> steps = events.stream().filter(e -> e instanceof TrainEvent.Step)
                 .map(e -> (TrainEvent.Step) e).toList();
