@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * The groups of checks live in the superclasses (memory, GEMM, element-wise, norms, attention, losses,
  * indexing, optimizer and random numbers, FLOP counts); this class adds determinism.
  */
-public abstract class BackendConformanceSuite extends DecoderConformance {
+public abstract class BackendConformanceSuite extends AutogradConformance {
 
     @Test
     void sameInputsGiveTheSameBits() {

@@ -1,4 +1,4 @@
-package io.fusion4j.tensor.cpu;
+package io.fusion4j.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,14 +9,11 @@ import io.fusion4j.api.autograd.LossValue;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
 import io.fusion4j.api.optim.AdamW;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -25,29 +22,19 @@ import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 
 /**
- * Every differentiable op added for the mixture and diffusion models, checked by central differences: the loss is
+ * The autograd group of the conformance kit: every backend runs the graph ops through its own kernels. Every
+ * differentiable op added for the mixture and diffusion models, checked by central differences: the loss is
  * {@code Σ w ⊙ op(inputs)} for fixed random {@code w} (or the op's own summed loss), its analytic gradient with
  * respect to every input element is compared with {@code (L(x + h) - L(x - h)) / 2h} of the same f32 forward.
- * One op is defined here, outside {@code api.autograd}, through {@link Graph#op}: the public way other modules add ops.
+ * One op is defined here, outside {@code api.autograd}, through {@link Graph#op}: the public way other modules add
+ * ops.
  */
-class AutogradOpsGradientTest {
-    private static Backend be;
-
-    @BeforeAll
-    static void start() {
-        be = new CpuBackendProvider().create(BackendOptions.withThreads(1));
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
-
+public abstract class AutogradConformance extends DecoderConformance {
     /** An input of the op under test: host values and shape. */
     private record In(float[] values, Shape shape) {
     }
 
-    private static In in(SplittableRandom r, double lo, double hi, long... dims) {
+    private In in(SplittableRandom r, double lo, double hi, long... dims) {
         Shape s = Shape.of(dims);
         float[] v = new float[(int) s.numel()];
         for (int i = 0; i < v.length; i++) {
@@ -56,15 +43,15 @@ class AutogradOpsGradientTest {
         return new In(v, s);
     }
 
-    private static Tensor upload(float[] v, Shape s) {
-        Tensor t = be.allocate(DType.F32, s);
-        be.copyFromHost(v, t);
+    private Tensor upload(float[] v, Shape s) {
+        Tensor t = backend.allocate(DType.F32, s);
+        backend.copyFromHost(v, t);
         return t;
     }
 
-    private static Tensor ints(int... v) {
-        Tensor t = be.allocate(DType.I32, Shape.of(v.length));
-        be.copyFromHost(v, t);
+    private Tensor ints(int... v) {
+        Tensor t = backend.allocate(DType.I32, Shape.of(v.length));
+        backend.copyFromHost(v, t);
         return t;
     }
 
@@ -75,11 +62,11 @@ class AutogradOpsGradientTest {
     }
 
     /** Loss = Σ w ⊙ f(vars) with w seeded from {@code seed}; seeds w as the output gradient when recording. */
-    private static LossFn weighted(long seed, BiFunction<Graph, List<Var>, Var> f) {
+    private LossFn weighted(long seed, BiFunction<Graph, List<Var>, Var> f) {
         return (g, vars) -> {
             Var out = f.apply(g, vars);
             float[] o = new float[(int) out.value().numel()];
-            be.copyToHost(out.value(), o);
+            backend.copyToHost(out.value(), o);
             SplittableRandom r = new SplittableRandom(seed);
             float[] w = new float[o.length];
             double s = 0;
@@ -94,9 +81,9 @@ class AutogradOpsGradientTest {
         };
     }
 
-    private static double evaluate(LossFn fn, List<In> inputs, int which, int k, double h) {
-        try (StepArena arena = be.newArena()) {
-            Graph g = new Graph(be, arena, false);
+    private double evaluate(LossFn fn, List<In> inputs, int which, int k, double h) {
+        try (StepArena arena = backend.newArena()) {
+            Graph g = new Graph(backend, arena, false);
             List<Var> vars = new ArrayList<>();
             for (int i = 0; i < inputs.size(); i++) {
                 float[] v = inputs.get(i).values().clone();
@@ -110,10 +97,10 @@ class AutogradOpsGradientTest {
     }
 
     /** Compares every input element's analytic gradient with central differences. */
-    private static void check(String op, LossFn fn, In... inputs) {
+    private void check(String op, LossFn fn, In... inputs) {
         List<In> list = List.of(inputs);
-        try (StepArena arena = be.newArena()) {
-            Graph g = new Graph(be, arena, true);
+        try (StepArena arena = backend.newArena()) {
+            Graph g = new Graph(backend, arena, true);
             List<Var> vars = new ArrayList<>();
             for (In i : list) {
                 vars.add(g.variable(upload(i.values(), i.shape())));
@@ -124,7 +111,7 @@ class AutogradOpsGradientTest {
                 float[] grad = new float[list.get(i).values().length];
                 Tensor gt = vars.get(i).grad();
                 assertThat(gt).as("%s: input %d received no gradient", op, i).isNotNull();
-                be.copyToHost(gt, grad);
+                backend.copyToHost(gt, grad);
                 for (int k = 0; k < grad.length; k++) {
                     double h = 1e-2;
                     double fd = (evaluate(fn, list, i, k, h) - evaluate(fn, list, i, k, -h)) / (2 * h);
@@ -136,19 +123,19 @@ class AutogradOpsGradientTest {
     }
 
     @Test
-    void sigmoid() {
+    void autogradSigmoid() {
         SplittableRandom r = new SplittableRandom(1);
         check("sigmoid", weighted(11, (g, v) -> g.sigmoid(v.get(0))), in(r, -3, 3, 3, 5));
     }
 
     @Test
-    void scale() {
+    void autogradScale() {
         SplittableRandom r = new SplittableRandom(2);
         check("scale", weighted(12, (g, v) -> g.scale(v.get(0), -1.75f)), in(r, -1, 1, 4, 3));
     }
 
     @Test
-    void mulOfEqualShapesAndRowBroadcast() {
+    void autogradMulOfEqualShapesAndRowBroadcast() {
         SplittableRandom r = new SplittableRandom(3);
         check("mul", weighted(13, (g, v) -> g.mul(v.get(0), v.get(1))), in(r, -1, 1, 3, 4), in(r, -1, 1, 3, 4));
         check("mul (row broadcast)", weighted(14, (g, v) -> g.mul(v.get(0), v.get(1))), in(r, -1, 1, 5, 4),
@@ -159,20 +146,20 @@ class AutogradOpsGradientTest {
     }
 
     @Test
-    void mulRowsGatesEveryRowAndLearnsTheGates() {
+    void autogradMulRowsGatesEveryRowAndLearnsTheGates() {
         SplittableRandom r = new SplittableRandom(4);
         check("mulRows", weighted(15, (g, v) -> g.mulRows(v.get(0), v.get(1))), in(r, -1, 1, 5, 3), in(r, 0, 1, 5));
     }
 
     @Test
-    void gatherRowsWithRepeatsAndSkippedRows() {
+    void autogradGatherRowsWithRepeatsAndSkippedRows() {
         SplittableRandom r = new SplittableRandom(5);
         Tensor idx = ints(3, 0, 3, 1); // row 2 never picked, row 3 twice
         check("gatherRows", weighted(16, (g, v) -> g.gatherRows(v.get(0), idx)), in(r, -1, 1, 4, 3));
     }
 
     @Test
-    void scatterAddRowsWithGatesAndWithout() {
+    void autogradScatterAddRowsWithGatesAndWithout() {
         SplittableRandom r = new SplittableRandom(6);
         Tensor idx = ints(2, 0, 2, 5, 1);
         check("scatterAddRows (gated)", weighted(17, (g, v) -> g.scatterAddRows(v.get(0), idx, v.get(1), 6)),
@@ -181,7 +168,7 @@ class AutogradOpsGradientTest {
     }
 
     @Test
-    void groupedLinearWithAnEmptyGroupAndTrailingRows() {
+    void autogradGroupedLinearWithAnEmptyGroupAndTrailingRows() {
         SplittableRandom r = new SplittableRandom(7);
         // 7 rows, groups [0,3) [3,3) [3,6); row 6 is past offsets[G] and must get zero output and zero gradient.
         Tensor offsets = ints(0, 3, 3, 6);
@@ -190,25 +177,25 @@ class AutogradOpsGradientTest {
     }
 
     @Test
-    void stackedExpertParametersFeedGroupedLinearAndKeepTheirOwnGradients() {
+    void autogradStackedExpertParametersFeedGroupedLinearAndKeepTheirOwnGradients() {
         Parameters params = new Parameters();
         for (int e = 0; e < 3; e++) {
             params.declare("experts." + e + ".w1", Shape.of(5, 4), new Parameters.Init.Normal(0.5f), true);
         }
-        params.allocate(be, 8);
+        params.allocate(backend, 8);
         Parameters.Parameter stacked = params.stack("experts.0.w1", "experts.1.w1", "experts.2.w1");
         assertThat(stacked.shape()).isEqualTo(Shape.of(3, 5, 4));
         SplittableRandom r = new SplittableRandom(10);
         In x = in(r, -1, 1, 6, 4);
         Tensor offsets = ints(0, 2, 2, 6); // expert 1 takes no row
-        try (StepArena arena = be.newArena()) {
-            be.fill(params.grads(), 0f);
-            Graph g = new Graph(be, arena, true);
+        try (StepArena arena = backend.newArena()) {
+            backend.fill(params.grads(), 0f);
+            Graph g = new Graph(backend, arena, true);
             Var y = g.groupedLinear(g.constant(upload(x.values(), x.shape())), g.param(stacked), offsets);
             float[] out = new float[30];
-            be.copyToHost(y.value(), out);
+            backend.copyToHost(y.value(), out);
             float[] w2 = new float[20];
-            be.copyToHost(params.get("experts.2.w1").value(), w2);
+            backend.copyToHost(params.get("experts.2.w1").value(), w2);
             double row2 = 0; // row 2 goes through expert 2: out[2][0] = x[2] · w2[0]
             for (int i = 0; i < 4; i++) {
                 row2 += (double) x.values()[2 * 4 + i] * w2[i];
@@ -222,7 +209,7 @@ class AutogradOpsGradientTest {
     }
 
     @Test
-    void lossOps() {
+    void autogradLossOps() {
         SplittableRandom r = new SplittableRandom(8);
         In target = in(r, -1, 1, 3, 4);
         check("mse", (g, v) -> g.mse(v.get(0), upload(target.values(), target.shape()), 1f).sum(), in(r, -1, 1, 3, 4));
@@ -239,9 +226,9 @@ class AutogradOpsGradientTest {
     }
 
     @Test
-    void lossOpsCountTheirTargetsAndScaleTheirGradient() {
-        try (StepArena arena = be.newArena()) {
-            Graph g = new Graph(be, arena, true);
+    void autogradLossOpsCountTheirTargetsAndScaleTheirGradient() {
+        try (StepArena arena = backend.newArena()) {
+            Graph g = new Graph(backend, arena, true);
             Var logits = g.variable(upload(new float[]{0, 0, 0, 1, 2, 3}, Shape.of(2, 3)));
             LossValue ce = g.crossEntropySum(logits, ints(-1, 2), 0f, 0.5f);
             // Row 1: lse(1,2,3) - 3 = log(e^-2 + e^-1 + 1).
@@ -249,7 +236,7 @@ class AutogradOpsGradientTest {
             assertThat(ce.sum()).isCloseTo(Math.log(Math.exp(-2) + Math.exp(-1) + 1), offset(1e-6));
             g.backward();
             float[] d = new float[6];
-            be.copyToHost(logits.grad(), d);
+            backend.copyToHost(logits.grad(), d);
             assertThat(d[0]).isZero();
             double p2 = 1 / (Math.exp(-2) + Math.exp(-1) + 1);
             assertThat((double) d[5]).isCloseTo(0.5 * (p2 - 1), offset(1e-6));
@@ -257,60 +244,60 @@ class AutogradOpsGradientTest {
     }
 
     @Test
-    void detachStopsTheGradient() {
-        try (StepArena arena = be.newArena()) {
-            Graph g = new Graph(be, arena, true);
+    void autogradDetachStopsTheGradient() {
+        try (StepArena arena = backend.newArena()) {
+            Graph g = new Graph(backend, arena, true);
             Var x = g.variable(upload(new float[]{1, 2, 3}, Shape.of(1, 3)));
             Var y = g.mul(x, g.detach(x)); // d/dx of x·stop(x) = stop(x), not 2x
             g.seed(y, upload(new float[]{1, 1, 1}, Shape.of(1, 3)));
             g.backward();
             float[] d = new float[3];
-            be.copyToHost(x.grad(), d);
+            backend.copyToHost(x.grad(), d);
             assertThat(d).containsExactly(1f, 2f, 3f);
         }
     }
 
     /** An op written outside api.autograd: silu through the public {@link Graph#op}. */
-    private static Var externalSilu(Graph g, Var x) {
+    private Var externalSilu(Graph g, Var x) {
         Tensor y = g.arena().allocate(DType.F32, x.value().shape());
         g.backend().silu(x.value(), y);
         return g.op(y, (dy, grads) -> grads.accumulate(x, dx -> g.backend().siluBackward(x.value(), dy, dx)), x);
     }
 
     @Test
-    void anOpDefinedOutsideTheAutogradPackageTrains() {
+    void autogradAnOpDefinedOutsideTheAutogradPackageTrains() {
         SplittableRandom r = new SplittableRandom(9);
         check("external silu", weighted(20, (g, v) -> externalSilu(g, g.mul(v.get(0), v.get(0)))), in(r, -2, 2, 3, 4));
     }
 
     @Test
-    void frozenParametersTakeNoGradientRecordNothingAndStayPut() {
+    void autogradFrozenParametersTakeNoGradientRecordNothingAndStayPut() {
         Parameters params = new Parameters();
         params.declare("a", Shape.of(3, 4), new Parameters.Init.Normal(0.5f), true);
         params.declare("b", Shape.of(2, 3), new Parameters.Init.Normal(0.5f), true);
-        params.allocate(be, 3);
+        params.allocate(backend, 3);
         assertThat(params.freeze(n -> n.equals("a"))).isEqualTo(1);
         float[] before = new float[12];
-        be.copyToHost(params.get("a").value(), before);
-        AdamW opt = new AdamW(be, params, 0.9f, 0.95f, 1e-8f, 0.1f, 0);
-        try (StepArena arena = be.newArena()) {
+        backend.copyToHost(params.get("a").value(), before);
+        AdamW opt = new AdamW(backend, params, 0.9f, 0.95f, 1e-8f, 0.1f, 0);
+        try (StepArena arena = backend.newArena()) {
             Tensor x = upload(new float[]{1, -1, 2, 0.5f, 0, 1, -2, 1}, Shape.of(2, 4));
-            Graph g = new Graph(be, arena, true);
+            Graph g = new Graph(backend, arena, true);
             Var h = g.linear(g.constant(x), g.param(params.get("a")));
             assertThat(g.tapeLength()).as("an op of constants and frozen parameters records no backward").isZero();
             Var y = g.linear(h, g.param(params.get("b")));
             assertThat(g.tapeLength()).isEqualTo(1);
             g.seed(y, upload(new float[]{1, 1, 1, 1}, Shape.of(2, 2)));
-            be.fill(params.grads(), 0f);
+            backend.fill(params.grads(), 0f);
             g.backward();
             float[] ga = new float[12];
-            be.copyToHost(params.get("a").grad(), ga);
+            backend.copyToHost(params.get("a").grad(), ga);
             assertThat(ga).containsOnly(0f);
-            assertThat(be.squaredNorm(params.get("b").grad())).isPositive();
+            assertThat(backend.squaredNorm(params.get("b").grad())).isPositive();
             opt.step(0.1);
         }
         float[] after = new float[12];
-        be.copyToHost(params.get("a").value(), after);
+        backend.copyToHost(params.get("a").value(), after);
         assertThat(after).containsExactly(before);
         assertThat(params.unfreeze(n -> true)).isEqualTo(1);
         assertThat(params.get("a").trainable()).isTrue();
