@@ -36,14 +36,24 @@ public final class CheckpointStore {
 
     private final Path dir;
     private final int keep;
+    private final boolean allowNonFinite;
 
     public CheckpointStore(Path dir, int keep) {
+        this(dir, keep, false);
+    }
+
+    /**
+     * @param allowNonFinite load checkpoints whose weights or moments hold NaN or ±Inf (only to inspect a diverged
+     *                       run); by default such a checkpoint is refused like a corrupt one
+     */
+    public CheckpointStore(Path dir, int keep, boolean allowNonFinite) {
         if (keep < 2) {
             throw new IllegalArgumentException("keep must be at least 2 so a corrupt newest checkpoint has a fallback, got "
                     + keep);
         }
         this.dir = dir;
         this.keep = keep;
+        this.allowNonFinite = allowNonFinite;
     }
 
     /** The run folder the checkpoints live in. */
@@ -104,7 +114,21 @@ public final class CheckpointStore {
         }
     }
 
-    /** Complete checkpoint folders, newest first. */
+    /** The step a checkpoint folder's name gives ({@code step-NNN}), or -1 for a name that is not one. */
+    static long stepOf(Path folder) {
+        String n = folder.getFileName().toString();
+        if (!n.startsWith(PREFIX) || n.length() == PREFIX.length() || n.length() > PREFIX.length() + 18) {
+            return -1;
+        }
+        for (int i = PREFIX.length(); i < n.length(); i++) {
+            if (n.charAt(i) < '0' || n.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Long.parseLong(n.substring(PREFIX.length()));
+    }
+
+    /** Complete checkpoint folders, newest (highest step number) first, at any number of digits. */
     public List<Path> checkpoints() throws IOException {
         List<Path> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
@@ -112,13 +136,36 @@ public final class CheckpointStore {
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, PREFIX + "*")) {
             ds.forEach(p -> {
-                if (Files.isDirectory(p)) {
+                if (Files.isDirectory(p) && stepOf(p) >= 0) {
                     out.add(p);
                 }
             });
         }
-        out.sort((a, b) -> b.getFileName().toString().compareTo(a.getFileName().toString()));
+        out.sort((a, b) -> Long.compare(stepOf(b), stepOf(a)));
         return out;
+    }
+
+    /**
+     * Removes the temporary folders of saves that never completed (a process killed mid-save) and returns them.
+     * Only the run's one writer (the holder of its {@link RunLock}) may call this: another writer's save in
+     * progress would look the same.
+     */
+    public List<Path> removeLeftovers() throws IOException {
+        List<Path> gone = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return gone;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".tmp-" + PREFIX + "*")) {
+            for (Path p : ds) {
+                if (Files.isDirectory(p)) {
+                    gone.add(p);
+                }
+            }
+        }
+        for (Path p : gone) {
+            deleteTree(p);
+        }
+        return gone;
     }
 
     private void prune() throws IOException {
@@ -149,7 +196,7 @@ public final class CheckpointStore {
      */
     public LoadReport loadLatestWeights(Backend backend, Parameters params, NameMapping mapping, Strictness strictness,
                                         Consumer<String> warnings) throws IOException {
-        return latest(c -> WeightLoader.load(c, backend, params, mapping, strictness), warnings);
+        return latest(c -> WeightLoader.load(c, backend, params, mapping, strictness, allowNonFinite), warnings);
     }
 
     private interface FolderLoad<T> {
@@ -181,7 +228,7 @@ public final class CheckpointStore {
                 c.resolve("trainer_state.json").toString());
         // Read everything before touching the live parameters, so a bad file leaves them as they were.
         WeightLoader.Staged weights = WeightLoader.stage(c.resolve(WeightLoader.MODEL_FILE), params,
-                NameMapping.identity(), Strictness.STRICT);
+                NameMapping.identity(), Strictness.STRICT, allowNonFinite);
         float[] m = new float[(int) params.count()];
         float[] v = new float[(int) params.count()];
         try (SafetensorsFile opt = SafetensorsFile.open(c.resolve("optimizer.safetensors"))) {
@@ -191,6 +238,12 @@ public final class CheckpointStore {
                 float[] pv = new float[n];
                 opt.readFloats("m." + p.name(), pm);
                 opt.readFloats("v." + p.name(), pv);
+                String bad = allowNonFinite ? null : WeightLoader.nonFinite(pm);
+                bad = bad != null || allowNonFinite ? bad : WeightLoader.nonFinite(pv);
+                if (bad != null) {
+                    throw new IOException(c.resolve("optimizer.safetensors") + ": the moments of '" + p.name()
+                            + "' hold " + bad + WeightLoader.NON_FINITE_HINT);
+                }
                 System.arraycopy(pm, 0, m, (int) p.offset(), n);
                 System.arraycopy(pv, 0, v, (int) p.offset(), n);
             }

@@ -32,7 +32,21 @@ public final class WeightLoader {
     // A mismatched model can produce one problem per parameter; the first few say what went wrong.
     private static final int MAX_PROBLEMS = 10;
 
+    /** What a refused non-finite tensor's message ends with. */
+    static final String NON_FINITE_HINT = " (weights that are not finite are refused; load them only to inspect a"
+            + " diverged run, with allowNonFinite / --allow-non-finite)";
+
     private WeightLoader() {
+    }
+
+    /** {@code "NaN at element 7"} for the first value that is not finite, or null when all are. */
+    static String nonFinite(float[] v) {
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                return v[i] + " at element " + i;
+            }
+        }
+        return null;
     }
 
     /**
@@ -45,12 +59,21 @@ public final class WeightLoader {
      */
     public static LoadReport load(Path checkpointOrFile, Backend backend, Parameters target, NameMapping mapping,
                                   Strictness strictness) throws IOException {
+        return load(checkpointOrFile, backend, target, mapping, strictness, false);
+    }
+
+    /**
+     * As {@link #load(Path, Backend, Parameters, NameMapping, Strictness)}; a tensor holding NaN or ±Inf is refused
+     * unless {@code allowNonFinite} (for inspecting a diverged run, never for training on).
+     */
+    public static LoadReport load(Path checkpointOrFile, Backend backend, Parameters target, NameMapping mapping,
+                                  Strictness strictness, boolean allowNonFinite) throws IOException {
         Path file = checkpointOrFile;
         if (Files.isDirectory(checkpointOrFile)) {
             CheckpointManifest.verify(checkpointOrFile, MODEL_FILE);
             file = checkpointOrFile.resolve(MODEL_FILE);
         }
-        Staged staged = stage(file, target, mapping, strictness);
+        Staged staged = stage(file, target, mapping, strictness, allowNonFinite);
         staged.apply(backend);
         LoadReport r = staged.report();
         return new LoadReport(checkpointOrFile, r.loaded(), r.missing(), r.notMapped(), r.unused());
@@ -67,8 +90,8 @@ public final class WeightLoader {
     }
 
     /** Reads and checks every tensor {@code target} needs from the safetensors {@code file}; writes nothing. */
-    static Staged stage(Path file, Parameters target, NameMapping mapping, Strictness strictness)
-            throws IOException {
+    static Staged stage(Path file, Parameters target, NameMapping mapping, Strictness strictness,
+                        boolean allowNonFinite) throws IOException {
         Objects.requireNonNull(mapping, "mapping");
         Objects.requireNonNull(strictness, "strictness");
         List<String> problems = new ArrayList<>();
@@ -121,6 +144,11 @@ public final class WeightLoader {
                     v = new float[(int) p.shape().numel()];
                     f.readFloats(src, v);
                     read.put(src, v);
+                    String bad = allowNonFinite ? null : nonFinite(v);
+                    if (bad != null) {
+                        problems.add("tensor '" + src + "' holds " + bad + NON_FINITE_HINT);
+                        continue;
+                    }
                 }
                 targets.add(p);
                 values.add(v);

@@ -7,6 +7,7 @@ import io.fusion4j.api.data.Batch;
 import io.fusion4j.api.data.BatchSource;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.io.CheckpointStore;
+import io.fusion4j.api.io.RunLock;
 import io.fusion4j.api.io.TrainerState;
 import io.fusion4j.api.optim.AdamW;
 import io.fusion4j.api.optim.LrSchedule;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -79,6 +81,17 @@ public final class Trainer<B extends Batch<B>> {
 
     /** Runs to the end, until {@link #requestStop()} or until {@code cancelled} says so (checked every step). */
     public void run(boolean resume, Consumer<TrainEvent> events, BooleanSupplier cancelled) throws IOException {
+        try (RunLock lock = store == null ? null : RunLock.acquire(store.directory())) {
+            if (store != null) {
+                for (Path p : store.removeLeftovers()) {
+                    events.accept(new TrainEvent.Warning("removed " + p + ", left by a save that did not complete"));
+                }
+            }
+            train(resume, events, cancelled);
+        }
+    }
+
+    private void train(boolean resume, Consumer<TrainEvent> events, BooleanSupplier cancelled) throws IOException {
         if (params.values() == null) {
             params.allocate(backend, config.seed());
         }
@@ -128,6 +141,7 @@ public final class Trainer<B extends Batch<B>> {
                 }
                 boolean stopping = stop.get() || cancelled.getAsBoolean();
                 if (store != null && (step % config.checkpointEvery() == 0 || step == config.steps() || stopping)) {
+                    requireFinite(opt, step);
                     var folder = store.save(backend, params, opt, new TrainerState(step, position.epoch(),
                             position.index(), config.seed(), 0, totalFlops), configJson);
                     events.accept(new TrainEvent.Checkpoint(step, folder));
@@ -191,6 +205,37 @@ public final class Trainer<B extends Batch<B>> {
             }
         }
         return new TrainEvent.Validation(step, acc.result(), backend.flops().total() - flops0, totalFlops);
+    }
+
+    /**
+     * Refuses to checkpoint weights or moments that are not finite, naming the first parameter at fault. The check
+     * runs only before a save; its FLOPs are not training FLOPs.
+     */
+    private void requireFinite(AdamW opt, long step) {
+        long trainingFlops = backend.flops().reset();
+        try {
+            if (Double.isFinite(backend.squaredNorm(params.values()))
+                    && Double.isFinite(backend.squaredNorm(opt.firstMoment()))
+                    && Double.isFinite(backend.squaredNorm(opt.secondMoment()))) {
+                return;
+            }
+            for (Parameters.Parameter p : params.all().values()) {
+                long n = p.shape().numel();
+                String what = !Double.isFinite(backend.squaredNorm(p.value())) ? "its value"
+                        : !Double.isFinite(backend.squaredNorm(opt.firstMoment().slice(p.offset(), p.offset() + n)))
+                        ? "its first moment"
+                        : !Double.isFinite(backend.squaredNorm(opt.secondMoment().slice(p.offset(), p.offset() + n)))
+                        ? "its second moment" : null;
+                if (what != null) {
+                    throw new ArithmeticException("step " + step + " left parameter '" + p.name() + "' with " + what
+                            + " not finite (NaN or Inf); the run stopped and no checkpoint of these weights was written");
+                }
+            }
+            throw new ArithmeticException("step " + step + " left weights that are not finite; no checkpoint was written");
+        } finally {
+            backend.flops().reset();
+            backend.flops().add(trainingFlops);
+        }
     }
 
     private static void emit(Consumer<TrainEvent> events, MetricsLog log, TrainEvent e) throws IOException {

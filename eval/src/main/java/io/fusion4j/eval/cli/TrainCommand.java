@@ -3,6 +3,7 @@ package io.fusion4j.eval.cli;
 import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.io.CheckpointStore;
+import io.fusion4j.api.io.RunLock;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.DecoderConfig;
@@ -72,6 +73,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // One writer per run folder, from before the tokenizer is written to after the last checkpoint.
+        try (RunLock lock = RunLock.acquire(out)) {
+            return train();
+        }
+    }
+
+    private int train() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         CheckpointStore probe = new CheckpointStore(out, 2);
         if (!resume && !probe.checkpoints().isEmpty()) {
