@@ -43,7 +43,8 @@ final class CheckpointManifest {
         if (!Files.exists(manifestFile)) {
             throw new IOException(FILE + " is missing");
         }
-        Map<String, Object> manifest = HeaderJson.parseObject(Files.readString(manifestFile).strip(), 0);
+        Map<String, Object> manifest = HeaderJson.parseObject(BoundedText.read(manifestFile, BoundedText.SMALL), 0,
+                manifestFile.toString());
         for (String f : required) {
             if (!(manifest.get(f) instanceof Map<?, ?>)) {
                 throw new IOException(FILE + " lists no " + f);

@@ -199,11 +199,27 @@ public final class CheckpointStore {
         return latest(c -> WeightLoader.load(c, backend, params, mapping, strictness, allowNonFinite), warnings);
     }
 
-    private interface FolderLoad<T> {
+    /** Loads something from one checkpoint folder, throwing when the folder is not usable. */
+    @FunctionalInterface
+    public interface FolderLoad<T> {
         T load(Path folder) throws IOException;
     }
 
-    private <T> T latest(FolderLoad<T> loader, Consumer<String> warnings) throws IOException {
+    /**
+     * Verifies a checkpoint folder's manifest: every file a checkpoint has is listed, present, of the listed size and
+     * SHA-256. Call it before reading any file of the folder (its {@code config.json} included).
+     */
+    public static void verify(Path checkpoint) throws IOException {
+        CheckpointManifest.verify(checkpoint, FILES);
+    }
+
+    /**
+     * {@code loader}'s result for the newest checkpoint it accepts; each newer one it rejects is reported to
+     * {@code warnings} with the reason and skipped. Null when there is no checkpoint.
+     *
+     * @throws IOException when checkpoints exist but none is accepted (each reason in the message)
+     */
+    public <T> T latest(FolderLoad<T> loader, Consumer<String> warnings) throws IOException {
         List<Path> all = checkpoints();
         if (all.isEmpty()) {
             return null;
@@ -213,7 +229,7 @@ public final class CheckpointStore {
             try {
                 return loader.load(c);
             } catch (IOException | RuntimeException e) {
-                String why = "checkpoint " + c + " is corrupt and was skipped: " + e.getMessage();
+                String why = "checkpoint " + c + " was skipped: " + e.getMessage();
                 reasons.add(why);
                 warnings.accept(why);
             }
@@ -224,8 +240,12 @@ public final class CheckpointStore {
     /** Verifies the manifest, then restores one checkpoint folder. */
     public Loaded load(Path c, Backend backend, Parameters params, AdamW optimizer) throws IOException {
         CheckpointManifest.verify(c, FILES);
-        TrainerState state = TrainerState.fromJson(Files.readString(c.resolve("trainer_state.json")),
-                c.resolve("trainer_state.json").toString());
+        Path stateFile = c.resolve("trainer_state.json");
+        TrainerState state = TrainerState.fromJson(BoundedText.read(stateFile, BoundedText.SMALL), stateFile.toString());
+        if (stepOf(c) != state.step()) {
+            throw new IOException(stateFile + ": step " + state.step() + ", but the folder is " + c.getFileName()
+                    + " (a checkpoint folder must hold its own step)");
+        }
         // Read everything before touching the live parameters, so a bad file leaves them as they were.
         WeightLoader.Staged weights = WeightLoader.stage(c.resolve(WeightLoader.MODEL_FILE), params,
                 NameMapping.identity(), Strictness.STRICT, allowNonFinite);
@@ -252,7 +272,7 @@ public final class CheckpointStore {
         backend.copyFromHost(m, optimizer.firstMoment());
         backend.copyFromHost(v, optimizer.secondMoment());
         optimizer.restoreStep(state.step());
-        return new Loaded(c, state, Files.readString(c.resolve("config.json")));
+        return new Loaded(c, state, BoundedText.read(c.resolve("config.json"), BoundedText.SMALL));
     }
 
     private static void writeForced(Path f, String text) throws IOException {

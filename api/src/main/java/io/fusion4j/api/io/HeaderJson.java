@@ -11,18 +11,31 @@ import java.util.Map;
  * the byte position of every error (relative to the file, via {@code base}).
  */
 final class HeaderJson {
+    /** Deeper nesting than any file of ours has is an error, not a stack overflow. */
+    static final int MAX_DEPTH = 32;
     private final String s;
     private final long base;
+    private final String source;
     private int i;
+    private int depth;
 
-    private HeaderJson(String s, long base) {
+    private HeaderJson(String s, long base, String source) {
         this.s = s;
         this.base = base;
+        this.source = source;
     }
 
-    /** Parses a header whose first character sits at file offset {@code base}. */
+    /** Parses a safetensors header whose first character sits at file offset {@code base}. */
     static Map<String, Object> parseObject(String text, long base) {
-        HeaderJson p = new HeaderJson(text, base);
+        return parseObject(text, base, "header JSON");
+    }
+
+    /**
+     * Parses the JSON object {@code text} whose first character sits at byte {@code base} of the file; errors start
+     * with {@code source} (the file's name) and give the byte position.
+     */
+    static Map<String, Object> parseObject(String text, long base, String source) {
+        HeaderJson p = new HeaderJson(text, base, source);
         p.ws();
         Map<String, Object> m = p.object();
         p.ws();
@@ -33,7 +46,7 @@ final class HeaderJson {
     }
 
     private SafetensorsException error(String what) {
-        return new SafetensorsException("header JSON at byte " + (base + i) + ": " + what);
+        return new SafetensorsException(source + " at byte " + (base + i) + ": " + what);
     }
 
     private void ws() {
@@ -70,12 +83,20 @@ final class HeaderJson {
         throw error("expected an object, array, string or non-negative integer, found '" + c + "'");
     }
 
+    private void enter() {
+        if (++depth > MAX_DEPTH) {
+            throw error("nested deeper than " + MAX_DEPTH + " levels");
+        }
+    }
+
     private Map<String, Object> object() {
+        enter();
         expect('{');
         Map<String, Object> m = new LinkedHashMap<>();
         ws();
         if (i < s.length() && s.charAt(i) == '}') {
             i++;
+            depth--;
             return m;
         }
         while (true) {
@@ -95,16 +116,19 @@ final class HeaderJson {
                 continue;
             }
             expect('}');
+            depth--;
             return m;
         }
     }
 
     private List<Object> array() {
+        enter();
         expect('[');
         List<Object> a = new ArrayList<>();
         ws();
         if (i < s.length() && s.charAt(i) == ']') {
             i++;
+            depth--;
             return a;
         }
         while (true) {
@@ -115,6 +139,7 @@ final class HeaderJson {
                 continue;
             }
             expect(']');
+            depth--;
             return a;
         }
     }

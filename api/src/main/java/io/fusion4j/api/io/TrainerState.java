@@ -24,7 +24,7 @@ public record TrainerState(long step, long epoch, long sampleIndex, long seed, l
     }
 
     static TrainerState fromJson(String json, String where) {
-        java.util.Map<String, Object> m = HeaderJson.parseObject(json.strip(), 0);
+        java.util.Map<String, Object> m = HeaderJson.parseObject(json.strip(), 0, where);
         try {
             return new TrainerState((Long) m.get("step"), (Long) m.get("epoch"), (Long) m.get("sample_index"),
                     Long.parseLong((String) m.get("seed")), (Long) m.get("rng_offset"),

@@ -258,7 +258,8 @@ public final class ByteBpeTokenizer {
 
     /** Reads a file written by {@link #save}; errors name the file and line. */
     public static ByteBpeTokenizer load(Path path) throws IOException {
-        List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+        // Capped and strict: a binary or huge file is a named error, not "Input length = 1" or an out-of-memory.
+        List<String> lines = io.fusion4j.api.io.BoundedText.read(path, 64L << 20).lines().toList();
         if (lines.isEmpty() || !lines.get(0).equals(MAGIC)) {
             throw new io.fusion4j.api.UserInputException(path + ": line 1 must be \"" + MAGIC + "\"");
         }

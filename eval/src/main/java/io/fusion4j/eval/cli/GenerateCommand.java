@@ -9,7 +9,7 @@ import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.text.ByteBpeTokenizer;
 import io.fusion4j.eval.generate.Generation;
-import io.fusion4j.api.io.LoadReport;
+import io.fusion4j.api.io.WeightLoader;
 import io.fusion4j.api.io.NameMapping;
 import io.fusion4j.api.io.Strictness;
 import io.fusion4j.api.nn.DecoderConfig;
@@ -55,6 +55,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     BackendChoice backendChoice;
 
+    @Option(names = "--allow-non-finite", description = "Load weights that hold NaN or Inf (to inspect a diverged run).")
+    boolean allowNonFinite;
+
+    /** A checkpoint that verified and the decoder built from it. */
+    private record Ready(Path folder, Decoder decoder) {
+    }
+
     @Override
     public Integer call() throws Exception {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
@@ -77,17 +84,22 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Backend backend = backendChoice.create()) {
-            Path newest = store.checkpoints().getFirst();
-            RunConfig cfg = ConfigJson.read(Files.readString(newest.resolve("config.json")), newest + "/config.json");
-            if (!(cfg.model() instanceof DecoderConfig model)) {
-                throw new UserInputException(newest + "/config.json: 'generate' needs a model of kind '"
-                        + DecoderConfig.KIND + "', found '" + cfg.model().kind() + "'");
-            }
-            Decoder decoder = new Decoder(model);
-            decoder.parameters().allocate(backend, 0);
-            // Weights only: generation needs no optimizer moments.
-            LoadReport loaded = store.loadLatestWeights(backend, decoder.parameters(), NameMapping.identity(),
-                    Strictness.STRICT, w -> out.println("WARNING: " + w));
+            // The newest checkpoint that verifies, built from its own verified config; a bad one is skipped loudly.
+            Ready loaded = store.latest(folder -> {
+                CheckpointStore.verify(folder);
+                RunConfig cfg = ConfigJson.read(folder.resolve("config.json"));
+                if (!(cfg.model() instanceof DecoderConfig model)) {
+                    throw new UserInputException(folder.resolve("config.json") + ": 'generate' needs a model of kind '"
+                            + DecoderConfig.KIND + "', found '" + cfg.model().kind() + "'");
+                }
+                Decoder d = new Decoder(model);
+                d.parameters().allocate(backend, 0);
+                // Weights only: generation needs no optimizer moments.
+                WeightLoader.load(folder, backend, d.parameters(), NameMapping.identity(), Strictness.STRICT,
+                        allowNonFinite);
+                return new Ready(folder, d);
+            }, w -> out.println("WARNING: " + w));
+            Decoder decoder = loaded.decoder();
             int[] ids = tok.encode(prompt);
             if (ids.length == 0) {
                 throw new UserInputException("--prompt must not be empty");
@@ -103,7 +115,7 @@ final class GenerateCommand implements Callable<Integer> {
                     }
                     case GenerationEvent.Finished f -> {
                         out.println();
-                        out.printf("(%d tokens from %s)%n", f.generated(), loaded.source());
+                        out.printf("(%d tokens from %s)%n", f.generated(), loaded.folder());
                     }
                 }
             }).blockLast();

@@ -86,6 +86,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--out " + out + " already holds checkpoints; pass --resume to continue"
                     + " or choose another --out (a good checkpoint is never overwritten by a new run)");
         }
+        if (configFile != null && !Files.isRegularFile(configFile)) {
+            throw new UserInputException("--config: no such file " + configFile);
+        }
         RunConfig run = configFile != null ? ConfigJson.read(configFile) : Presets.get(preset).config();
         if (!(run.model() instanceof DecoderConfig model)) {
             throw new UserInputException((configFile != null ? "--config " + configFile : "--preset " + preset)

@@ -116,9 +116,6 @@ public final class ConfigJson {
     }
 
     public static RunConfig read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new UserInputException("--config: no such file " + file);
-        }
-        return read(Files.readString(file), file.toString());
+        return read(io.fusion4j.api.io.BoundedText.read(file, io.fusion4j.api.io.BoundedText.SMALL), file.toString());
     }
 }

@@ -135,6 +135,34 @@ class RunSafetyTest extends CheckpointFixture {
         assertThat(host(fresh.parameters().get("norm").value())[0]).isNaN();
     }
 
+    @Test
+    void aHostileNewestCheckpointIsSkippedLoudlyForThePreviousGoodOne() throws Exception {
+        Model m = model(4);
+        CheckpointStore store = new CheckpointStore(dir, 5);
+        store.save(be, m.decoder().parameters(), m.opt(), new TrainerState(1, 0, 0, 1, 0), "{}");
+        // A manifest nested 100,000 deep (a stack overflow for a recursive parser).
+        Path deep = store.save(be, m.decoder().parameters(), m.opt(), new TrainerState(2, 0, 0, 1, 0), "{}");
+        Files.writeString(deep.resolve("manifest.json"), "{\"a\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}");
+        // A valid checkpoint moved under another step's name: its own state says step 3.
+        Path moved = store.save(be, m.decoder().parameters(), m.opt(), new TrainerState(3, 0, 0, 1, 0), "{}");
+        Files.move(moved, dir.resolve("step-00000004"));
+        // A binary manifest.
+        Path binary = store.save(be, m.decoder().parameters(), m.opt(), new TrainerState(5, 0, 0, 1, 0), "{}");
+        Files.write(binary.resolve("manifest.json"), new byte[]{(byte) 0xff, (byte) 0xfe, 0, 1});
+
+        Decoder fresh = new Decoder(CFG);
+        fresh.parameters().allocate(be, 9);
+        io.fusion4j.api.optim.AdamW opt = new io.fusion4j.api.optim.AdamW(be, fresh.parameters(), 0.9f, 0.95f, 1e-8f, 0f, 0);
+        List<String> warnings = new ArrayList<>();
+        CheckpointStore.Loaded l = store.loadLatest(be, fresh.parameters(), opt, warnings::add);
+        assertThat(l.folder()).isEqualTo(dir.resolve("step-00000001"));
+        assertThat(warnings).hasSize(3);
+        assertThat(warnings.get(0)).contains("step-00000005 was skipped").contains("manifest.json: not UTF-8 text");
+        assertThat(warnings.get(1)).contains("step-00000004 was skipped")
+                .contains("trainer_state.json: step 3, but the folder is step-00000004");
+        assertThat(warnings.get(2)).contains("step-00000002 was skipped").contains("nested deeper than 32 levels");
+    }
+
     private Trainer<MixedBatch> trainer(SeamsModelTest.Model m, CheckpointStore store, int checkpointEvery) {
         TrainConfig c = new TrainConfig(4, 12, 4, 3e-3, 3e-4, 1, 0.1f, 1.0, 0.9f, 0.95f, 1e-8f, 21, checkpointEvery, 3,
                 1, 0, 0);
