@@ -3,6 +3,7 @@ package io.fusion4j.api.train;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.NonFiniteException;
 import io.fusion4j.api.data.Batch;
 import io.fusion4j.api.data.BatchSource;
 import io.fusion4j.api.data.DataPosition;
@@ -103,6 +104,11 @@ public final class Trainer<B extends Batch<B>> {
         if (resume && store != null) {
             CheckpointStore.Loaded l = store.loadLatest(backend, params, opt, w -> events.accept(new TrainEvent.Warning(w)));
             if (l != null) {
+                if (l.state().seed() != config.seed()) {
+                    throw new io.fusion4j.api.UserInputException("resume: " + l.folder() + " was trained with seed "
+                            + l.state().seed() + ", this run has seed " + config.seed()
+                            + "; a resumed run must keep its seed to draw what it would have drawn");
+                }
                 step = l.state().step();
                 position = new DataPosition(l.state().epoch(), l.state().sampleIndex());
                 totalFlops = l.state().totalFlops();
@@ -172,7 +178,7 @@ public final class Trainer<B extends Batch<B>> {
             Graph g = new Graph(backend, arena, true);
             objective.step(new StepContext(g, acc, config.seed(), step, k, true), batch.microBatch(k, micro));
             if (acc.nonFinite() != null) {
-                throw new io.fusion4j.api.NonFiniteException("training loss term '" + acc.nonFinite() + " at step " + step
+                throw new NonFiniteException("training loss term '" + acc.nonFinite() + " at step " + step
                         + " (micro-batch " + (k + 1) + " of " + micro + "); the step was not applied and no"
                         + " checkpoint of these weights was written");
             }
@@ -212,30 +218,25 @@ public final class Trainer<B extends Batch<B>> {
      * runs only before a save; its FLOPs are not training FLOPs.
      */
     private void requireFinite(AdamW opt, long step) {
-        long trainingFlops = backend.flops().reset();
-        try {
-            if (Double.isFinite(backend.squaredNorm(params.values()))
-                    && Double.isFinite(backend.squaredNorm(opt.firstMoment()))
-                    && Double.isFinite(backend.squaredNorm(opt.secondMoment()))) {
-                return;
-            }
-            for (Parameters.Parameter p : params.all().values()) {
-                long n = p.shape().numel();
-                String what = !Double.isFinite(backend.squaredNorm(p.value())) ? "its value"
-                        : !Double.isFinite(backend.squaredNorm(opt.firstMoment().slice(p.offset(), p.offset() + n)))
-                        ? "its first moment"
-                        : !Double.isFinite(backend.squaredNorm(opt.secondMoment().slice(p.offset(), p.offset() + n)))
-                        ? "its second moment" : null;
-                if (what != null) {
-                    throw new ArithmeticException("step " + step + " left parameter '" + p.name() + "' with " + what
-                            + " not finite (NaN or Inf); the run stopped and no checkpoint of these weights was written");
-                }
-            }
-            throw new ArithmeticException("step " + step + " left weights that are not finite; no checkpoint was written");
-        } finally {
-            backend.flops().reset();
-            backend.flops().add(trainingFlops);
+        // Between steps: per-step FLOPs are differences taken inside a step, so this check counts toward none.
+        if (Double.isFinite(backend.squaredNorm(params.values()))
+                && Double.isFinite(backend.squaredNorm(opt.firstMoment()))
+                && Double.isFinite(backend.squaredNorm(opt.secondMoment()))) {
+            return;
         }
+        for (Parameters.Parameter p : params.all().values()) {
+            long n = p.shape().numel();
+            String what = !Double.isFinite(backend.squaredNorm(p.value())) ? "its value"
+                    : !Double.isFinite(backend.squaredNorm(opt.firstMoment().slice(p.offset(), p.offset() + n)))
+                    ? "its first moment"
+                    : !Double.isFinite(backend.squaredNorm(opt.secondMoment().slice(p.offset(), p.offset() + n)))
+                    ? "its second moment" : null;
+            if (what != null) {
+                throw new NonFiniteException("step " + step + " left parameter '" + p.name() + "' with " + what
+                        + " not finite (NaN or Inf); the run stopped and no checkpoint of these weights was written");
+            }
+        }
+        throw new NonFiniteException("step " + step + " left weights that are not finite; no checkpoint was written");
     }
 
     private static void emit(Consumer<TrainEvent> events, MetricsLog log, TrainEvent e) throws IOException {

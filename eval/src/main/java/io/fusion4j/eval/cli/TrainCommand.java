@@ -67,6 +67,10 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     BackendChoice backendChoice;
 
+    @Option(names = "--allow-config-change", description = "With --resume: continue with the options given even where"
+            + " they differ from the run's saved config (steps, schedule, micro-batches...); the model cannot change.")
+    boolean allowConfigChange;
+
     @Option(names = "--validation-data", description = "Held-out text for validation (default: a held-out part of the"
             + " built-in corpus with --data builtin, else none).")
     String validationData;
@@ -124,6 +128,10 @@ final class TrainCommand implements Callable<Integer> {
                     TextCorpus.TOKENIZER_FILE) + " has " + vocab + " tokens");
         }
         model = model.withVocab(vocab);
+        RunConfig asked = new RunConfig(model, cfg);
+        RunConfig chosen = resume ? resumeConfig(probe, asked, o) : asked;
+        model = (DecoderConfig) chosen.model();
+        cfg = chosen.train();
         TokenDataset dataset = new TokenDataset(corpus.tokens(), cfg.seqLen(), cfg.seed());
         List<MixedBatch> held = heldOut(corpus, cfg);
         o.printf("data: %,d tokens, %,d sequences of %d%s; model: %s%n", corpus.tokens().length, dataset.size(),
@@ -132,7 +140,7 @@ final class TrainCommand implements Callable<Integer> {
             Decoder decoder = new Decoder(model);
             Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), new NextTokenObjective(decoder),
                     dataset.source(cfg.batch()), held, cfg, new CheckpointStore(out, cfg.keep()),
-                    ConfigJson.write(new RunConfig(model, cfg)));
+                    ConfigJson.write(chosen));
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 trainer.requestStop();
@@ -161,6 +169,42 @@ final class TrainCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * The config a resumed run continues with: the newest verified checkpoint's own, unless options asked for
+     * another. A different model can never resume (its weights do not fit); other differences are refused with
+     * their list unless {@code --allow-config-change} says to go on with the new settings.
+     */
+    private RunConfig resumeConfig(CheckpointStore store, RunConfig asked, PrintWriter o) throws java.io.IOException {
+        RunConfig saved = store.latest(folder -> {
+            CheckpointStore.verify(folder);
+            return ConfigJson.read(folder.resolve("config.json"));
+        }, w -> o.println("WARNING: " + w));
+        if (saved == null) {
+            return asked; // nothing to resume yet: a fresh run
+        }
+        var parse = spec.commandLine().getParseResult();
+        boolean explicit = configFile != null || parse.hasMatchedOption("--preset") || steps != null
+                || microBatches != null;
+        if (!explicit) {
+            return saved;
+        }
+        List<String> changes = ConfigJson.differences(saved, asked);
+        if (changes.isEmpty()) {
+            return saved;
+        }
+        List<String> model = changes.stream().filter(c -> c.startsWith("model.")).toList();
+        if (!model.isEmpty()) {
+            throw new UserInputException("--resume: different model: the run in " + out + " has "
+                    + String.join("; ", model) + " (its checkpoints cannot load into this model)");
+        }
+        if (!allowConfigChange) {
+            throw new UserInputException("--resume: the options change the run in " + out + ": " + String.join("; ",
+                    changes) + "; drop them to continue as saved, or pass --allow-config-change to continue with them");
+        }
+        o.println("WARNING: resuming with a changed config: " + String.join("; ", changes));
+        return asked;
     }
 
     /** The fixed held-out batches: from --validation-data, or a part of the built-in corpus the run never trains on. */

@@ -83,6 +83,39 @@ public final class ConfigJson {
         }
     }
 
+    /**
+     * The fields in which {@code after} differs from {@code before}, as {@code "steps 200 → 400"} or
+     * {@code "model.dim 128 → 256"}, in file order; empty when they are the same run config.
+     */
+    public static java.util.List<String> differences(RunConfig before, RunConfig after) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        diff("", json().valueToTree(tree(before)), json().valueToTree(tree(after)), out);
+        return out;
+    }
+
+    private static ObjectNode tree(RunConfig c) {
+        try {
+            return (ObjectNode) json().readTree(write(c));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void diff(String prefix, JsonNode a, JsonNode b, java.util.List<String> out) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        a.fieldNames().forEachRemaining(names::add);
+        b.fieldNames().forEachRemaining(names::add);
+        for (String n : names) {
+            JsonNode x = a.get(n);
+            JsonNode y = b.get(n);
+            if (x != null && y != null && x.isObject() && y.isObject()) {
+                diff(prefix + n + ".", x, y, out);
+            } else if (x == null || !x.equals(y)) {
+                out.add(prefix + n + " " + (x == null ? "(none)" : x.asText()) + " → " + (y == null ? "(none)" : y.asText()));
+            }
+        }
+    }
+
     /** Parses {@code text}; {@code where} names the file in errors. */
     public static RunConfig read(String text, String where) {
         try {

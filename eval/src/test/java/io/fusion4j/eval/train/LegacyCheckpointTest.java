@@ -68,8 +68,9 @@ class LegacyCheckpointTest {
         String gen = cli(0, "generate", "--run", run.toString(), "--prompt", "The", "--max-tokens", "5");
         assertThat(gen).startsWith("The").containsPattern("\\(\\d+ tokens from .*step-00000004\\)");
         String log = cli(0, "train", "--config", LEGACY.resolve("train-config.json").toString(), "--steps", "6",
-                "--data", "builtin", "--out", run.toString(), "--resume", "--threads", "1");
-        assertThat(log).contains("resumed at step 4 from " + run.resolve("step-00000004"));
+                "--data", "builtin", "--out", run.toString(), "--resume", "--allow-config-change", "--threads", "1");
+        assertThat(log).contains("resuming with a changed config: steps 4 → 6; warmup 1 → 0")
+                .contains("resumed at step 4 from " + run.resolve("step-00000004"));
         assertThat(run.resolve("step-00000006").resolve("model.safetensors")).isRegularFile();
     }
 }
