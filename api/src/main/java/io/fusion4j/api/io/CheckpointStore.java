@@ -37,6 +37,7 @@ public final class CheckpointStore {
     private final Path dir;
     private final int keep;
     private final boolean allowNonFinite;
+    private final java.util.Map<String, byte[]> runFiles = new java.util.LinkedHashMap<>();
 
     public CheckpointStore(Path dir, int keep) {
         this(dir, keep, false);
@@ -54,6 +55,49 @@ public final class CheckpointStore {
         this.dir = dir;
         this.keep = keep;
         this.allowNonFinite = allowNonFinite;
+    }
+
+    /**
+     * Adds a run-level file (the tokenizer) to every checkpoint saved from now on: written into the folder, listed in
+     * its manifest and so verified with it, so a checkpoint holds everything needed to resume or generate.
+     */
+    public CheckpointStore include(String name, byte[] content) {
+        if (java.util.Arrays.asList(FILES).contains(name) || name.equals(CheckpointManifest.FILE) || name.contains("/")) {
+            throw new IllegalArgumentException("include: '" + name + "' is not a name a run file may have");
+        }
+        runFiles.put(name, content.clone());
+        return this;
+    }
+
+    /** {@code folder}'s copy of run file {@code name}, after verifying the folder, or null when it has none. */
+    public static Path runFile(Path folder, String name) throws IOException {
+        verify(folder);
+        Path f = folder.resolve(name);
+        return Files.isRegularFile(f) ? f : null;
+    }
+
+    /** Writes {@code data} to {@code file} through a forced temporary file and a rename. */
+    public static void writeAtomically(Path file, byte[] data) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, "." + file.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(data);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            forceDirectory(parent);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** The run folder the checkpoints live in. */
@@ -94,7 +138,12 @@ public final class CheckpointStore {
             opt.write(tmp.resolve("optimizer.safetensors"));
             writeForced(tmp.resolve("config.json"), configJson);
             writeForced(tmp.resolve("trainer_state.json"), state.toJson());
-            writeForced(tmp.resolve(CheckpointManifest.FILE), CheckpointManifest.of(tmp, FILES));
+            List<String> listed = new ArrayList<>(List.of(FILES));
+            for (var f : runFiles.entrySet()) {
+                writeForced(tmp.resolve(f.getKey()), f.getValue());
+                listed.add(f.getKey());
+            }
+            writeForced(tmp.resolve(CheckpointManifest.FILE), CheckpointManifest.of(tmp, listed.toArray(String[]::new)));
             forceDirectory(tmp);
             Path target = dir.resolve(name);
             if (Files.exists(target)) {
@@ -276,9 +325,13 @@ public final class CheckpointStore {
     }
 
     private static void writeForced(Path f, String text) throws IOException {
+        writeForced(f, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void writeForced(Path f, byte[] data) throws IOException {
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            ByteBuffer b = ByteBuffer.wrap(data);
             while (b.hasRemaining()) {
                 ch.write(b);
             }

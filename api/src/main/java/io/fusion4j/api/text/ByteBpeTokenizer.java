@@ -244,7 +244,13 @@ public final class ByteBpeTokenizer {
     }
 
     /** Writes the merges and specials as text. */
+    /** Writes the tokenizer to {@code path} atomically: a crash leaves the old file or the new one, never half. */
     public void save(Path path) throws IOException {
+        io.fusion4j.api.io.CheckpointStore.writeAtomically(path, text().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The file format of {@link #save}. */
+    public String text() {
         StringBuilder b = new StringBuilder(MAGIC).append('\n');
         b.append("merges ").append(merges.length).append('\n');
         for (int[] m : merges) {
@@ -253,7 +259,7 @@ public final class ByteBpeTokenizer {
         for (String s : specials) {
             b.append("special ").append(s).append('\n');
         }
-        Files.writeString(path, b.toString(), StandardCharsets.UTF_8);
+        return b.toString();
     }
 
     /** Reads a file written by {@link #save}; errors name the file and line. */

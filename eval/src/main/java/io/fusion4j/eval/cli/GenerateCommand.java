@@ -59,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
     boolean allowNonFinite;
 
     /** A checkpoint that verified and the decoder built from it. */
-    private record Ready(Path folder, Decoder decoder) {
+    private record Ready(Path folder, Decoder decoder, ByteBpeTokenizer tokenizer) {
     }
 
     @Override
@@ -73,11 +73,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxTokens < 0) {
             throw new UserInputException("--max-tokens must be >= 0, found " + maxTokens);
         }
-        Path tokFile = run.resolve(TextCorpus.TOKENIZER_FILE);
-        if (!Files.exists(tokFile)) {
-            throw new UserInputException("--run " + run + " has no " + TextCorpus.TOKENIZER_FILE + "; train into it first");
+        if (!Files.isDirectory(run)) {
+            throw new UserInputException("--run " + run + ": no such folder" + (Files.exists(run) ? " (it is a file)" : ""));
         }
-        ByteBpeTokenizer tok = ByteBpeTokenizer.load(tokFile);
         CheckpointStore store = new CheckpointStore(run, 2);
         if (store.checkpoints().isEmpty()) {
             throw new UserInputException("--run " + run + " has no checkpoint; train into it first");
@@ -97,9 +95,17 @@ final class GenerateCommand implements Callable<Integer> {
                 // Weights only: generation needs no optimizer moments.
                 WeightLoader.load(folder, backend, d.parameters(), NameMapping.identity(), Strictness.STRICT,
                         allowNonFinite);
-                return new Ready(folder, d);
+                // The checkpoint's own tokenizer; the run folder's for checkpoints written before they held one.
+                Path own = CheckpointStore.runFile(folder, TextCorpus.TOKENIZER_FILE);
+                Path tokFile = own != null ? own : run.resolve(TextCorpus.TOKENIZER_FILE);
+                if (!Files.exists(tokFile)) {
+                    throw new UserInputException(folder + " holds no " + TextCorpus.TOKENIZER_FILE + " and neither does "
+                            + run);
+                }
+                return new Ready(folder, d, ByteBpeTokenizer.load(tokFile));
             }, w -> out.println("WARNING: " + w));
             Decoder decoder = loaded.decoder();
+            ByteBpeTokenizer tok = loaded.tokenizer();
             int[] ids = tok.encode(prompt);
             if (ids.length == 0) {
                 throw new UserInputException("--prompt must not be empty");

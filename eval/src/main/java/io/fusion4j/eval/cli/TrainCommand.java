@@ -6,6 +6,7 @@ import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.io.RunLock;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.Decoder;
+import io.fusion4j.api.text.ByteBpeTokenizer;
 import io.fusion4j.api.nn.DecoderConfig;
 import io.fusion4j.api.train.NextTokenObjective;
 import io.fusion4j.api.train.TrainConfig;
@@ -101,7 +102,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         String text = TextSource.read(data);
-        TextCorpus corpus = TextCorpus.prepare(text, out, model.vocab(), line -> {
+        // A resumed run keeps the tokenizer its newest verified checkpoint holds; a new run trains its own.
+        ByteBpeTokenizer saved = resume ? savedTokenizer(probe, o) : null;
+        TextCorpus corpus = TextCorpus.prepare(text, saved, out, model.vocab(), line -> {
             o.println(line);
             o.flush();
         });
@@ -139,7 +142,9 @@ final class TrainCommand implements Callable<Integer> {
         try (Backend backend = backendChoice.create()) {
             Decoder decoder = new Decoder(model);
             Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), new NextTokenObjective(decoder),
-                    dataset.source(cfg.batch()), held, cfg, new CheckpointStore(out, cfg.keep()),
+                    dataset.source(cfg.batch()), held, cfg, new CheckpointStore(out, cfg.keep())
+                            .include(TextCorpus.TOKENIZER_FILE, corpus.tokenizer().text().getBytes(
+                                    java.nio.charset.StandardCharsets.UTF_8)),
                     ConfigJson.write(chosen));
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -169,6 +174,17 @@ final class TrainCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * The tokenizer of the newest verified checkpoint (its own copy, or the run folder's for checkpoints written
+     * before checkpoints held one); null when there is no checkpoint.
+     */
+    private ByteBpeTokenizer savedTokenizer(CheckpointStore store, PrintWriter o) throws java.io.IOException {
+        return store.latest(folder -> {
+            Path own = CheckpointStore.runFile(folder, TextCorpus.TOKENIZER_FILE);
+            return ByteBpeTokenizer.load(own != null ? own : out.resolve(TextCorpus.TOKENIZER_FILE));
+        }, w -> o.println("WARNING: " + w));
     }
 
     /**

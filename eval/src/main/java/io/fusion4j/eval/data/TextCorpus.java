@@ -19,21 +19,28 @@ public record TextCorpus(ByteBpeTokenizer tokenizer, int[] tokens, int character
     public static final String TOKENIZER_FILE = "tokenizer.txt";
 
     /**
-     * @param runDir  where {@value #TOKENIZER_FILE} is read from or written to
-     * @param vocab   the vocabulary size to train a new tokenizer to
-     * @param log     progress messages
+     * Encodes {@code text} with {@code tokenizer} when given (a resumed run's, from its checkpoint), else trains a new
+     * tokenizer of {@code vocab} tokens on it. Either way {@value #TOKENIZER_FILE} in {@code runDir} is written
+     * atomically to match, so a leftover of a failed earlier run is never reused silently.
+     *
+     * @param log progress messages
      */
-    public static TextCorpus prepare(String text, Path runDir, int vocab, Consumer<String> log) throws IOException {
-        Path tokFile = runDir.resolve(TOKENIZER_FILE);
-        ByteBpeTokenizer tok;
-        if (Files.exists(tokFile)) {
-            tok = ByteBpeTokenizer.load(tokFile);
-        } else {
+    public static TextCorpus prepare(String text, ByteBpeTokenizer tokenizer, Path runDir, int vocab,
+                                     Consumer<String> log) throws IOException {
+        ByteBpeTokenizer tok = tokenizer;
+        if (tok == null) {
             log.accept(String.format("training a %d-token BPE vocabulary on %,d characters...", vocab, text.length()));
             tok = ByteBpeTokenizer.train(text, vocab - 257, List.of(EOS));
+        }
+        Path tokFile = runDir.resolve(TOKENIZER_FILE);
+        if (!Files.exists(tokFile) || !Files.readString(tokFile).equals(tok.text())) {
             tok.save(tokFile);
         }
-        return new TextCorpus(tok, encode(tok, text), text.length());
+        int[] tokens = encode(tok, text);
+        if (tokens.length == 0) {
+            throw new io.fusion4j.api.UserInputException("the training data holds no text (only blank lines)");
+        }
+        return new TextCorpus(tok, tokens, text.length());
     }
 
     /** Every non-blank document of {@code text}, encoded, each followed by the end-of-sequence token. */

@@ -1,0 +1,85 @@
+package io.fusion4j.eval.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fusion4j.eval.cli.Main;
+import io.fusion4j.eval.data.BuiltinCorpus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Every file a run needs travels in its checkpoints, verified; nothing a failed run left is reused silently. */
+class RunFolderTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int rc, String out, String err) {
+    }
+
+    private static Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(rc, out.toString(), err.toString());
+    }
+
+    @Test
+    void theTokenizerIsPartOfEveryVerifiedCheckpoint() throws Exception {
+        Path data = dir.resolve("corpus.txt");
+        Files.writeString(data, BuiltinCorpus.generate(7, 300));
+        Path run = dir.resolve("run");
+        String[] train = {"train", "--out", run.toString(), "--threads", "1", "--data", data.toString(), "--steps", "2"};
+        assertThat(cli(concat(train, "--stop-at", "1")).rc()).isZero();
+        assertThat(cli(concat(train, "--resume")).rc()).isZero();
+        String[] gen = {"generate", "--run", run.toString(), "--max-tokens", "5"};
+        Result before = cli(gen);
+        assertThat(before.rc()).as(before.err()).isZero();
+        String tokenizer = Files.readString(run.resolve("tokenizer.txt"));
+        assertThat(Files.readString(run.resolve("step-00000002").resolve("tokenizer.txt"))).isEqualTo(tokenizer);
+        assertThat(Files.readString(run.resolve("step-00000002").resolve("manifest.json"))).contains("\"tokenizer.txt\"");
+
+        // The run folder's copy damaged: generation uses the checkpoint's verified copy and says the same.
+        Files.writeString(run.resolve("tokenizer.txt"), "garbage");
+        Result damaged = cli(gen);
+        assertThat(damaged.rc()).as(damaged.err()).isZero();
+        assertThat(damaged.out()).isEqualTo(before.out());
+
+        // The newest checkpoint's copy damaged: that checkpoint is skipped loudly for the previous one.
+        Path newest = run.resolve("step-00000002").resolve("tokenizer.txt");
+        byte[] b = Files.readAllBytes(newest);
+        b[b.length / 2] ^= 1;
+        Files.write(newest, b);
+        Result skipped = cli(gen);
+        assertThat(skipped.rc()).as(skipped.err()).isZero();
+        assertThat(skipped.out()).contains("WARNING: checkpoint " + run.resolve("step-00000002") + " was skipped")
+                .contains("tokenizer.txt").contains("tokens from " + run.resolve("step-00000001"));
+    }
+
+    @Test
+    void aTokenizerLeftByAFailedRunIsNotReused() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Path data = dir.resolve("corpus.txt");
+        Files.writeString(data, BuiltinCorpus.generate(7, 300));
+        // What a first run that died before its first checkpoint leaves: a tokenizer, but from other text.
+        Files.writeString(dir.resolve("other.txt"), "zzzz yyyy xxxx zzzz yyyy ".repeat(400));
+        Path other = dir.resolve("other");
+        assertThat(cli("train", "--out", other.toString(), "--threads", "1", "--data", dir.resolve("other.txt")
+                .toString(), "--steps", "1").rc()).isZero();
+        Files.copy(other.resolve("tokenizer.txt"), run.resolve("tokenizer.txt"));
+        Result r = cli("train", "--out", run.toString(), "--threads", "1", "--data", data.toString(), "--steps", "1");
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains("training a 512-token BPE vocabulary");
+        assertThat(Files.readString(run.resolve("tokenizer.txt"))).isNotEqualTo(Files.readString(other.resolve(
+                "tokenizer.txt")));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
