@@ -43,7 +43,13 @@ public final class RunLock implements AutoCloseable {
      * @throws UserInputException when another writer holds it, naming that writer
      */
     public static RunLock acquire(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserInputException(dir + ": not a folder (it is a file); a run needs a folder of its own");
+        }
         Files.createDirectories(dir);
+        if (!Files.isWritable(dir)) {
+            throw new UserInputException(dir + ": the run folder is not writable");
+        }
         Path file = dir.resolve(FILE);
         Path key = file.toAbsolutePath().normalize();
         synchronized (HELD) {

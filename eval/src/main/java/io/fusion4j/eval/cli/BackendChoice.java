@@ -13,6 +13,9 @@ import picocli.CommandLine.Spec;
  * is rejected while the command line is parsed, before the command does any work.
  */
 final class BackendChoice {
+    /** More worker threads than this is a typo, not a machine. */
+    static final int MAX_THREADS = 1024;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
@@ -23,9 +26,9 @@ final class BackendChoice {
 
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads, 0 for all processors (default: ${DEFAULT-VALUE}).")
     void threads(int threads) {
-        if (threads < 0) {
+        if (threads < 0 || threads > MAX_THREADS) {
             throw new ParameterException(command.commandLine(),
-                    "--threads must be >= 0 (0 for all processors), found " + threads);
+                    "--threads must be in [0, " + MAX_THREADS + "] (0 for all processors), found " + threads);
         }
         this.threads = threads;
     }

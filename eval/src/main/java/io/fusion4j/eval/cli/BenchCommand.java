@@ -67,8 +67,9 @@ final class BenchCommand implements Callable<Integer> {
             counts.add(Runtime.getRuntime().availableProcessors());
         } else {
             for (int t : threads) {
-                if (t < 1) {
-                    throw new UserInputException("--threads: thread counts must be >= 1, found " + t);
+                if (t < 1 || t > BackendChoice.MAX_THREADS) {
+                    throw new UserInputException("--threads: thread counts must be in [1, " + BackendChoice.MAX_THREADS
+                            + "], found " + t);
                 }
                 counts.add(t);
             }
@@ -131,6 +132,13 @@ final class BenchCommand implements Callable<Integer> {
                 if (s[i] < 1) {
                     throw new UserInputException("--shapes: expected MxKxN (three positive integers joined by x), found " + spec);
                 }
+            }
+            // A, B and C as F32 (plus packing): refuse what cannot fit rather than die of an out-of-memory mid-run.
+            long bytes = 4L * ((long) s[0] * s[1] + (long) s[1] * s[2] + (long) s[0] * s[2]);
+            long free = Runtime.getRuntime().maxMemory() / 2;
+            if (bytes > free) {
+                throw new UserInputException("--shapes: " + spec + " needs " + (bytes >> 20) + " MiB of operands, more than"
+                        + " the " + (free >> 20) + " MiB this JVM can spare (raise -Xmx in FUSION4J_JAVA_OPTS)");
             }
             parsed.add(s);
         }

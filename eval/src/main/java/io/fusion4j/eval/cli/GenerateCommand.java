@@ -59,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
     boolean allowNonFinite;
 
     /** A checkpoint that verified and the decoder built from it. */
-    private record Ready(Path folder, Decoder decoder, ByteBpeTokenizer tokenizer) {
+    private record Ready(Path folder, Decoder decoder, ByteBpeTokenizer tokenizer, int context) {
     }
 
     @Override
@@ -102,13 +102,19 @@ final class GenerateCommand implements Callable<Integer> {
                     throw new UserInputException(folder + " holds no " + TextCorpus.TOKENIZER_FILE + " and neither does "
                             + run);
                 }
-                return new Ready(folder, d, ByteBpeTokenizer.load(tokFile));
+                return new Ready(folder, d, ByteBpeTokenizer.load(tokFile), cfg.train().seqLen());
             }, w -> out.println("WARNING: " + w));
             Decoder decoder = loaded.decoder();
             ByteBpeTokenizer tok = loaded.tokenizer();
             int[] ids = tok.encode(prompt);
             if (ids.length == 0) {
                 throw new UserInputException("--prompt must not be empty");
+            }
+            // Positions past the trained context were never seen in training: refuse rather than emit noise.
+            if ((long) ids.length + maxTokens > loaded.context()) {
+                throw new UserInputException("--max-tokens: the prompt (" + ids.length + " tokens) and " + maxTokens
+                        + " new tokens exceed the " + loaded.context() + "-token context the model was trained on; ask"
+                        + " for at most " + Math.max(0, loaded.context() - ids.length) + " new tokens");
             }
             out.print(prompt);
             TokenSampler sampler = new TokenSampler(temperature, topP, new SplittableRandom(seed));

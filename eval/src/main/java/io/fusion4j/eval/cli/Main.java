@@ -70,7 +70,7 @@ public final class Main {
         int depth = 0;
         for (Throwable t = failure; t != null && depth++ < 64; t = t.getCause()) {
             if (isBadInput(t)) {
-                err.println("fusion4j: " + oneLine(t.getMessage() != null ? t.getMessage() : t.toString()));
+                err.println("fusion4j: " + oneLine(describe(t)));
                 if (stacktrace) {
                     failure.printStackTrace(err);
                 }
@@ -98,6 +98,27 @@ public final class Main {
                 || t instanceof SafetensorsException
                 // A diverging run (a NaN loss or gradient norm) comes from its settings, not from a bug.
                 || t instanceof NonFiniteException;
+    }
+
+    /**
+     * A failure in words. File-system errors carry only the path as their message ("/runs/x"): say what happened
+     * to it.
+     */
+    static String describe(Throwable t) {
+        if (t instanceof java.nio.file.FileSystemException f) {
+            String what = switch (f) {
+                case java.nio.file.AccessDeniedException a -> "permission denied";
+                case java.nio.file.NoSuchFileException n -> "no such file or folder";
+                case java.nio.file.FileAlreadyExistsException x -> "already exists (a file where a folder is needed?)";
+                case java.nio.file.NotDirectoryException d -> "not a folder";
+                case java.nio.file.DirectoryNotEmptyException d -> "folder not empty";
+                default -> f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+            };
+            String file = f.getFile() != null ? f.getFile() : "";
+            return file + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + what
+                    + (f.getReason() != null && !what.equals(f.getReason()) ? " (" + f.getReason() + ")" : "");
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
     private static String oneLine(String s) {

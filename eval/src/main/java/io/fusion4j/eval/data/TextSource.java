@@ -2,7 +2,6 @@ package io.fusion4j.eval.data;
 
 import io.fusion4j.api.UserInputException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,6 +9,9 @@ import java.util.stream.Stream;
 
 /** Where training text comes from: the built-in corpus, a text file, or every {@code .txt} file in a folder. */
 public final class TextSource {
+    /** Text data is read whole: past this a file is refused, not read into an out-of-memory. */
+    static final long MAX_BYTES = 512L << 20;
+
     private TextSource() {
     }
 
@@ -20,7 +22,7 @@ public final class TextSource {
         }
         Path p = Path.of(spec);
         if (Files.isRegularFile(p)) {
-            return Files.readString(p, StandardCharsets.UTF_8);
+            return io.fusion4j.api.io.BoundedText.read(p, MAX_BYTES);
         }
         if (Files.isDirectory(p)) {
             List<Path> files;
@@ -32,7 +34,7 @@ public final class TextSource {
             }
             StringBuilder b = new StringBuilder();
             for (Path f : files) {
-                b.append(Files.readString(f, StandardCharsets.UTF_8)).append("\n\n");
+                b.append(io.fusion4j.api.io.BoundedText.read(f, MAX_BYTES)).append("\n\n");
             }
             return b.toString();
         }

@@ -55,6 +55,36 @@ class MainTest {
     }
 
     @Test
+    void fileSystemErrorsAndBadDataAreOneLineInWords(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("afile"), "x");
+        assertThat(run("train", "--out", file.toString(), "--steps", "1")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("fusion4j: " + file + ": not a folder (it is a file); a run needs a"
+                + " folder of its own");
+        java.nio.file.Path binary = java.nio.file.Files.write(dir.resolve("data.txt"), new byte[]{'a', (byte) 0xff, 'b'});
+        StringWriter e2 = new StringWriter();
+        assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e2, true), "train", "--out",
+                dir.resolve("r1").toString(), "--data", binary.toString(), "--steps", "1")).isEqualTo(2);
+        assertThat(e2.toString().strip()).isEqualTo("fusion4j: " + binary + ": not UTF-8 text (an invalid byte sequence"
+                + " at byte 1)");
+        java.nio.file.Path blank = java.nio.file.Files.writeString(dir.resolve("blank.txt"), "\n\n  \n\n");
+        StringWriter e3 = new StringWriter();
+        assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e3, true), "train", "--out",
+                dir.resolve("r2").toString(), "--data", blank.toString(), "--steps", "1")).isEqualTo(2);
+        assertThat(e3.toString()).contains("the training data holds no text");
+        assertThat(Main.describe(new java.nio.file.AccessDeniedException("/ro/run.lock")))
+                .isEqualTo("/ro/run.lock: permission denied");
+        StringWriter e4 = new StringWriter();
+        assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e4, true), "train", "--threads",
+                "100000", "--out", dir.resolve("r3").toString())).isEqualTo(2);
+        assertThat(e4.toString()).contains("--threads must be in [0, 1024]");
+        StringWriter e5 = new StringWriter();
+        assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e5, true), "bench", "gemm", "--shapes",
+                "100000x100000x100000", "--threads", "1")).isEqualTo(2);
+        assertThat(e5.toString()).contains("--shapes: 100000x100000x100000 needs").contains("MiB of operands");
+    }
+
+    @Test
     void trainingAndGenerationErrorsNameWhatIsWrong(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         assertThat(run("generate", "--run", dir.resolve("none").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("--run " + dir.resolve("none") + ": no such folder");
@@ -116,7 +146,7 @@ class MainTest {
         StringWriter e = new StringWriter();
         assertThat(Main.report(new RuntimeException("wrapped", new UncheckedIOException(new NoSuchFileException("x.txt"))),
                 new PrintWriter(e), false)).isEqualTo(2);
-        assertThat(lines(e)).containsExactly("fusion4j: x.txt");
+        assertThat(lines(e)).containsExactly("fusion4j: x.txt: no such file or folder");
         StringWriter u = new StringWriter();
         assertThat(Main.report(new UserInputException("--data: no such file\nor folder"), new PrintWriter(u), false))
                 .isEqualTo(2);
@@ -177,7 +207,7 @@ class MainTest {
         }
         assertThat(run("generate", "--threads", "-1")).isEqualTo(2);
         assertThat(err.toString().strip())
-                .isEqualTo("fusion4j: --threads must be >= 0 (0 for all processors), found -1 (see 'fusion4j help generate')");
+                .isEqualTo("fusion4j: --threads must be in [0, 1024] (0 for all processors), found -1 (see 'fusion4j help generate')");
     }
 
     @Test

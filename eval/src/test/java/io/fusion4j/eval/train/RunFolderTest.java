@@ -42,6 +42,10 @@ class RunFolderTest {
         assertThat(Files.readString(run.resolve("step-00000002").resolve("tokenizer.txt"))).isEqualTo(tokenizer);
         assertThat(Files.readString(run.resolve("step-00000002").resolve("manifest.json"))).contains("\"tokenizer.txt\"");
 
+        Result tooLong = cli("generate", "--run", run.toString(), "--max-tokens", "500");
+        assertThat(tooLong.rc()).isEqualTo(2);
+        assertThat(tooLong.err()).contains("--max-tokens: the prompt (").contains("exceed the 64-token context");
+
         // The run folder's copy damaged: generation uses the checkpoint's verified copy and says the same.
         Files.writeString(run.resolve("tokenizer.txt"), "garbage");
         Result damaged = cli(gen);
