@@ -59,21 +59,8 @@ class TrainingRunTest {
         assertThat(b.resolve("step-00000005")).isDirectory();
         assertThat(b.resolve("step-00000012")).doesNotExist();
 
-        String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // Surefire puts jars that no module requires (Guava, ASM, aopalliance for Guice) on the class path; the launcher
-        // names them with --add-modules, so the child needs them on its module path.
-        StringBuilder modulePath = new StringBuilder(System.getProperty("jdk.module.path"));
-        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            String name = Path.of(e).getFileName().toString();
-            if (name.matches("(guava|asm|failureaccess|aopalliance)-.*\\.jar")) {
-                modulePath.append(java.io.File.pathSeparator).append(e);
-            }
-        }
-        List<String> cmd = new ArrayList<>(List.of(javaExe, "-Dguice_bytecode_gen_option=DISABLED",
-                "--add-modules", "com.google.common,org.objectweb.asm",
-                "--module-path", modulePath.toString(),
-                "-m", "io.fusion4j.eval/io.fusion4j.eval.cli.Main",
-                "train", "--steps", "12", "--resume", "--out", b.toString(), "--threads", "1", "--data", data));
+        List<String> cmd = ChildCli.command("train", "--steps", "12", "--resume", "--out", b.toString(), "--threads", "1",
+                "--data", data);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
