@@ -16,6 +16,7 @@ import io.fusion4j.eval.config.ConfigJson;
 import io.fusion4j.eval.config.Presets;
 import io.fusion4j.eval.config.RunConfig;
 import io.fusion4j.eval.data.BuiltinCorpus;
+import io.fusion4j.eval.data.DataFingerprint;
 import io.fusion4j.eval.data.TextCorpus;
 import io.fusion4j.eval.data.TextSource;
 import io.fusion4j.eval.data.TokenDataset;
@@ -68,8 +69,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     BackendChoice backendChoice;
 
-    @Option(names = "--allow-config-change", description = "With --resume: continue with the options given even where"
-            + " they differ from the run's saved config (steps, schedule, micro-batches...); the model cannot change.")
+    @Option(names = "--allow-config-change", description = "With --resume: continue with the options and data given even"
+            + " where they differ from the run's saved config and data (steps, schedule, micro-batches...); the model"
+            + " cannot change.")
     boolean allowConfigChange;
 
     @Option(names = "--validation-data", description = "Held-out text for validation (default: a held-out part of the"
@@ -135,6 +137,10 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig chosen = resume ? resumeConfig(probe, asked, o) : asked;
         model = (DecoderConfig) chosen.model();
         cfg = chosen.train();
+        DataFingerprint fingerprint = DataFingerprint.of(data, corpus.tokens());
+        if (resume) {
+            checkSameData(probe, fingerprint, o);
+        }
         TokenDataset dataset = new TokenDataset(corpus.tokens(), cfg.seqLen(), cfg.seed());
         List<MixedBatch> held = heldOut(corpus, cfg);
         o.printf("data: %,d tokens, %,d sequences of %d%s; model: %s%n", corpus.tokens().length, dataset.size(),
@@ -144,6 +150,8 @@ final class TrainCommand implements Callable<Integer> {
             Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), new NextTokenObjective(decoder),
                     dataset.source(cfg.batch()), held, cfg, new CheckpointStore(out, cfg.keep())
                             .include(TextCorpus.TOKENIZER_FILE, corpus.tokenizer().text().getBytes(
+                                    java.nio.charset.StandardCharsets.UTF_8))
+                            .include(DataFingerprint.FILE, fingerprint.toJson().getBytes(
                                     java.nio.charset.StandardCharsets.UTF_8)),
                     ConfigJson.write(chosen));
             CountDownLatch done = new CountDownLatch(1);
@@ -174,6 +182,26 @@ final class TrainCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * Refuses to resume on other data than the run trained on (the newest verified checkpoint's fingerprint), unless
+     * {@code --allow-config-change}; checkpoints written before fingerprints existed are not checked.
+     */
+    private void checkSameData(CheckpointStore store, DataFingerprint now, PrintWriter o) throws java.io.IOException {
+        DataFingerprint saved = store.latest(folder -> {
+            Path f = CheckpointStore.runFile(folder, DataFingerprint.FILE);
+            return f == null ? null : DataFingerprint.fromJson(Files.readString(f), f.toString());
+        }, w -> { });
+        if (saved == null || saved.sha256().equals(now.sha256())) {
+            return;
+        }
+        String change = "the run in " + out + " trained on " + saved.describe() + ", this data is " + now.describe();
+        if (!allowConfigChange) {
+            throw new UserInputException("--resume: the data changed: " + change
+                    + "; pass the same --data, or --allow-config-change to continue on this data");
+        }
+        o.println("WARNING: resuming on changed data: " + change);
     }
 
     /**

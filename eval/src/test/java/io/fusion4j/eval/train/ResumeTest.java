@@ -45,6 +45,14 @@ class ResumeTest {
         assertThat(otherModel.rc()).isEqualTo(2);
         assertThat(otherModel.err()).contains("--resume: different model: the run in " + run + " has model.dim 128 → 256");
 
+        Path other = dir.resolve("other.txt");
+        Files.writeString(other, BuiltinCorpus.generate(8, 300));
+        String[] otherData = {"train", "--out", run.toString(), "--threads", "1", "--data", other.toString()};
+        Result newData = cli(concat(otherData, "--resume"));
+        assertThat(newData.rc()).isEqualTo(2);
+        assertThat(newData.err()).contains("--resume: the data changed: the run in " + run + " trained on " + data)
+                .contains("this data is " + other);
+
         Result asSaved = cli(concat(base, "--resume"));
         assertThat(asSaved.rc()).as(asSaved.err()).isZero();
         assertThat(asSaved.out()).contains("resumed at step 2").contains("finished at step 4");
