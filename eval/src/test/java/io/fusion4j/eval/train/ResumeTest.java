@@ -2,13 +2,10 @@ package io.fusion4j.eval.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fusion4j.eval.cli.Main;
 import io.fusion4j.eval.data.BuiltinCorpus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,15 +14,6 @@ class ResumeTest {
     @TempDir
     Path dir;
 
-    private record Result(int rc, String out, String err) {
-    }
-
-    private static Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(rc, out.toString(), err.toString());
-    }
 
     @Test
     void resumeKeepsTheSavedRunAndRefusesChangesItWasNotToldToAllow() throws Exception {
@@ -33,35 +21,30 @@ class ResumeTest {
         Files.writeString(data, BuiltinCorpus.generate(7, 300));
         Path run = dir.resolve("run");
         String[] base = {"train", "--out", run.toString(), "--threads", "1", "--data", data.toString()};
-        Result first = cli(concat(base, "--steps", "4", "--stop-at", "2"));
+        CliRun.Result first = CliRun.run(CliRun.concat(base, "--steps", "4", "--stop-at", "2"));
         assertThat(first.rc()).as(first.err()).isZero();
 
-        Result changed = cli(concat(base, "--resume", "--steps", "6"));
+        CliRun.Result changed = CliRun.run(CliRun.concat(base, "--resume", "--steps", "6"));
         assertThat(changed.rc()).isEqualTo(2);
         assertThat(changed.err().strip()).doesNotContain("\n").startsWith("fusion4j: --resume: the options change the run in "
                 + run + ": steps 4 → 6").contains("--allow-config-change");
 
-        Result otherModel = cli(concat(base, "--resume", "--preset", "dense"));
+        CliRun.Result otherModel = CliRun.run(CliRun.concat(base, "--resume", "--preset", "dense"));
         assertThat(otherModel.rc()).isEqualTo(2);
         assertThat(otherModel.err()).contains("--resume: different model: the run in " + run + " has model.dim 128 → 256");
 
         Path other = dir.resolve("other.txt");
         Files.writeString(other, BuiltinCorpus.generate(8, 300));
         String[] otherData = {"train", "--out", run.toString(), "--threads", "1", "--data", other.toString()};
-        Result newData = cli(concat(otherData, "--resume"));
+        CliRun.Result newData = CliRun.run(CliRun.concat(otherData, "--resume"));
         assertThat(newData.rc()).isEqualTo(2);
         assertThat(newData.err()).contains("--resume: the data changed: the run in " + run + " trained on " + data)
                 .contains("this data is " + other);
 
-        Result asSaved = cli(concat(base, "--resume"));
+        CliRun.Result asSaved = CliRun.run(CliRun.concat(base, "--resume"));
         assertThat(asSaved.rc()).as(asSaved.err()).isZero();
         assertThat(asSaved.out()).contains("resumed at step 2").contains("finished at step 4");
         assertThat(run.resolve("step-00000004")).isDirectory();
     }
 
-    private static String[] concat(String[] a, String... b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
 }

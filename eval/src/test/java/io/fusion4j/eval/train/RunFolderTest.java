@@ -2,13 +2,10 @@ package io.fusion4j.eval.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fusion4j.eval.cli.Main;
 import io.fusion4j.eval.data.BuiltinCorpus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,15 +14,6 @@ class RunFolderTest {
     @TempDir
     Path dir;
 
-    private record Result(int rc, String out, String err) {
-    }
-
-    private static Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(rc, out.toString(), err.toString());
-    }
 
     @Test
     void theTokenizerIsPartOfEveryVerifiedCheckpoint() throws Exception {
@@ -33,22 +21,22 @@ class RunFolderTest {
         Files.writeString(data, BuiltinCorpus.generate(7, 300));
         Path run = dir.resolve("run");
         String[] train = {"train", "--out", run.toString(), "--threads", "1", "--data", data.toString(), "--steps", "2"};
-        assertThat(cli(concat(train, "--stop-at", "1")).rc()).isZero();
-        assertThat(cli(concat(train, "--resume")).rc()).isZero();
+        assertThat(CliRun.run(CliRun.concat(train, "--stop-at", "1")).rc()).isZero();
+        assertThat(CliRun.run(CliRun.concat(train, "--resume")).rc()).isZero();
         String[] gen = {"generate", "--run", run.toString(), "--max-tokens", "5"};
-        Result before = cli(gen);
+        CliRun.Result before = CliRun.run(gen);
         assertThat(before.rc()).as(before.err()).isZero();
         String tokenizer = Files.readString(run.resolve("tokenizer.txt"));
         assertThat(Files.readString(run.resolve("step-00000002").resolve("tokenizer.txt"))).isEqualTo(tokenizer);
         assertThat(Files.readString(run.resolve("step-00000002").resolve("manifest.json"))).contains("\"tokenizer.txt\"");
 
-        Result tooLong = cli("generate", "--run", run.toString(), "--max-tokens", "500");
+        CliRun.Result tooLong = CliRun.run("generate", "--run", run.toString(), "--max-tokens", "500");
         assertThat(tooLong.rc()).isEqualTo(2);
         assertThat(tooLong.err()).contains("--max-tokens: the prompt (").contains("exceed the 64-token context");
 
         // The run folder's copy damaged: generation uses the checkpoint's verified copy and says the same.
         Files.writeString(run.resolve("tokenizer.txt"), "garbage");
-        Result damaged = cli(gen);
+        CliRun.Result damaged = CliRun.run(gen);
         assertThat(damaged.rc()).as(damaged.err()).isZero();
         assertThat(damaged.out()).isEqualTo(before.out());
 
@@ -57,7 +45,7 @@ class RunFolderTest {
         byte[] b = Files.readAllBytes(newest);
         b[b.length / 2] ^= 1;
         Files.write(newest, b);
-        Result skipped = cli(gen);
+        CliRun.Result skipped = CliRun.run(gen);
         assertThat(skipped.rc()).as(skipped.err()).isZero();
         assertThat(skipped.out()).contains("WARNING: checkpoint " + run.resolve("step-00000002") + " was skipped")
                 .contains("tokenizer.txt").contains("tokens from " + run.resolve("step-00000001"));
@@ -71,19 +59,14 @@ class RunFolderTest {
         // What a first run that died before its first checkpoint leaves: a tokenizer, but from other text.
         Files.writeString(dir.resolve("other.txt"), "zzzz yyyy xxxx zzzz yyyy ".repeat(400));
         Path other = dir.resolve("other");
-        assertThat(cli("train", "--out", other.toString(), "--threads", "1", "--data", dir.resolve("other.txt")
+        assertThat(CliRun.run("train", "--out", other.toString(), "--threads", "1", "--data", dir.resolve("other.txt")
                 .toString(), "--steps", "1").rc()).isZero();
         Files.copy(other.resolve("tokenizer.txt"), run.resolve("tokenizer.txt"));
-        Result r = cli("train", "--out", run.toString(), "--threads", "1", "--data", data.toString(), "--steps", "1");
+        CliRun.Result r = CliRun.run("train", "--out", run.toString(), "--threads", "1", "--data", data.toString(), "--steps", "1");
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("training a 512-token BPE vocabulary");
         assertThat(Files.readString(run.resolve("tokenizer.txt"))).isNotEqualTo(Files.readString(other.resolve(
                 "tokenizer.txt")));
     }
 
-    private static String[] concat(String[] a, String... b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
 }

@@ -39,7 +39,7 @@ class SoakTest {
         Path whole = dir.resolve("whole");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        assertThat(Main.run(new PrintWriter(out), new PrintWriter(err), concat(args, "--out", whole.toString())))
+        assertThat(Main.run(new PrintWriter(out), new PrintWriter(err), CliRun.concat(args, "--out", whole.toString())))
                 .as(err.toString()).isZero();
 
         Path killed = dir.resolve("killed");
@@ -47,7 +47,7 @@ class SoakTest {
         int kills = 0;
         int completed = 0;
         for (int attempt = 0; attempt < KILLS + 5 && completed == 0; attempt++) {
-            Process p = new ProcessBuilder(ChildCli.command(concat(args, "--out", killed.toString(), "--resume")))
+            Process p = new ProcessBuilder(ChildCli.command(CliRun.concat(args, "--out", killed.toString(), "--resume")))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("log-" + attempt + ".txt").toFile()).start();
             boolean finished = attempt >= KILLS || p.waitFor(300 + r.nextInt(2200), TimeUnit.MILLISECONDS);
             if (finished) {
@@ -83,9 +83,4 @@ class SoakTest {
         }
     }
 
-    private static String[] concat(String[] a, String... b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
 }
