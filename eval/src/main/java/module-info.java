@@ -19,6 +19,8 @@ module io.fusion4j.eval {
     exports io.fusion4j.eval.generate;
     exports io.fusion4j.eval.train;
     exports io.fusion4j.eval.config;
+    exports io.fusion4j.eval.image;
+    exports io.fusion4j.eval.data.shapes;
     opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
     opens io.fusion4j.eval.config;
 }
