@@ -52,6 +52,12 @@ public record TrainConfig(int batch, int seqLen, long steps, double lr, double m
                 checkpointEvery, keep, microBatches, every, batches);
     }
 
+    /** A copy with another sequence length (pre-tokenized rows fix it). */
+    public TrainConfig withSeqLen(int t) {
+        return new TrainConfig(batch, t, steps, lr, minLr, warmup, weightDecay, clipNorm, beta1, beta2, eps, seed,
+                checkpointEvery, keep, microBatches, validateEvery, validationBatches);
+    }
+
     /** A copy with another seed. */
     public TrainConfig withSeed(long s) {
         return new TrainConfig(batch, seqLen, steps, lr, minLr, warmup, weightDecay, clipNorm, beta1, beta2, eps, s,

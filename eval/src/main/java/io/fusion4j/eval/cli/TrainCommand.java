@@ -4,6 +4,7 @@ import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.io.RunLock;
+import io.fusion4j.api.data.BatchSource;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.text.ByteBpeTokenizer;
@@ -20,6 +21,7 @@ import io.fusion4j.eval.data.DataFingerprint;
 import io.fusion4j.eval.data.TextCorpus;
 import io.fusion4j.eval.data.TextSource;
 import io.fusion4j.eval.data.TokenDataset;
+import io.fusion4j.eval.data.TokenRows;
 import io.fusion4j.eval.train.Training;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,6 +76,10 @@ final class TrainCommand implements Callable<Integer> {
             + " cannot change.")
     boolean allowConfigChange;
 
+    @Option(names = "--tokens", description = "Pre-tokenized rows (safetensors: I32 'tokens' [N, T+1], optional"
+            + " 'modality', the vocabulary in __metadata__) to train on exactly as given, instead of --data.")
+    Path tokens;
+
     @Option(names = "--validation-data", description = "Held-out text for validation (default: a held-out part of the"
             + " built-in corpus with --data builtin, else none).")
     String validationData;
@@ -103,14 +109,24 @@ final class TrainCommand implements Callable<Integer> {
                     + "'");
         }
         Files.createDirectories(out);
-        String text = TextSource.read(data);
-        // A resumed run keeps the tokenizer its newest verified checkpoint holds; a new run trains its own.
-        ByteBpeTokenizer saved = resume ? savedTokenizer(probe, o) : null;
-        TextCorpus corpus = TextCorpus.prepare(text, saved, out, model.vocab(), line -> {
-            o.println(line);
-            o.flush();
-        });
         TrainConfig cfg = run.train();
+        if (tokens != null && spec.commandLine().getParseResult().hasMatchedOption("--data")) {
+            throw new UserInputException("--tokens and --data both name training data; give one");
+        }
+        TokenRows rows = tokens != null ? TokenRows.read(tokens) : null;
+        TextCorpus corpus = null;
+        if (rows != null) {
+            // Pre-tokenized rows fix the sequence length and the vocabulary; there is no tokenizer.
+            cfg = cfg.withSeqLen(rows.length());
+        } else {
+            String text = TextSource.read(data);
+            // A resumed run keeps the tokenizer its newest verified checkpoint holds; a new run trains its own.
+            ByteBpeTokenizer saved = resume ? savedTokenizer(probe, o) : null;
+            corpus = TextCorpus.prepare(text, saved, out, model.vocab(), line -> {
+                o.println(line);
+                o.flush();
+            });
+        }
         if (steps != null) {
             if (steps < 1) {
                 throw new UserInputException("--steps must be >= 1, found " + steps);
@@ -127,8 +143,8 @@ final class TrainCommand implements Callable<Integer> {
         if (stopAt != null && (stopAt < 1 || stopAt > cfg.steps())) {
             throw new UserInputException("--stop-at must be in [1, " + cfg.steps() + "] (the run's steps), found " + stopAt);
         }
-        int vocab = corpus.tokenizer().vocabSize();
-        if (configFile != null && model.vocab() != vocab) {
+        int vocab = rows != null ? rows.vocab() : corpus.tokenizer().vocabSize();
+        if (configFile != null && rows == null && model.vocab() != vocab) {
             throw new UserInputException("the config's vocab is " + model.vocab() + " but " + out.resolve(
                     TextCorpus.TOKENIZER_FILE) + " has " + vocab + " tokens");
         }
@@ -137,23 +153,32 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig chosen = resume ? resumeConfig(probe, asked, o) : asked;
         model = (DecoderConfig) chosen.model();
         cfg = chosen.train();
-        DataFingerprint fingerprint = DataFingerprint.of(data, corpus.tokens());
+        DataFingerprint fingerprint = rows != null ? rows.fingerprint(tokens.toString())
+                : DataFingerprint.of(data, corpus.tokens());
         if (resume) {
             checkSameData(probe, fingerprint, o);
         }
-        TokenDataset dataset = new TokenDataset(corpus.tokens(), cfg.seqLen(), cfg.seed());
-        List<MixedBatch> held = heldOut(corpus, cfg);
-        o.printf("data: %,d tokens, %,d sequences of %d%s; model: %s%n", corpus.tokens().length, dataset.size(),
-                cfg.seqLen(), held.isEmpty() ? "" : ", " + held.size() + " held-out batches", model);
+        BatchSource<MixedBatch> source;
+        List<MixedBatch> held;
+        CheckpointStore store = new CheckpointStore(out, cfg.keep()).include(DataFingerprint.FILE,
+                fingerprint.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (rows != null) {
+            source = rows.source(cfg.batch(), cfg.seed());
+            held = List.of();
+            o.printf("data: %,d pre-tokenized rows of %d from %s; model: %s%n", rows.count(), rows.length(), tokens, model);
+        } else {
+            TokenDataset dataset = new TokenDataset(corpus.tokens(), cfg.seqLen(), cfg.seed());
+            source = dataset.source(cfg.batch());
+            held = heldOut(corpus, cfg);
+            store.include(TextCorpus.TOKENIZER_FILE, corpus.tokenizer().text().getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            o.printf("data: %,d tokens, %,d sequences of %d%s; model: %s%n", corpus.tokens().length, dataset.size(),
+                    cfg.seqLen(), held.isEmpty() ? "" : ", " + held.size() + " held-out batches", model);
+        }
         try (Backend backend = backendChoice.create()) {
             Decoder decoder = new Decoder(model);
             Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), new NextTokenObjective(decoder),
-                    dataset.source(cfg.batch()), held, cfg, new CheckpointStore(out, cfg.keep())
-                            .include(TextCorpus.TOKENIZER_FILE, corpus.tokenizer().text().getBytes(
-                                    java.nio.charset.StandardCharsets.UTF_8))
-                            .include(DataFingerprint.FILE, fingerprint.toJson().getBytes(
-                                    java.nio.charset.StandardCharsets.UTF_8)),
-                    ConfigJson.write(chosen));
+                    source, held, cfg, store, ConfigJson.write(chosen));
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 trainer.requestStop();

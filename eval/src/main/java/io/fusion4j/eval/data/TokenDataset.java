@@ -6,7 +6,6 @@ import io.fusion4j.api.data.MixedBatch;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 
-import java.util.SplittableRandom;
 
 /**
  * Fixed-length windows over a token stream. Sample {@code i} of epoch {@code e} is window
@@ -43,18 +42,7 @@ public final class TokenDataset {
     /** The window index of sample {@code index} in {@code epoch}. */
     public synchronized int windowOf(long epoch, int index) {
         if (epoch != cachedEpoch) {
-            int[] p = new int[windows];
-            for (int i = 0; i < windows; i++) {
-                p[i] = i;
-            }
-            SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
-            for (int i = windows - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
-            cachedPerm = p;
+            cachedPerm = DataOrder.permutation(seed, epoch, windows);
             cachedEpoch = epoch;
         }
         return cachedPerm[index];

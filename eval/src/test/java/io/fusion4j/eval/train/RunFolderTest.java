@@ -52,6 +52,28 @@ class RunFolderTest {
     }
 
     @Test
+    void preTokenizedRowsTrainWithoutATokenizer() throws Exception {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        io.fusion4j.api.io.SafetensorsWriter w = new io.fusion4j.api.io.SafetensorsWriter().metadata("vocab", "40");
+        w.addI32(io.fusion4j.eval.data.TokenRows.TOKENS, io.fusion4j.api.tensor.Shape.of(32, 17),
+                r.ints(32L * 17, 0, 40).toArray());
+        Path rows = dir.resolve("rows.safetensors");
+        w.write(rows);
+        Path run = dir.resolve("tokens-run");
+        CliRun.Result t = CliRun.run("train", "--tokens", rows.toString(), "--out", run.toString(), "--steps", "3",
+                "--threads", "1");
+        assertThat(t.rc()).as(t.err()).isZero();
+        assertThat(t.out()).contains("data: 32 pre-tokenized rows of 16 from " + rows).contains("vocab=40")
+                .contains("finished at step 3");
+        assertThat(run.resolve("step-00000003").resolve("data.json")).isRegularFile();
+        assertThat(run.resolve("tokenizer.txt")).doesNotExist();
+        CliRun.Result both = CliRun.run("train", "--tokens", rows.toString(), "--data", "builtin", "--out",
+                dir.resolve("x").toString());
+        assertThat(both.rc()).isEqualTo(2);
+        assertThat(both.err()).contains("--tokens and --data both name training data");
+    }
+
+    @Test
     void aTokenizerLeftByAFailedRunIsNotReused() throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
         Path data = dir.resolve("corpus.txt");
