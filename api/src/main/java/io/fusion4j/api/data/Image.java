@@ -1,18 +1,26 @@
 package io.fusion4j.api.data;
 
 /**
- * An image as models see it: {@code channels × height × width} floats in {@code [0, 1]}, channel-major (CHW), one
- * channel for grey, three for RGB.
+ * A picture as the data pipeline passes it around: {@code channels × height × width} floats in channel-major (CHW)
+ * order, each in {@code [0, 1]}. Kept this small on purpose: decoders (PNG, datasets) produce it and image
+ * tokenizers consume it, so neither side depends on the other. The array is not copied: do not modify it after
+ * construction (record equality is by array identity).
  */
 public record Image(int channels, int height, int width, float[] pixels) {
     public Image {
-        if (channels < 1 || channels > 4 || height < 1 || width < 1) {
-            throw new IllegalArgumentException("an image needs 1-4 channels and a positive size, found " + channels + "x"
-                    + height + "x" + width);
+        if (channels < 1 || height < 1 || width < 1) {
+            throw new IllegalArgumentException("an image needs channels, height and width >= 1, found " + channels
+                    + "x" + height + "x" + width);
         }
-        if (pixels.length != channels * height * width) {
-            throw new IllegalArgumentException("image pixels: expected " + channels * height * width + " floats, found "
-                    + pixels.length);
+        if (pixels.length != (long) channels * height * width) {
+            throw new IllegalArgumentException("a " + channels + "x" + height + "x" + width + " image needs "
+                    + (long) channels * height * width + " pixels, found " + pixels.length);
+        }
+        for (int i = 0; i < pixels.length; i++) {
+            float v = pixels[i];
+            if (!(v >= 0f && v <= 1f)) { // also refuses NaN
+                throw new IllegalArgumentException("pixel " + i + " is " + v + ", expected a value in [0, 1]");
+            }
         }
     }
 

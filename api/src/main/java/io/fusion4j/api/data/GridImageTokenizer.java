@@ -1,0 +1,96 @@
+package io.fusion4j.api.data;
+
+/**
+ * A fixed, untrained image tokenizer: the image is cut into {@code cell × cell} squares in raster order, and each
+ * square becomes one position. Discrete: each channel's mean over the square quantised to {@code levels} steps,
+ * combined into one code ({@code levels^channels} codes). Continuous: the square's pixels flattened (channel, row,
+ * column) into a vector of {@code channels · cell²} floats. It is what the sequence builder is tested with, and a
+ * baseline a learned tokenizer must beat.
+ */
+public final class GridImageTokenizer implements ImageTokenizer {
+    private final int cell;
+    private final int levels; // 0 for continuous
+
+    private GridImageTokenizer(int cell, int levels) {
+        if (cell < 1) {
+            throw new IllegalArgumentException("the grid cell must be >= 1 pixel, found " + cell);
+        }
+        this.cell = cell;
+        this.levels = levels;
+    }
+
+    /** Codes from the quantised mean colour of each cell; {@code levels} in [2, 256]. */
+    public static GridImageTokenizer discrete(int cell, int levels) {
+        if (levels < 2 || levels > 256) {
+            throw new IllegalArgumentException("levels must be in [2, 256], found " + levels);
+        }
+        return new GridImageTokenizer(cell, levels);
+    }
+
+    /** Patch vectors: the flattened pixels of each cell. */
+    public static GridImageTokenizer continuous(int cell) {
+        return new GridImageTokenizer(cell, 0);
+    }
+
+    /** The number of distinct codes for images of {@code channels} channels (discrete only). */
+    public int codebookSize(int channels) {
+        if (levels == 0) {
+            throw new IllegalStateException("a continuous tokenizer has no codebook");
+        }
+        long size = 1;
+        for (int c = 0; c < channels; c++) {
+            size *= levels;
+            if (size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(levels + " levels over " + channels + " channels overflow an id");
+            }
+        }
+        return (int) size;
+    }
+
+    @Override
+    public ImageTokens encode(Image image) {
+        if (image.height() % cell != 0 || image.width() % cell != 0) {
+            throw new IllegalArgumentException("a " + image.height() + "x" + image.width() + " image does not divide "
+                    + "into " + cell + "x" + cell + " cells");
+        }
+        int gh = image.height() / cell;
+        int gw = image.width() / cell;
+        int channels = image.channels();
+        if (levels == 0) {
+            int width = channels * cell * cell;
+            float[] patches = new float[gh * gw * width];
+            int o = 0;
+            for (int gy = 0; gy < gh; gy++) {
+                for (int gx = 0; gx < gw; gx++) {
+                    for (int c = 0; c < channels; c++) {
+                        for (int y = 0; y < cell; y++) {
+                            for (int x = 0; x < cell; x++) {
+                                patches[o++] = image.at(c, gy * cell + y, gx * cell + x);
+                            }
+                        }
+                    }
+                }
+            }
+            return new ImageTokens.Continuous(patches, gh * gw, width);
+        }
+        codebookSize(channels); // refuses a codebook that overflows
+        int[] codes = new int[gh * gw];
+        for (int gy = 0; gy < gh; gy++) {
+            for (int gx = 0; gx < gw; gx++) {
+                int code = 0;
+                for (int c = channels - 1; c >= 0; c--) {
+                    double sum = 0;
+                    for (int y = 0; y < cell; y++) {
+                        for (int x = 0; x < cell; x++) {
+                            sum += image.at(c, gy * cell + y, gx * cell + x);
+                        }
+                    }
+                    int q = (int) Math.min(levels - 1, Math.floor(sum / (cell * cell) * levels));
+                    code = code * levels + q;
+                }
+                codes[gy * gw + gx] = code;
+            }
+        }
+        return new ImageTokens.Discrete(codes);
+    }
+}
