@@ -16,6 +16,7 @@ module io.fusion4j.eval {
 
     exports io.fusion4j.eval.bench;
     exports io.fusion4j.eval.data;
+    exports io.fusion4j.eval.data.fetch;
     exports io.fusion4j.eval.generate;
     exports io.fusion4j.eval.train;
     exports io.fusion4j.eval.config;
