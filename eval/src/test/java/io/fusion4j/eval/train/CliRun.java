@@ -7,14 +7,16 @@ import java.io.StringWriter;
 import java.util.Arrays;
 
 /** Runs the CLI in this JVM and keeps what it printed, for tests that look at exit codes and messages. */
-final class CliRun {
-    record Result(int rc, String out, String err) {
+public final class CliRun {
+    /** What one run returned and printed. */
+    public record Result(int rc, String out, String err) {
     }
 
     private CliRun() {
     }
 
-    static Result run(String... args) {
+    /** Runs {@code fusion4j ARGS} in this JVM. */
+    public static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int rc = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
