@@ -53,7 +53,9 @@ public final class Main {
         cl.setParameterExceptionHandler((ex, args) -> {
             // One line like every other error; instead of the usage text, where to find it.
             CommandSpec failed = ex.getCommandLine().getCommandSpec();
-            String help = failed.parent() == null ? failed.name() + " --help" : "fusion4j help " + failed.name();
+            // 'fusion4j help' knows only the top-level commands; nested ones ('data fetch') have their own --help.
+            String help = failed.parent() == null || failed.parent().parent() != null
+                    ? failed.qualifiedName() + " --help" : "fusion4j help " + failed.name();
             err.println("fusion4j: " + oneLine(ex.getMessage()) + " (see '" + help + "')");
             return EXIT_USAGE;
         });

@@ -255,5 +255,9 @@ class FetchCommandTest {
         Result parent = CliRun.run("data");
         assertThat(parent.rc()).isEqualTo(2);
         assertThat(parent.err()).contains("'data' needs a subcommand: fetch");
+
+        Result noName = CliRun.run("data", "fetch");
+        assertThat(noName.rc()).isEqualTo(2);
+        assertThat(noName.err().strip()).endsWith("(see 'fusion4j data fetch --help')");
     }
 }
