@@ -8,10 +8,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 class PngTest {
@@ -90,23 +88,13 @@ class PngTest {
         int n = d.deflate(z);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[]{(byte) 137, 80, 78, 71, 13, 10, 26, 10});
-        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) colourType)
+        Png.chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) colourType)
                 .put((byte) 0).put((byte) 0).put((byte) 0).array());
-        chunk(out, "IDAT", java.util.Arrays.copyOf(z, n));
-        chunk(out, "IEND", new byte[0]);
+        Png.chunk(out, "IDAT", java.util.Arrays.copyOf(z, n));
+        Png.chunk(out, "IEND", new byte[0]);
         return out.toByteArray();
     }
 
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        out.writeBytes(t);
-        out.writeBytes(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-    }
 
     @Test
     void damagedFilesAreRefusedWithTheReason() {
