@@ -22,6 +22,7 @@ module io.fusion4j.eval {
     exports io.fusion4j.eval.config;
     exports io.fusion4j.eval.image;
     exports io.fusion4j.eval.data.shapes;
+    exports io.fusion4j.eval.data.images;
     opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
     opens io.fusion4j.eval.config;
 }

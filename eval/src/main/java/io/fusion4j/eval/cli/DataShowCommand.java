@@ -1,6 +1,9 @@
 package io.fusion4j.eval.cli;
 
 import io.fusion4j.api.UserInputException;
+import io.fusion4j.eval.data.fetch.DatasetCache;
+import io.fusion4j.eval.data.images.Datasets;
+import io.fusion4j.eval.data.images.ImageTextDataset;
 import io.fusion4j.eval.data.shapes.Colour;
 import io.fusion4j.eval.data.shapes.ShapeKind;
 import io.fusion4j.eval.data.shapes.ShapesWorld;
@@ -27,7 +30,8 @@ final class DataShowCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", description = "The dataset: shapes.")
+    @Parameters(index = "0", description = "The dataset: shapes, mnist, emoji (fetched first) or a folder of PNGs with"
+            + " captions.tsv.")
     String name;
 
     @Option(names = "--split", defaultValue = "val", description = "train, val, test or compositional (default: ${DEFAULT-VALUE}).")
@@ -49,6 +53,10 @@ final class DataShowCommand implements Callable<Integer> {
             + " e.g. red/triangle,blue/ring.")
     List<String> holdOut;
 
+    @Option(names = "--cache", paramLabel = "DIR",
+            description = "Where fetched datasets are (default: $XDG_CACHE_HOME/fusion4j, else ~/.cache/fusion4j).")
+    Path cache;
+
     @Option(names = "--columns", defaultValue = "8", description = "Cells per row (default: ${DEFAULT-VALUE}).")
     int columns;
 
@@ -57,9 +65,6 @@ final class DataShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!name.equals("shapes")) {
-            throw new UserInputException("data show: expected a dataset name (shapes), found " + name);
-        }
         if (n < 1 || n > 1024) {
             throw new UserInputException("--n must be in [1, 1024], found " + n);
         }
@@ -67,25 +72,45 @@ final class DataShowCommand implements Callable<Integer> {
             throw new UserInputException("--columns must be in [1, 64] and --scale in [1, 16], found " + columns + " and "
                     + scale);
         }
-        ShapesWorld.Split s = switch (split) {
-            case "train" -> ShapesWorld.Split.TRAIN;
-            case "val" -> ShapesWorld.Split.VALIDATION;
-            case "test" -> ShapesWorld.Split.TEST;
-            case "compositional" -> ShapesWorld.Split.COMPOSITIONAL;
-            default -> throw new UserInputException("--split: expected train, val, test or compositional, found " + split);
-        };
-        ShapesWorld world = new ShapesWorld(size, seed, combos(holdOut));
         List<ImageGrid.Cell> cells = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            ShapesWorld.Sample sample = world.sample(s, i);
-            cells.add(new ImageGrid.Cell(sample.image(), sample.captions().getFirst()));
+        String attribution = "";
+        if (split.equals("compositional") || name.equals("shapes") && split.equals("test")) {
+            if (!name.equals("shapes")) {
+                throw new UserInputException("--split " + split + " exists for shapes only");
+            }
+            ShapesWorld world = new ShapesWorld(size, seed, combos(holdOut));
+            ShapesWorld.Split s = split.equals("test") ? ShapesWorld.Split.TEST : ShapesWorld.Split.COMPOSITIONAL;
+            for (int i = 0; i < n; i++) {
+                ShapesWorld.Sample sample = world.sample(s, i);
+                cells.add(new ImageGrid.Cell(sample.image(), sample.captions().getFirst()));
+            }
+        } else {
+            ImageTextDataset.Split s = switch (split) {
+                case "train" -> ImageTextDataset.Split.TRAIN;
+                case "val" -> ImageTextDataset.Split.VALIDATION;
+                default -> throw new UserInputException("--split: expected train, val, test or compositional, found "
+                        + split);
+            };
+            Path root = cache != null ? cache : DatasetCache.defaultRoot(System.getenv(), System.getProperty("user.home"));
+            ImageTextDataset data = Datasets.open(name, new ShapesWorld(size, seed, combos(holdOut)),
+                    new DatasetCache(root), false);
+            int count = Math.min(n, data.size(s));
+            for (int i = 0; i < count; i++) {
+                ImageTextDataset.Sample sample = data.get(s, i);
+                cells.add(new ImageGrid.Cell(sample.image(), sample.captions().getFirst()));
+            }
+            attribution = data.attribution();
+            n = count;
         }
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Png.write(ImageGrid.render(cells, columns, scale, 4), out);
+        Png.write(ImageGrid.render(cells, columns, scale, 4, attribution), out);
         spec.commandLine().getOut().printf("wrote %d %s samples (%s split) to %s%n", n, name, split, out);
+        if (!attribution.isEmpty()) {
+            spec.commandLine().getOut().println("images: " + attribution);
+        }
         return 0;
     }
 

@@ -25,6 +25,11 @@ public final class ImageGrid {
      * cell width in at most {@code labelLines} lines.
      */
     public static Image render(List<Cell> cells, int columns, int scale, int labelLines) {
+        return render(cells, columns, scale, labelLines, "");
+    }
+
+    /** As {@link #render(List, int, int, int)} with a footer line (an attribution the images require). */
+    public static Image render(List<Cell> cells, int columns, int scale, int labelLines, String footer) {
         if (cells.isEmpty() || columns < 1 || scale < 1 || labelLines < 0) {
             throw new IllegalArgumentException("a grid needs cells, columns >= 1, scale >= 1 and labelLines >= 0");
         }
@@ -38,7 +43,7 @@ public final class ImageGrid {
         int cellH = ih + labelLines * LINE + PAD;
         int rows = (cells.size() + columns - 1) / columns;
         int w = columns * cellW + PAD;
-        int h = rows * cellH + PAD;
+        int h = rows * cellH + PAD + (footer.isEmpty() ? 0 : LINE + PAD);
         float[] px = new float[3 * w * h];
         java.util.Arrays.fill(px, 0.12f); // dark grey canvas
         for (int i = 0; i < cells.size(); i++) {
@@ -57,6 +62,10 @@ public final class ImageGrid {
             for (int l = 0; l < lines.size(); l++) {
                 text(px, w, h, x0, y0 + ih + 2 + l * LINE, lines.get(l));
             }
+        }
+        if (!footer.isEmpty()) {
+            int chars = (w - 2 * PAD) / (BitmapFont.WIDTH + 1);
+            text(px, w, h, PAD, rows * cellH + PAD, footer.length() > chars ? footer.substring(0, chars) : footer);
         }
         return new Image(3, h, w, px);
     }

@@ -16,7 +16,7 @@ import java.util.zip.Inflater;
 
 /**
  * A small PNG codec in plain Java (no AWT, which would add ~18 MiB to the jlinked bundle; decision 0019): writes
- * 8-bit grey or RGB, reads 8-bit grey, grey+alpha, RGB and RGBA (alpha dropped), palette, non-interlaced, with every
+ * 8-bit grey or RGB, reads 8-bit grey, grey+alpha, RGB and RGBA (composited over white), palette, non-interlaced, with every
  * scanline filter. Errors name the file and what is wrong.
  */
 public final class Png {
@@ -80,7 +80,7 @@ public final class Png {
         out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
-    /** Reads a PNG file; grey stays one channel, colour becomes three (alpha is dropped). */
+    /** Reads a PNG file; grey stays one channel, colour becomes three (alpha is composited over white). */
     public static Image read(Path file) throws IOException {
         return decode(Files.readAllBytes(file), file.toString());
     }
@@ -195,7 +195,13 @@ public final class Png {
                     } else {
                         v = px[p + c] & 0xff;
                     }
-                    out[(c * h + y) * w + x] = v / 255f;
+                    float value = v / 255f;
+                    if (colourType == 4 || colourType == 6) {
+                        // Transparent pixels would keep whatever colour they store (often black): show them on white.
+                        float a = (px[p + bpp - 1] & 0xff) / 255f;
+                        value = value * a + (1 - a);
+                    }
+                    out[(c * h + y) * w + x] = value;
                 }
             }
         }

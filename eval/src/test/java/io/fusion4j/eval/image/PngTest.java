@@ -97,6 +97,17 @@ class PngTest {
 
 
     @Test
+    void transparencyIsShownOnWhite() {
+        // One row of three RGBA pixels: transparent red, opaque red, half-transparent black.
+        byte[] raw = {0, (byte) 255, 0, 0, 0, (byte) 255, 0, 0, (byte) 255, 0, 0, 0, (byte) 128};
+        Image im = Png.decode(png(3, 1, 6, raw), "rgba.png");
+        assertThat(im.channels()).isEqualTo(3);
+        assertThat(new float[]{im.at(0, 0, 0), im.at(1, 0, 0), im.at(2, 0, 0)}).containsExactly(1f, 1f, 1f);
+        assertThat(new float[]{im.at(0, 0, 1), im.at(1, 0, 1), im.at(2, 0, 1)}).containsExactly(1f, 0f, 0f);
+        assertThat((double) im.at(1, 0, 2)).isCloseTo(1 - 128 / 255.0, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
     void damagedFilesAreRefusedWithTheReason() {
         byte[] good = Png.encode(random(3, 4, 4, 1));
         assertThatThrownBy(() -> Png.decode(new byte[]{1, 2, 3}, "a.png")).hasMessage("a.png: not a PNG file (bad signature)");

@@ -1,0 +1,46 @@
+package io.fusion4j.eval.data.images;
+
+import io.fusion4j.api.UserInputException;
+import io.fusion4j.eval.data.fetch.Catalogue;
+import io.fusion4j.eval.data.fetch.DatasetCache;
+import io.fusion4j.eval.data.shapes.ShapesWorld;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens an image–text dataset by name: {@code shapes}, {@code mnist}, {@code emoji}, or a folder of PNGs. */
+public final class Datasets {
+    private Datasets() {
+    }
+
+    /**
+     * @param cache the dataset cache the fetched datasets live in
+     * @param rgb   promote grey images to three channels
+     */
+    public static ImageTextDataset open(String name, ShapesWorld shapes, DatasetCache cache, boolean rgb)
+            throws IOException {
+        return switch (name) {
+            case "shapes" -> new ShapesImages(shapes, 1_000_000, 10_000);
+            case "mnist" -> MnistImages.read(fetched(cache, "mnist"), rgb);
+            case "emoji" -> EmojiImages.read(fetched(cache, "emoji"));
+            default -> {
+                Path folder = Path.of(name);
+                if (!Files.isDirectory(folder)) {
+                    throw new UserInputException("expected a dataset (shapes, mnist, emoji) or a folder of PNGs with "
+                            + FolderImages.CAPTIONS + ", found " + name);
+                }
+                yield FolderImages.read(folder, rgb);
+            }
+        };
+    }
+
+    private static Path fetched(DatasetCache cache, String name) {
+        Path pkg = cache.packageFolder(Catalogue.builtin().get(name));
+        if (!Files.isDirectory(pkg)) {
+            throw new UserInputException(name + " is not in the cache " + cache.root() + "; run 'fusion4j data fetch "
+                    + name + "' (or pass --cache)");
+        }
+        return pkg;
+    }
+}
