@@ -75,9 +75,15 @@ public final class RunLock implements AutoCloseable {
                 throw busy(dir, file, holder);
             }
             String me = "pid " + ProcessHandle.current().pid() + " on " + host() + " since " + Instant.now();
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-            ch.force(true);
+            try {
+                ch.truncate(0);
+                ch.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                ch.force(true);
+            } catch (IOException | RuntimeException e) {
+                lock.release(); // a lock we cannot name ourselves in is not taken: leave the folder free
+                ch.close();
+                throw e;
+            }
             HELD.put(key, new Held(ch, lock, new int[]{1}, Thread.currentThread()));
             return new RunLock(key);
         }

@@ -113,6 +113,10 @@ final class TrainCommand implements Callable<Integer> {
         if (tokens != null && spec.commandLine().getParseResult().hasMatchedOption("--data")) {
             throw new UserInputException("--tokens and --data both name training data; give one");
         }
+        if (tokens != null && validationData != null) {
+            throw new UserInputException("--validation-data does not apply to --tokens (pre-tokenized rows have no"
+                    + " held-out text)");
+        }
         TokenRows rows = tokens != null ? TokenRows.read(tokens) : null;
         TextCorpus corpus = null;
         if (rows != null) {

@@ -165,17 +165,17 @@ public final class TokenRows {
         }
         return from -> {
             long start = from.epoch() * rows + from.index(); // global sample number
+            long[] epoch = {-1}; // the epoch whose permutation is held: one shuffle an epoch, not one a batch
+            int[][] perm = new int[1][];
             return LongStream.iterate(start, i -> i + batchSize).mapToObj(first -> {
                 int[] picks = new int[batchSize];
-                long epoch = -1;
-                int[] perm = null;
                 for (int k = 0; k < batchSize; k++) {
                     long g = first + k;
-                    if (g / rows != epoch) {
-                        epoch = g / rows;
-                        perm = DataOrder.permutation(seed, epoch, rows);
+                    if (g / rows != epoch[0]) {
+                        epoch[0] = g / rows;
+                        perm[0] = DataOrder.permutation(seed, epoch[0], rows);
                     }
-                    picks[k] = perm[(int) (g % rows)];
+                    picks[k] = perm[0][(int) (g % rows)];
                 }
                 long next = first + batchSize;
                 return batch(picks, new DataPosition(next / rows, next % rows));

@@ -121,6 +121,9 @@ public final class Png {
             }
             switch (t) {
                 case "IHDR" -> {
+                    if (len != 13) {
+                        throw bad(where, "the IHDR chunk is " + len + " bytes, 13 expected");
+                    }
                     ByteBuffer ih = ByteBuffer.wrap(data);
                     w = ih.getInt();
                     h = ih.getInt();
@@ -157,6 +160,10 @@ public final class Png {
             default -> 4;
         };
         int stride = w * bpp;
+        // Deflate expands at most ~1032:1: refuse a header whose size the data could never fill before allocating.
+        if ((long) idat.size() * 1032 < (long) (stride + 1) * h) {
+            throw bad(where, "image data of " + idat.size() + " bytes is too short for " + w + "x" + h + " pixels");
+        }
         byte[] raw = new byte[(stride + 1) * h];
         Inflater inf = new Inflater();
         inf.setInput(idat.toByteArray());

@@ -116,6 +116,14 @@ class PngTest {
         assertThatThrownBy(() -> Png.decode(crc, "b.png")).hasMessage("b.png: chunk IHDR fails its CRC");
         assertThatThrownBy(() -> Png.decode(java.util.Arrays.copyOf(good, good.length - 20), "c.png"))
                 .hasMessageStartingWith("c.png: ");
+        byte[] bigClaim = png(8192, 8192, 6, new byte[10]);
+        assertThatThrownBy(() -> Png.decode(bigClaim, "e.png")).hasMessageContaining("e.png: image data of")
+                .hasMessageContaining("too short for 8192x8192 pixels");
+        ByteArrayOutputStream shortHeader = new ByteArrayOutputStream();
+        shortHeader.writeBytes(new byte[]{(byte) 137, 80, 78, 71, 13, 10, 26, 10});
+        Png.chunk(shortHeader, "IHDR", new byte[5]);
+        assertThatThrownBy(() -> Png.decode(shortHeader.toByteArray(), "f.png"))
+                .hasMessage("f.png: the IHDR chunk is 5 bytes, 13 expected");
         byte[] huge = png(1 << 20, 1 << 20, 2, new byte[0]);
         assertThatThrownBy(() -> Png.decode(huge, "d.png")).hasMessageContaining("d.png: size 1048576x1048576 is outside");
     }

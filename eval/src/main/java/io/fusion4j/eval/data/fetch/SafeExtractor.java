@@ -68,7 +68,13 @@ public final class SafeExtractor {
                 }
                 Path out = resolve(archive, root, e);
                 switch (e.type()) {
-                    case DIRECTORY -> Files.createDirectories(out);
+                    case DIRECTORY -> {
+                        try {
+                            Files.createDirectories(out);
+                        } catch (FileAlreadyExistsException x) {
+                            throw refuse(archive, e, "is a folder where the archive already put a file");
+                        }
+                    }
                     case FILE -> {
                         if (e.size() > limits.maxEntryBytes()) {
                             throw refuse(archive, e, "is " + e.size() + " bytes, more than the limit of "
@@ -131,7 +137,11 @@ public final class SafeExtractor {
     }
 
     private void write(String archive, TarEntry e, InputStream content, Path out) throws IOException {
-        Files.createDirectories(out.getParent());
+        try {
+            Files.createDirectories(out.getParent());
+        } catch (FileAlreadyExistsException x) {
+            throw refuse(archive, e, "lies under a name the archive already used for a file");
+        }
         try (OutputStream o = Files.newOutputStream(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             long copied = content.transferTo(o);
             if (copied != e.size()) {

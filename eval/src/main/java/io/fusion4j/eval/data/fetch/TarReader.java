@@ -229,7 +229,7 @@ final class TarReader {
             } catch (NumberFormatException e) {
                 throw new UserInputException(archive + ": a malformed PAX header");
             }
-            if (len <= space - i || i + len > all.length) {
+            if (len < space - i + 2 || i + len > all.length || all[i + len - 1] != '\n') {
                 throw new UserInputException(archive + ": a malformed PAX header");
             }
             String record = new String(all, space + 1, i + len - space - 2, StandardCharsets.UTF_8);

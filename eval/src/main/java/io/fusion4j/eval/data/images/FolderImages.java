@@ -31,7 +31,8 @@ public final class FolderImages implements ImageTextDataset {
     }
 
     /** Reads {@code folder}'s caption file; a line that does not parse or names a missing file is an error. */
-    public static FolderImages read(Path folder, boolean rgb) throws IOException {
+    public static FolderImages read(Path given, boolean rgb) throws IOException {
+        Path folder = given.toAbsolutePath().normalize(); // "." would normalise to an empty path no file starts with
         Path capFile = folder.resolve(CAPTIONS);
         if (!Files.isRegularFile(capFile)) {
             throw new UserInputException(folder + ": an image folder needs " + CAPTIONS + " (FILE.png<TAB>caption per"
@@ -65,7 +66,7 @@ public final class FolderImages implements ImageTextDataset {
             files.add(folder.resolve(f));
             caps.add(List.copyOf(c));
         });
-        return new FolderImages(folder.getFileName().toString(), files, caps, rgb);
+        return new FolderImages(String.valueOf(folder.getFileName()), files, caps, rgb);
     }
 
     @Override

@@ -117,6 +117,18 @@ class SafeExtractorTest {
     }
 
     @Test
+    void aMemberUnderAFileIsRefusedByName() throws IOException {
+        Path tgz = TarWriter.write(dir.resolve("under.tgz"), file("p/a", "1"), file("p/a/b", "2"));
+        assertThatThrownBy(() -> extractor(ExtractionLimits.DEFAULT).extract(tgz, dir.resolve("t")))
+                .hasMessageContaining("refused entry 'p/a/b'").hasMessageContaining("already used for a file");
+        Path tgz2 = TarWriter.write(dir.resolve("dir-after-file.tgz"), file("p/a", "1"), dir("p/a"));
+        assertThatThrownBy(() -> extractor(ExtractionLimits.DEFAULT).extract(tgz2, dir.resolve("t2")))
+                .hasMessageContaining("refused entry 'p/a").hasMessageContaining("already put a file");
+        assertThat(dir.resolve("t")).doesNotExist();
+        assertThat(dir.resolve("t2")).doesNotExist();
+    }
+
+    @Test
     void anExistingTargetIsLeftAsItIs() throws IOException {
         Path tgz = TarWriter.write(dir.resolve("good.tgz"), file("package/a.txt", "new"));
         Path target = Files.createDirectories(dir.resolve("target"));

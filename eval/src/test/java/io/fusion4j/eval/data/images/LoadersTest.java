@@ -96,6 +96,9 @@ class LoadersTest {
         assertThat(d.get(ImageTextDataset.Split.VALIDATION, 0).captions()).containsExactly("picture 9");
         assertThat(d.get(ImageTextDataset.Split.TRAIN, 9).captions()).containsExactly("picture 10");
         assertThat(d.get(ImageTextDataset.Split.TRAIN, 0).image().channels()).isEqualTo(3);
+        // A folder given as a relative path with dots works the same.
+        Path dotted = Path.of("").toAbsolutePath().relativize(f.toAbsolutePath()).resolve(".");
+        assertThat(FolderImages.read(dotted, false).size(ImageTextDataset.Split.TRAIN)).isEqualTo(11);
         Files.writeString(f.resolve(FolderImages.CAPTIONS), "nope.png\tx\n");
         assertThatThrownBy(() -> FolderImages.read(f, false)).hasMessageContaining("line 1: no image nope.png");
         Files.writeString(f.resolve(FolderImages.CAPTIONS), "../p0.png\tx\n");
