@@ -467,6 +467,11 @@ public final class Graph {
      * exactly the whole batch's, however unevenly the targets fall.
      */
     public LossValue crossEntropySum(Var logits, Tensor targets, float zLoss, float gradScale) {
+        return crossEntropy(logits, targets, zLoss, counted -> gradScale);
+    }
+
+    /** The cross-entropy forward, then its backward recorded with the gradient scale {@code scaleOf(counted)}. */
+    private LossValue crossEntropy(Var logits, Tensor targets, float zLoss, java.util.function.LongFunction<Float> scaleOf) {
         long n = logits.value.shape().rows();
         Tensor losses = alloc(Shape.of(n));
         Tensor lse = alloc(Shape.of(n));
@@ -484,6 +489,7 @@ public final class Graph {
             }
         }
         if (grad && logits.requiresGrad && counted > 0) {
+            float gradScale = scaleOf.apply(counted);
             tape.add(() -> accumulate(logits, d -> backend.crossEntropyBackward(logits.value, targets, lse, zLoss, gradScale, d)));
         }
         return new LossValue(sum, counted);
@@ -535,13 +541,7 @@ public final class Graph {
      * batch's gradient when micro-batches hold different numbers of targets.
      */
     public double crossEntropy(Var logits, Tensor targets, float zLoss) {
-        int[] t = new int[(int) targets.numel()];
-        backend.copyToHost(targets, t);
-        int counted = 0;
-        for (int v : t) {
-            counted += v >= 0 ? 1 : 0;
-        }
-        return crossEntropySum(logits, targets, zLoss, counted == 0 ? 0f : 1f / counted).mean();
+        return crossEntropy(logits, targets, zLoss, counted -> 1f / counted).mean();
     }
 
     /** Sets the gradient flowing into {@code out} (for losses that are not a built-in op): a copy of {@code grad}. */
