@@ -77,17 +77,12 @@ public final class EmojiImages implements ImageTextDataset {
 
     @Override
     public int size(Split split) {
-        int validation = entries.size() / 10;
-        return split == Split.VALIDATION ? validation : entries.size() - validation;
+        return TenthSplit.size(entries.size(), split);
     }
 
     @Override
     public Sample get(Split split, int index) {
-        if (index < 0 || index >= size(split)) {
-            throw new UserInputException("emoji: index " + index + " is outside the " + split + " split's "
-                    + size(split) + " emoji");
-        }
-        Entry e = entries.get(split == Split.VALIDATION ? index * 10 + 9 : index + index / 9);
+        Entry e = entries.get(TenthSplit.position(entries.size(), split, index, "emoji"));
         try {
             return new Sample(Png.read(e.image()), e.captions(), e.label());
         } catch (IOException x) {

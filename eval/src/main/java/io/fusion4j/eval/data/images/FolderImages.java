@@ -76,17 +76,12 @@ public final class FolderImages implements ImageTextDataset {
 
     @Override
     public int size(Split split) {
-        int validation = files.size() / 10;
-        return split == Split.VALIDATION ? validation : files.size() - validation;
+        return TenthSplit.size(files.size(), split);
     }
 
     @Override
     public Sample get(Split split, int index) {
-        if (index < 0 || index >= size(split)) {
-            throw new UserInputException(name + ": index " + index + " is outside the " + split + " split's "
-                    + size(split) + " images");
-        }
-        int at = split == Split.VALIDATION ? index * 10 + 9 : index + index / 9;
+        int at = TenthSplit.position(files.size(), split, index, name);
         try {
             var im = Png.read(files.get(at));
             return new Sample(rgb ? ImageTextDataset.promoted(im) : im, captions.get(at), null);
