@@ -117,6 +117,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--validation-data does not apply to --tokens (pre-tokenized rows have no"
                     + " held-out text)");
         }
+        // What a resumed run continues from, read once from its newest verified checkpoint (null: nothing saved yet).
+        Saved saved = resume ? readSaved(probe, o) : null;
         TokenRows rows = tokens != null ? TokenRows.read(tokens) : null;
         TextCorpus corpus = null;
         if (rows != null) {
@@ -125,8 +127,11 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             String text = TextSource.read(data);
             // A resumed run keeps the tokenizer its newest verified checkpoint holds; a new run trains its own.
-            ByteBpeTokenizer saved = resume ? savedTokenizer(probe, o) : null;
-            corpus = TextCorpus.prepare(text, saved, out, model.vocab(), line -> {
+            if (saved != null && saved.tokenizer() == null) {
+                throw new UserInputException("--resume: the newest checkpoint in " + out + " holds no "
+                        + TextCorpus.TOKENIZER_FILE + " and neither does the run folder (was it trained with --tokens?)");
+            }
+            corpus = TextCorpus.prepare(text, saved == null ? null : saved.tokenizer(), out, model.vocab(), line -> {
                 o.println(line);
                 o.flush();
             });
@@ -154,13 +159,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         model = model.withVocab(vocab);
         RunConfig asked = new RunConfig(model, cfg);
-        RunConfig chosen = resume ? resumeConfig(probe, asked, o) : asked;
+        RunConfig chosen = saved != null ? resumeConfig(saved.config(), asked, o) : asked;
         model = (DecoderConfig) chosen.model();
         cfg = chosen.train();
         DataFingerprint fingerprint = rows != null ? rows.fingerprint(tokens.toString())
                 : DataFingerprint.of(data, corpus.tokens());
-        if (resume) {
-            checkSameData(probe, fingerprint, o);
+        if (saved != null) {
+            checkSameData(saved.data(), fingerprint, o);
         }
         BatchSource<MixedBatch> source;
         List<MixedBatch> held;
@@ -217,11 +222,7 @@ final class TrainCommand implements Callable<Integer> {
      * Refuses to resume on other data than the run trained on (the newest verified checkpoint's fingerprint), unless
      * {@code --allow-config-change}; checkpoints written before fingerprints existed are not checked.
      */
-    private void checkSameData(CheckpointStore store, DataFingerprint now, PrintWriter o) throws java.io.IOException {
-        DataFingerprint saved = store.latest(folder -> {
-            Path f = CheckpointStore.runFile(folder, DataFingerprint.FILE);
-            return f == null ? null : DataFingerprint.fromJson(Files.readString(f), f.toString());
-        }, w -> { });
+    private void checkSameData(DataFingerprint saved, DataFingerprint now, PrintWriter o) {
         if (saved == null || saved.sha256().equals(now.sha256())) {
             return;
         }
@@ -234,13 +235,28 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The tokenizer of the newest verified checkpoint (its own copy, or the run folder's for checkpoints written
-     * before checkpoints held one); null when there is no checkpoint.
+     * What the newest verified checkpoint holds for a resumed run: its config, its tokenizer (null for a run on
+     * pre-tokenized rows) and its data fingerprint (null for checkpoints written before fingerprints existed).
      */
-    private ByteBpeTokenizer savedTokenizer(CheckpointStore store, PrintWriter o) throws java.io.IOException {
+    private record Saved(RunConfig config, ByteBpeTokenizer tokenizer, DataFingerprint data) {
+    }
+
+    /**
+     * Reads {@link Saved} from the newest checkpoint that verifies (once: the manifest check hashes every file), or
+     * null when there is none. The tokenizer is the checkpoint's own copy, or the run folder's for checkpoints written
+     * before checkpoints held one.
+     */
+    private Saved readSaved(CheckpointStore store, PrintWriter o) throws java.io.IOException {
         return store.latest(folder -> {
-            Path own = CheckpointStore.runFile(folder, TextCorpus.TOKENIZER_FILE);
-            return ByteBpeTokenizer.load(own != null ? own : out.resolve(TextCorpus.TOKENIZER_FILE));
+            CheckpointStore.verify(folder);
+            RunConfig config = ConfigJson.read(folder.resolve("config.json"));
+            Path own = folder.resolve(TextCorpus.TOKENIZER_FILE);
+            Path tokFile = Files.isRegularFile(own) ? own : out.resolve(TextCorpus.TOKENIZER_FILE);
+            ByteBpeTokenizer tok = Files.isRegularFile(tokFile) ? ByteBpeTokenizer.load(tokFile) : null;
+            Path data = folder.resolve(DataFingerprint.FILE);
+            DataFingerprint fp = Files.isRegularFile(data)
+                    ? DataFingerprint.fromJson(Files.readString(data), data.toString()) : null;
+            return new Saved(config, tok, fp);
         }, w -> o.println("WARNING: " + w));
     }
 
@@ -249,14 +265,7 @@ final class TrainCommand implements Callable<Integer> {
      * another. A different model can never resume (its weights do not fit); other differences are refused with
      * their list unless {@code --allow-config-change} says to go on with the new settings.
      */
-    private RunConfig resumeConfig(CheckpointStore store, RunConfig asked, PrintWriter o) throws java.io.IOException {
-        RunConfig saved = store.latest(folder -> {
-            CheckpointStore.verify(folder);
-            return ConfigJson.read(folder.resolve("config.json"));
-        }, w -> o.println("WARNING: " + w));
-        if (saved == null) {
-            return asked; // nothing to resume yet: a fresh run
-        }
+    private RunConfig resumeConfig(RunConfig saved, RunConfig asked, PrintWriter o) {
         var parse = spec.commandLine().getParseResult();
         boolean explicit = configFile != null || parse.hasMatchedOption("--preset") || steps != null
                 || microBatches != null;
