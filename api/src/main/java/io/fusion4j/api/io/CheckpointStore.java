@@ -69,13 +69,6 @@ public final class CheckpointStore {
         return this;
     }
 
-    /** {@code folder}'s copy of run file {@code name}, after verifying the folder, or null when it has none. */
-    public static Path runFile(Path folder, String name) throws IOException {
-        verify(folder);
-        Path f = folder.resolve(name);
-        return Files.isRegularFile(f) ? f : null;
-    }
-
     /** Writes {@code data} to {@code file} through a forced temporary file and a rename. */
     public static void writeAtomically(Path file, byte[] data) throws IOException {
         Path parent = file.toAbsolutePath().getParent();

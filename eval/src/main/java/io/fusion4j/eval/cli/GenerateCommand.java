@@ -83,6 +83,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Backend backend = backendChoice.create()) {
             // The newest checkpoint that verifies, built from its own verified config; a bad one is skipped loudly.
+            // Verified once here: its files are then read as they are (the manifest check hashes every one).
             Ready loaded = store.latest(folder -> {
                 CheckpointStore.verify(folder);
                 RunConfig cfg = ConfigJson.read(folder.resolve("config.json"));
@@ -93,11 +94,11 @@ final class GenerateCommand implements Callable<Integer> {
                 Decoder d = new Decoder(model);
                 d.parameters().allocate(backend, 0);
                 // Weights only: generation needs no optimizer moments.
-                WeightLoader.load(folder, backend, d.parameters(), NameMapping.identity(), Strictness.STRICT,
-                        allowNonFinite);
+                WeightLoader.load(folder.resolve("model.safetensors"), backend, d.parameters(), NameMapping.identity(),
+                        Strictness.STRICT, allowNonFinite);
                 // The checkpoint's own tokenizer; the run folder's for checkpoints written before they held one.
-                Path own = CheckpointStore.runFile(folder, TextCorpus.TOKENIZER_FILE);
-                Path tokFile = own != null ? own : run.resolve(TextCorpus.TOKENIZER_FILE);
+                Path own = folder.resolve(TextCorpus.TOKENIZER_FILE);
+                Path tokFile = Files.isRegularFile(own) ? own : run.resolve(TextCorpus.TOKENIZER_FILE);
                 if (!Files.exists(tokFile)) {
                     throw new UserInputException(folder + " holds no " + TextCorpus.TOKENIZER_FILE + " and neither does "
                             + run);
