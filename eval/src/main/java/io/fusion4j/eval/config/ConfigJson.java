@@ -73,11 +73,8 @@ public final class ConfigJson {
     }
 
     public static String write(RunConfig c) {
-        ObjectNode root = json().createObjectNode();
-        root.set("model", json().valueToTree(c.model()));
-        ((ObjectNode) json().valueToTree(c.train())).properties().forEach(e -> root.set(e.getKey(), e.getValue()));
         try {
-            return json().writeValueAsString(root) + "\n";
+            return json().writeValueAsString(tree(c)) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -89,16 +86,16 @@ public final class ConfigJson {
      */
     public static java.util.List<String> differences(RunConfig before, RunConfig after) {
         java.util.List<String> out = new java.util.ArrayList<>();
-        diff("", json().valueToTree(tree(before)), json().valueToTree(tree(after)), out);
+        diff("", tree(before), tree(after), out);
         return out;
     }
 
+    /** The JSON tree {@link #write} writes. */
     private static ObjectNode tree(RunConfig c) {
-        try {
-            return (ObjectNode) json().readTree(write(c));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        ObjectNode root = json().createObjectNode();
+        root.set("model", json().valueToTree(c.model()));
+        ((ObjectNode) json().valueToTree(c.train())).properties().forEach(e -> root.set(e.getKey(), e.getValue()));
+        return root;
     }
 
     private static void diff(String prefix, JsonNode a, JsonNode b, java.util.List<String> out) {
