@@ -238,6 +238,22 @@ public interface Backend extends AutoCloseable {
      */
     void topK(Tensor x, int k, Tensor values, Tensor indices);
 
+    /**
+     * Backward of {@link #topK}: {@code dx [R,C]} is overwritten with zeros except {@code dx[r, indices[r,j]] =
+     * dValues[r,j]} for {@code dValues [R,k]} and I32 {@code indices [R,k]} (indices in a row are distinct, as topK
+     * gives them).
+     */
+    void topKBackward(Tensor dValues, Tensor indices, Tensor dx);
+
+    /** {@code out [C,R] = xᵀ} for {@code x [R,C]} (a copy, no FLOPs): routers turn token×expert scores into expert rows. */
+    void transpose(Tensor x, Tensor out);
+
+    /**
+     * Index composition: {@code out[m] = table[idx[m]]}, all I32 and rank 1; every {@code idx[m]} in
+     * {@code [0, table.numel())}. Maps indices into a subset (one modality's rows) back to the whole batch.
+     */
+    void gatherIndices(Tensor table, Tensor idx, Tensor out);
+
     // ---------------------------------------------------------------- convolution helpers
 
     /** Unfolds {@code x [B,C,H,W]} into {@code cols [B*OH*OW, C*KH*KW]} (zero padding). */

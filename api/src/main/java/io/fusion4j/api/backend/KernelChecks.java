@@ -509,6 +509,34 @@ public final class KernelChecks {
         shape("topK", "indices", indices, x.shape().rows(), k);
     }
 
+    public static void topKBackward(Tensor dValues, Tensor indices, Tensor dx) {
+        f32("topKBackward", "dValues", dValues);
+        i32("topKBackward", "indices", indices);
+        f32("topKBackward", "dx", dx);
+        long k = dValues.shape().cols();
+        if (k > dx.shape().cols()) {
+            throw bad("topKBackward", "dValues", "at most " + dx.shape().cols() + " columns (the last dim of dx)", k);
+        }
+        shape("topKBackward", "dValues", dValues, dx.shape().rows(), k);
+        shape("topKBackward", "indices", indices, dx.shape().rows(), k);
+    }
+
+    public static void transpose(Tensor x, Tensor out) {
+        f32("transpose", "x", x);
+        f32("transpose", "out", out);
+        rank("transpose", "x", x, 2);
+        shape("transpose", "out", out, x.dim(1), x.dim(0));
+    }
+
+    public static void gatherIndices(Tensor table, Tensor idx, Tensor out) {
+        i32("gatherIndices", "table", table);
+        i32("gatherIndices", "idx", idx);
+        i32("gatherIndices", "out", out);
+        rank("gatherIndices", "table", table, 1);
+        rank("gatherIndices", "idx", idx, 1);
+        shape("gatherIndices", "out", out, idx.numel());
+    }
+
     /** The {@code cols} shape im2col produces from an image batch {@code x [B,C,H,W]}. */
     public static Shape im2colShape(String kernel, String arg, Tensor x, ConvGeometry g) {
         rank(kernel, arg, x, 4);

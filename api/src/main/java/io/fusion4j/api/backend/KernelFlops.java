@@ -52,7 +52,7 @@ import io.fusion4j.api.tensor.Tensor;
  *   <tr><td>bceWithLogits / bceWithLogitsBackward</td><td>7·n(logits) / 5·n(logits)</td></tr>
  *   <tr><td>gatherRows, embedding</td><td>0</td></tr>
  *   <tr><td>scatterAddRows, embeddingBackward</td><td>2·n(src or dOut), with or without weights</td></tr>
- *   <tr><td>topK</td><td>0</td></tr>
+ *   <tr><td>topK, topKBackward, transpose, gatherIndices</td><td>0</td></tr>
  *   <tr><td>im2col / col2im</td><td>0 / n(cols) (the adds that sum overlaps)</td></tr>
  *   <tr><td>adamw</td><td>14·n(param)</td></tr>
  *   <tr><td>randomUniform, randomNormal</td><td>0</td></tr>
@@ -317,6 +317,21 @@ public final class KernelFlops {
 
     /** Selection by comparisons, not arithmetic: 0. */
     public static long topK() {
+        return 0;
+    }
+
+    /** Scattering the selected values back moves them: 0. */
+    public static long topKBackward() {
+        return 0;
+    }
+
+    /** A transpose moves elements: 0. */
+    public static long transpose() {
+        return 0;
+    }
+
+    /** Index composition moves integers: 0. */
+    public static long gatherIndices() {
         return 0;
     }
 

@@ -602,6 +602,52 @@ public final class CpuBackend implements Backend {
         flops.add(KernelFlops.topK());
     }
 
+    @Override
+    public void topKBackward(Tensor dValues, Tensor indices, Tensor dx) {
+        KernelChecks.topKBackward(dValues, indices, dx);
+        int c = cols(dx);
+        int k = cols(dValues);
+        int r = rows(dx);
+        IndexKernels.checkIndices("topKBackward", "indices", ints(indices), off(indices), n(indices), c);
+        float[] d = f(dx);
+        int dxo = off(dx);
+        java.util.Arrays.fill(d, dxo, dxo + r * c, 0f);
+        float[] v = f(dValues);
+        int vo = off(dValues);
+        int[] ix = ints(indices);
+        int io = off(indices);
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < k; j++) {
+                d[dxo + i * c + ix[io + i * k + j]] += v[vo + i * k + j];
+            }
+        }
+        flops.add(KernelFlops.topKBackward());
+    }
+
+    @Override
+    public void transpose(Tensor x, Tensor out) {
+        KernelChecks.transpose(x, out);
+        IndexKernels.transpose(f(x), off(x), rows(x), cols(x), f(out), off(out));
+        flops.add(KernelFlops.transpose());
+    }
+
+    @Override
+    public void gatherIndices(Tensor table, Tensor idx, Tensor out) {
+        KernelChecks.gatherIndices(table, idx, out);
+        int[] ix = ints(idx);
+        int io = off(idx);
+        int m = n(idx);
+        IndexKernels.checkIndices("gatherIndices", "idx", ix, io, m, n(table));
+        int[] t = ints(table);
+        int to = off(table);
+        int[] o = ints(out);
+        int oo = off(out);
+        for (int i = 0; i < m; i++) {
+            o[oo + i] = t[to + ix[io + i]];
+        }
+        flops.add(KernelFlops.gatherIndices());
+    }
+
     // ---------------------------------------------------------------- convolution helpers
 
     @Override

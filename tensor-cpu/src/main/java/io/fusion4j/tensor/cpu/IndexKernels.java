@@ -67,6 +67,22 @@ final class IndexKernels {
         }
     }
 
+    /** Blocked so both the reads and the writes stay within a few cache lines at a time. */
+    static void transpose(float[] x, int xo, int rows, int cols, float[] out, int oo) {
+        final int tile = 32;
+        for (int r0 = 0; r0 < rows; r0 += tile) {
+            int r1 = Math.min(rows, r0 + tile);
+            for (int c0 = 0; c0 < cols; c0 += tile) {
+                int c1 = Math.min(cols, c0 + tile);
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        out[oo + c * rows + r] = x[xo + r * cols + c];
+                    }
+                }
+            }
+        }
+    }
+
     static void im2col(float[] x, int xo, int batch, int ch, int h, int w, ConvGeometry g, float[] cols, int co) {
         int oh = g.outH(h);
         int ow = g.outW(w);

@@ -726,6 +726,32 @@ public final class CudaBackend implements Backend {
         flops.add(KernelFlops.topK());
     }
 
+    @Override
+    public void topKBackward(Tensor dValues, Tensor indices, Tensor dx) {
+        KernelChecks.topKBackward(dValues, indices, dx);
+        int cols = (int) dx.shape().cols();
+        checkIndices("topKBackward", "indices", indices, cols);
+        fill(dx, 0f);
+        each(Kernel.topk_bwd_f32, dValues.numel(), ptr(dValues), ptr(indices), ptr(dx), dx.shape().rows(),
+                (int) dValues.shape().cols(), cols);
+        flops.add(KernelFlops.topKBackward());
+    }
+
+    @Override
+    public void transpose(Tensor x, Tensor out) {
+        KernelChecks.transpose(x, out);
+        each(Kernel.transpose_f32, x.numel(), ptr(x), ptr(out), (int) x.dim(0), (int) x.dim(1));
+        flops.add(KernelFlops.transpose());
+    }
+
+    @Override
+    public void gatherIndices(Tensor table, Tensor idx, Tensor out) {
+        KernelChecks.gatherIndices(table, idx, out);
+        checkIndices("gatherIndices", "idx", idx, (int) table.numel());
+        each(Kernel.gather_indices_i32, idx.numel(), ptr(table), ptr(idx), ptr(out), idx.numel());
+        flops.add(KernelFlops.gatherIndices());
+    }
+
     // ---------------------------------------------------------------- convolution helpers
 
     @Override

@@ -16,6 +16,7 @@ enum Kernel {
     rope_f32,
     attention_fwd_f32, attention_di_f32, attention_bwd_dq_f32, attention_bwd_dkdv_f32,
     check_indices_i32, first_nan_f32, gather_rows_f32, scatter_add_rows_f32, topk_f32,
+    topk_bwd_f32, transpose_f32, gather_indices_i32,
     im2col_f32, col2im_f32,
     adamw_f32, philox_uniform_f32, philox_normal_f32,
     sgemm_strided_f32
