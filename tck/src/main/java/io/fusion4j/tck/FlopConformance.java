@@ -184,7 +184,8 @@ public abstract class FlopConformance extends OptimizerRandomConformance {
         l.check("bceWithLogitsBackward", KernelFlops.bceWithLogitsBackward(x),
                 () -> backend.bceWithLogitsBackward(x, probs, 0.5f, out));
 
-        // Gather and scatter between a table of 5 rows and 3 picked rows: scatter counts the 3, not the 5.
+        // Gather and scatter between a table of 5 rows and 3 picked rows: scatter counts the 3, not the 5; then
+        // top-k with its backward, a transpose, and indices into the 3 picked rows composed with them.
         Tensor table = tensor(uniform(r, 20, -1, 1), 5, 4);
         Tensor acc = zeros(5, 4);
         l.check("gatherRows", KernelFlops.gatherRows(), () -> backend.gatherRows(table, ids, out));
@@ -195,6 +196,13 @@ public abstract class FlopConformance extends OptimizerRandomConformance {
         Tensor topValues = zeros(3, 2);
         Tensor topIndices = backend.allocate(DType.I32, Shape.of(3, 2));
         l.check("topK", KernelFlops.topK(), () -> backend.topK(x, 2, topValues, topIndices));
+        Tensor dScores = zeros(3, 4);
+        l.check("topKBackward", KernelFlops.topKBackward(), () -> backend.topKBackward(topValues, topIndices, dScores));
+        Tensor xt = zeros(4, 3);
+        l.check("transpose", KernelFlops.transpose(), () -> backend.transpose(x, xt));
+        Tensor subset = ints(new int[]{2, 0, 2, 1}, 4);
+        Tensor composed = backend.allocate(DType.I32, Shape.of(4));
+        l.check("gatherIndices", KernelFlops.gatherIndices(), () -> backend.gatherIndices(ids, subset, composed));
 
         // im2col/col2im: [1,2,4,4] with a 3×3 kernel, stride 1, padding 1 gives cols [16, 18], 2.25× the image.
         ConvGeometry g = new ConvGeometry(3, 3, 1, 1);

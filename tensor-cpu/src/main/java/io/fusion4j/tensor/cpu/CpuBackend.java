@@ -618,7 +618,8 @@ public final class CpuBackend implements Backend {
         int io = off(indices);
         for (int i = 0; i < r; i++) {
             for (int j = 0; j < k; j++) {
-                d[dxo + i * c + ix[io + i * k + j]] += v[vo + i * k + j];
+                // Stored, not added to the zero: 0f + -0f is +0f, and the contract places dValues exactly.
+                d[dxo + i * c + ix[io + i * k + j]] = v[vo + i * k + j];
             }
         }
         flops.add(KernelFlops.topKBackward());
