@@ -19,6 +19,8 @@ module io.fusion4j.api {
     exports io.fusion4j.api.data;
     exports io.fusion4j.api.train;
     exports io.fusion4j.api.generate;
+    exports io.fusion4j.api.router;
 
     uses io.fusion4j.api.backend.BackendProvider;
+    uses io.fusion4j.api.router.RouterProvider;
 }

@@ -432,7 +432,6 @@ extern "C" __global__ void scatter_add_rows_f32(const float* src, const int* idx
     if (c >= d) return;
     for (long long r = 0; r < m; r++) out[(long long) idx[r] * d + c] += (w ? w[r] : 1.0f) * src[r * d + c];
 }
-// One thread per row: k rounds of "largest below the previous (value desc, index asc)".
 // dx is zeroed first by fill_f32; indices in a row are distinct, so plain stores cannot race.
 extern "C" __global__ void topk_bwd_f32(const float* dv, const int* inds, float* dx, long long rows, int k, int cols) {
     GRID_STRIDE(i, rows * k) dx[(i / k) * cols + inds[i]] = dv[i];
@@ -446,6 +445,7 @@ extern "C" __global__ void transpose_f32(const float* x, float* out, int rows, i
 extern "C" __global__ void gather_indices_i32(const int* table, const int* idx, int* out, long long m) {
     GRID_STRIDE(i, m) out[i] = table[idx[i]];
 }
+// One thread per row: k rounds of "largest below the previous (value desc, index asc)".
 extern "C" __global__ void topk_f32(const float* x, int rows, int cols, int k, float* vals, int* inds) {
     int r = blockIdx.x * blockDim.x + threadIdx.x;
     if (r >= rows) return;

@@ -346,6 +346,13 @@ public final class Graph {
         return op(y, (dy, gr) -> gr.accumulate(x, dx -> backend.sigmoidBackward(y, dy, dx)), x);
     }
 
+    /** Softmax over the last dim of {@code x [R, C]} (a token's distribution over experts). */
+    public Var softmax(Var x) {
+        Tensor y = alloc(x.value.shape());
+        backend.softmax(x.value, y);
+        return op(y, (dy, gr) -> gr.accumulate(x, dx -> backend.softmaxBackward(y, dy, dx)), x);
+    }
+
     /** {@code s · x}. */
     public Var scale(Var x, float s) {
         Tensor y = alloc(x.value.shape());
@@ -436,6 +443,24 @@ public final class Graph {
         }, inputs);
     }
 
+    /** {@code xᵀ [C, R]} of {@code x [R, C]} (token×expert scores to expert rows). */
+    public Var transpose(Var x) {
+        Tensor y = alloc(Shape.of(x.value.dim(1), x.value.dim(0)));
+        backend.transpose(x.value, y);
+        return op(y, (dy, gr) -> gr.accumulate(x, dx -> backend.transpose(dy, dx)), x);
+    }
+
+    /**
+     * The {@code k} largest values of each row of {@code x [R, C]} (descending, ties to the lower column) as a
+     * differentiable {@code [R, k]}, their columns written to I32 {@code indices [R, k]}: the gradient of a picked
+     * value goes to its place in {@code x}, the rest get 0.
+     */
+    public Var topK(Var x, int k, Tensor indices) {
+        Tensor y = alloc(Shape.of(x.value.shape().rows(), k));
+        backend.topK(x.value, k, y, indices);
+        return op(y, (dy, gr) -> gr.accumulate(x, dx -> backend.topKBackward(dy, indices, dx)), x);
+    }
+
     /**
      * Expert-grouped linear layer: rows {@code offsets[g] .. offsets[g+1]} of {@code x [R, in]} go through
      * {@code w[g]} of {@code w [G, out, in]} (PyTorch's Linear layout per expert), giving {@code [R, out]}; rows past
@@ -470,8 +495,43 @@ public final class Graph {
         return crossEntropy(logits, targets, zLoss, counted -> gradScale);
     }
 
-    /** The cross-entropy forward, then its backward recorded with the gradient scale {@code scaleOf(counted)}. */
+    /**
+     * As {@link #crossEntropySum}, and also the sum and count over each group of rows: row {@code r} (counted when its
+     * target is not negative) falls in group {@code groupOf[r]} of {@code groups.length}, whose {@link LossValue} is
+     * written to {@code groups}. One kernel call: splitting the loss by the target's modality costs nothing extra.
+     */
+    public LossValue crossEntropySum(Var logits, Tensor targets, float zLoss, float gradScale, int[] groupOf,
+                                     LossValue[] groups) {
+        long n = logits.value.shape().rows();
+        if (groupOf.length != n) {
+            throw new IllegalArgumentException("crossEntropySum: groupOf must have one entry per row (" + n + "), found "
+                    + groupOf.length);
+        }
+        double[] sums = new double[groups.length];
+        long[] counts = new long[groups.length];
+        LossValue total = crossEntropy(logits, targets, zLoss, counted -> gradScale, (row, loss) -> {
+            sums[groupOf[row]] += loss;
+            counts[groupOf[row]]++;
+        });
+        for (int i = 0; i < groups.length; i++) {
+            groups[i] = new LossValue(sums[i], counts[i]);
+        }
+        return total;
+    }
+
+    /** Receives each counted row's loss. */
+    @FunctionalInterface
+    private interface RowLoss {
+        void accept(int row, double loss);
+    }
+
     private LossValue crossEntropy(Var logits, Tensor targets, float zLoss, java.util.function.LongFunction<Float> scaleOf) {
+        return crossEntropy(logits, targets, zLoss, scaleOf, null);
+    }
+
+    /** The cross-entropy forward, then its backward recorded with the gradient scale {@code scaleOf(counted)}. */
+    private LossValue crossEntropy(Var logits, Tensor targets, float zLoss, java.util.function.LongFunction<Float> scaleOf,
+                                   RowLoss each) {
         long n = logits.value.shape().rows();
         Tensor losses = alloc(Shape.of(n));
         Tensor lse = alloc(Shape.of(n));
@@ -486,6 +546,9 @@ public final class Graph {
             if (t[i] >= 0) {
                 sum += l[i];
                 counted++;
+                if (each != null) {
+                    each.accept(i, l[i]);
+                }
             }
         }
         if (grad && logits.requiresGrad && counted > 0) {

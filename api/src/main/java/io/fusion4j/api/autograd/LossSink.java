@@ -18,6 +18,11 @@ public interface LossSink {
     /** Reports a metric of this micro-batch (averaged over micro-batches by the trainer). */
     void metric(String name, double value);
 
+    /** False when metrics are dropped: a layer may then skip computing them (they cost a device read). */
+    default boolean recordsMetrics() {
+        return true;
+    }
+
     /**
      * Drops losses and metrics and refuses to scale a gradient: for a recording graph without a trainer, where a
      * zero scale would silently stop an auxiliary loss from training anything.
@@ -36,6 +41,11 @@ public interface LossSink {
         @Override
         public void metric(String name, double value) {
         }
+
+        @Override
+        public boolean recordsMetrics() {
+            return false;
+        }
     };
 
     /** Ignores everything and gives every loss a zero gradient: for evaluation and generation (no backward). */
@@ -51,6 +61,11 @@ public interface LossSink {
 
         @Override
         public void metric(String name, double value) {
+        }
+
+        @Override
+        public boolean recordsMetrics() {
+            return false;
         }
     };
 }

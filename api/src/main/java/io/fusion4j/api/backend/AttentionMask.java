@@ -44,6 +44,49 @@ public final class AttentionMask {
         return builder(batch, length).causal(false).build();
     }
 
+    /**
+     * The mask among a subset of each row's positions (the tokens a depth router sends through a block): row
+     * {@code b} keeps positions {@code chosen[b·k .. b·k+k)}, ascending, which become positions {@code 0..k-1}. Query
+     * {@code j} sees exactly the kept keys its original position saw; since those form a range and the kept positions
+     * are in order, they are again a contiguous range.
+     */
+    public AttentionMask select(int[] chosen, int k) {
+        if (k < 0 || chosen.length != batch * k) {
+            throw new IllegalArgumentException("attention mask select: chosen must hold " + batch + " rows of " + k
+                    + " positions, found " + chosen.length);
+        }
+        int[] ks = new int[batch * k];
+        int[] ke = new int[batch * k];
+        for (int b = 0; b < batch; b++) {
+            int base = b * k;
+            for (int j = 0; j < k; j++) {
+                int p = chosen[base + j];
+                if (p < 0 || p >= length || (j > 0 && p <= chosen[base + j - 1])) {
+                    throw new IllegalArgumentException("attention mask select: row " + b + " must keep ascending"
+                            + " positions in [0, " + length + "), found " + p + " at " + j);
+                }
+                ks[base + j] = lowerBound(chosen, base, k, keyStart(b, p));
+                ke[base + j] = Math.max(ks[base + j], lowerBound(chosen, base, k, keyEnd(b, p)));
+            }
+        }
+        return new AttentionMask(batch, k, causal, ks, ke);
+    }
+
+    /** The first of {@code a[base .. base+k)} (ascending) that is {@code >= v}, relative to base. */
+    private static int lowerBound(int[] a, int base, int k, int v) {
+        int lo = 0;
+        int hi = k;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (a[base + mid] < v) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
     public static Builder builder(int batch, int length) {
         return new Builder(batch, length);
     }

@@ -9,11 +9,29 @@ import io.fusion4j.api.backend.Backend;
  * auxiliary losses and metrics (a router's balance loss, tokens per expert). Every {@link Block} and
  * {@link FeedForward} receives it.
  */
-public record ForwardPass(Graph graph, TokenMeta tokens, LossSink losses) {
+public record ForwardPass(Graph graph, TokenMeta tokens, LossSink losses, Noise random) {
+    /**
+     * Where training-only noise (a router's Gumbel noise) is drawn: Philox key and the counter offset of the pass's
+     * stream ({@link io.fusion4j.api.train.StepContext#randomKey()} and one of its streams). A pass without one draws no
+     * noise: evaluation, validation and generation are deterministic.
+     */
+    public record Noise(long key, long offset) {
+    }
+
     public ForwardPass {
         if (graph == null || tokens == null || losses == null) {
             throw new IllegalArgumentException("a forward pass needs a graph, tokens and a loss sink");
         }
+    }
+
+    /** A pass that draws no noise. */
+    public ForwardPass(Graph graph, TokenMeta tokens, LossSink losses) {
+        this(graph, tokens, losses, null);
+    }
+
+    /** The same pass over other tokens (the subset a depth router sends through its block). */
+    public ForwardPass withTokens(TokenMeta t) {
+        return new ForwardPass(graph, t, losses, random);
     }
 
     /**

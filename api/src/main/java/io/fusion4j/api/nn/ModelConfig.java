@@ -8,4 +8,10 @@ package io.fusion4j.api.nn;
 public interface ModelConfig {
     /** The name of this kind of model, stored as {@code "kind"} in {@code config.json}. */
     String kind();
+
+    /** Token ids the model embeds and predicts. */
+    int vocab();
+
+    /** A copy with another vocabulary size (a preset's model fitted to the tokenizer or token file actually used). */
+    ModelConfig withVocab(int vocab);
 }

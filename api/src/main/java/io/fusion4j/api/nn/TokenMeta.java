@@ -30,6 +30,9 @@ public final class TokenMeta {
     private final Map<Modality, Integer> counts;
     private final Tensor imageInputs;
     private final MixedBatch source;
+    /** Host copies of the per-position modality ordinal (-1 for padding) and RoPE position, or null until needed. */
+    private byte[] hostModality;
+    private int[] hostPositions;
 
     private TokenMeta(int batch, int length, Tensor ids, Tensor positions, AttentionMask mask,
                       Map<Modality, Tensor> rows, Map<Modality, Integer> counts, Tensor imageInputs, MixedBatch source) {
@@ -120,7 +123,116 @@ public final class TokenMeta {
             inputs = arena.allocate(DType.F32, Shape.of(p, b.imageInputWidth()));
             backend.copyFromHost(b.imageInputs(), inputs);
         }
-        return new TokenMeta(b.rows(), b.length(), ids, pos, b.mask(bidirectionalImages), rows, counts, inputs, b);
+        TokenMeta meta = new TokenMeta(b.rows(), b.length(), ids, pos, b.mask(bidirectionalImages), rows, counts,
+                inputs, b);
+        meta.hostPositions = b.positions();
+        byte[] mod = new byte[n];
+        for (int i = 0; i < n; i++) {
+            mod[i] = valid[i] ? b.modality()[i] : -1;
+        }
+        meta.hostModality = mod;
+        return meta;
+    }
+
+    /**
+     * The tokens at a subset of each row's positions, as a pass of {@code batch × k}: row {@code b} keeps its
+     * positions {@code chosen[b·k .. b·k+k)} (ascending), which keep their RoPE positions, modality and padding; the
+     * mask is {@link AttentionMask#select this mask among them}. A depth router's block runs on it. Continuous image
+     * inputs are not carried (they enter at the embedding, before any block).
+     */
+    public TokenMeta select(Backend backend, StepArena arena, int[] chosen, int k) {
+        if (chosen.length != batch * k) {
+            throw new IllegalArgumentException("select: chosen must hold " + batch + " rows of " + k + " positions, found "
+                    + chosen.length);
+        }
+        byte[] mod = hostModality(backend);
+        int[] pos = hostPositions(backend);
+        int n = batch * k;
+        int[] flat = new int[n];
+        int[] subPos = new int[n];
+        byte[] subMod = new byte[n];
+        int[] count = new int[Modality.values().length];
+        boolean padded = false;
+        for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < k; j++) {
+                int i = b * k + j;
+                flat[i] = b * length + chosen[i];
+                subPos[i] = pos[flat[i]];
+                subMod[i] = mod[flat[i]];
+                if (subMod[i] < 0) {
+                    padded = true;
+                } else {
+                    count[subMod[i]]++;
+                }
+            }
+        }
+        AttentionMask subMask = mask.select(chosen, k);
+        Tensor flatRows = arena.allocate(DType.I32, Shape.of(n));
+        backend.copyFromHost(flat, flatRows);
+        Tensor subIds = arena.allocate(DType.I32, Shape.of(batch, k));
+        backend.gatherIndices(ids.reshape(ids.numel()), flatRows, subIds.reshape(n));
+        Tensor subPositions = arena.allocate(DType.I32, Shape.of(batch, k));
+        backend.copyFromHost(subPos, subPositions);
+        Map<Modality, Integer> counts = new EnumMap<>(Modality.class);
+        for (Modality m : Modality.values()) {
+            counts.put(m, count[m.ordinal()]);
+        }
+        Map<Modality, Tensor> rows = null;
+        if (padded || !counts.containsValue(n)) {
+            rows = new EnumMap<>(Modality.class);
+            for (Modality m : Modality.values()) {
+                int c = count[m.ordinal()];
+                if (c == 0) {
+                    continue;
+                }
+                int[] idx = new int[c];
+                int q = 0;
+                for (int i = 0; i < n; i++) {
+                    if (subMod[i] == m.ordinal()) {
+                        idx[q++] = i;
+                    }
+                }
+                Tensor t = arena.allocate(DType.I32, Shape.of(c));
+                backend.copyFromHost(idx, t);
+                rows.put(m, t);
+            }
+        }
+        TokenMeta sub = new TokenMeta(batch, k, subIds, subPositions, subMask, rows, counts, null, null);
+        sub.hostModality = subMod;
+        sub.hostPositions = subPos;
+        return sub;
+    }
+
+    /** Per position: the modality ordinal, or -1 for padding (which a causal mask gives no key). */
+    private byte[] hostModality(Backend backend) {
+        if (hostModality == null) {
+            Modality u = uniformModality();
+            byte[] m = new byte[(int) tokens()];
+            java.util.Arrays.fill(m, (byte) (u == null ? 0 : u.ordinal()));
+            hostModality = m;
+        }
+        return hostModality;
+    }
+
+    private int[] hostPositions(Backend backend) {
+        if (hostPositions == null) {
+            int[] p = new int[(int) tokens()];
+            backend.copyToHost(positions, p);
+            hostPositions = p;
+        }
+        return hostPositions;
+    }
+
+    /**
+     * Whether each row is a position a router may route (not padding), on the host: {@code valid[b·T + t]}.
+     */
+    public boolean[] hostValid(Backend backend) {
+        byte[] m = hostModality(backend);
+        boolean[] v = new boolean[m.length];
+        for (int i = 0; i < m.length; i++) {
+            v[i] = m[i] >= 0;
+        }
+        return v;
     }
 
     public int batch() {

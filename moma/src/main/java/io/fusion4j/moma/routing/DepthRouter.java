@@ -1,0 +1,106 @@
+package io.fusion4j.moma.routing;
+
+import io.fusion4j.api.autograd.Graph;
+import io.fusion4j.api.autograd.Var;
+import io.fusion4j.api.nn.NamedComponent;
+import io.fusion4j.api.nn.TokenMeta;
+import io.fusion4j.api.router.ExpertGroup;
+import io.fusion4j.api.router.Router;
+import io.fusion4j.api.router.RouterInput;
+import io.fusion4j.api.router.Routing;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * Mixture-of-depths routing (Raposo et al. 2024, as MoMa uses it, moma.md §2 and §10.9): one scalar logit per token
+ * {@code r = x·w}; in each sequence the {@code k = clamp(floor(c·T), 1, T)} tokens with the highest logits go through
+ * the block ("expert" 0), gated by {@code sigmoid(r)}, the rest skip it. Padding is chosen last. The chosen rows come
+ * sorted by position inside each sequence, sequence after sequence, so the block sees them in causal order.
+ */
+public final class DepthRouter extends NamedComponent implements Router {
+    private final RouterScores scores;
+    private final double capacity;
+
+    DepthRouter(RouterScores scores, double capacity) {
+        super(scores.name(), scores.name());
+        this.scores = scores;
+        this.capacity = capacity;
+    }
+
+    /** Tokens kept per sequence of {@code length}. */
+    public static int keep(double capacity, int length) {
+        return length == 0 ? 0 : (int) Math.max(1, Math.min(length, Math.floor(capacity * length + 1e-9)));
+    }
+
+    public double capacity() {
+        return capacity;
+    }
+
+    @Override
+    public int experts() {
+        return 1;
+    }
+
+    @Override
+    public List<ExpertGroup> groups() {
+        return List.of(new ExpertGroup("", 1));
+    }
+
+    @Override
+    public boolean causal() {
+        return false;
+    }
+
+    @Override
+    public Routing route(RouterInput in) {
+        TokenMeta tokens = in.tokens();
+        if (tokens == null) {
+            throw new IllegalStateException("router '" + name() + "' (depth) picks tokens per sequence and needs their"
+                    + " layout; it cannot be a sub-router");
+        }
+        Graph g = in.pass().graph();
+        int b = tokens.batch();
+        int t = tokens.length();
+        int k = keep(capacity, t);
+        Var logits = scores.logits(g, in.hidden()); // [B·T, 1]
+        float[] z = new float[b * t];
+        g.backend().copyToHost(logits.value(), z);
+        boolean[] valid = tokens.hostValid(g.backend());
+        int[] rows = new int[b * k];
+        long[] keys = new long[t];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < t; i++) {
+                int p = r * t + i;
+                float v = z[p];
+                if (v != v) {
+                    throw new IllegalStateException("router " + name() + ": NaN logit at row " + r + ", position " + i);
+                }
+                int bits = Float.floatToIntBits(v == 0f ? 0f : v);
+                int ascending = bits ^ ((bits >> 31) & 0x7fffffff);
+                // Sort key: logit descending (the high word falls as v rises), ties to the lower position; padding
+                // gets a high word above any finite or infinite logit's, so it is chosen last.
+                int high = valid[p] ? ~ascending : Integer.MAX_VALUE;
+                keys[i] = ((long) high << 32) | i;
+            }
+            java.util.Arrays.sort(keys, 0, t);
+            int[] chosen = new int[k];
+            for (int j = 0; j < k; j++) {
+                chosen[j] = (int) (keys[j] & 0xffffffffL);
+            }
+            java.util.Arrays.sort(chosen);
+            for (int j = 0; j < k; j++) {
+                rows[r * k + j] = r * t + chosen[j];
+            }
+        }
+        int m = b * k;
+        Tensor rowT = g.arena().allocate(DType.I32, Shape.of(m));
+        g.backend().copyFromHost(rows, rowT);
+        Tensor offsets = g.arena().allocate(DType.I32, Shape.of(2));
+        g.backend().copyFromHost(new int[]{0, m}, offsets);
+        Var gates = g.reshape(g.sigmoid(g.gatherRows(logits, rowT)), Shape.of(m));
+        return new Routing((long) b * t, 1, rowT, offsets, new int[]{m}, gates, 0);
+    }
+}

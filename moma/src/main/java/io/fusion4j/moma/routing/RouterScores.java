@@ -1,0 +1,69 @@
+package io.fusion4j.moma.routing;
+
+import io.fusion4j.api.autograd.Graph;
+import io.fusion4j.api.autograd.Parameters;
+import io.fusion4j.api.autograd.Var;
+import io.fusion4j.api.nn.ForwardPass;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.tensor.StepArena;
+import io.fusion4j.api.tensor.Tensor;
+
+/**
+ * A router's gate: the bias-free linear map {@code [experts, dim]} (the parameter named exactly by the router's
+ * prefix) from hidden states to one logit per expert, and the training-only logistic noise some routers add to those
+ * logits.
+ */
+final class RouterScores {
+    /** Each layer's routers draw from their own quarter-billion counters of the pass's noise stream. */
+    private static final long LAYER_STRIDE = 1L << 28;
+
+    private final Parameters params;
+    private final String name;
+    private final int layer;
+
+    RouterScores(Parameters params, String name, int dim, int experts, int layer, float std) {
+        this.params = params;
+        this.name = name;
+        this.layer = layer;
+        params.declare(name, Shape.of(experts, dim), new Parameters.Init.Normal(std), true);
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Logits {@code [n, E]}. */
+    Var logits(Graph g, Var hidden) {
+        return g.linear(hidden, g.param(params.get(name)));
+    }
+
+    /**
+     * {@code logits + G' − G''} with G', G'' independent Gumbel(0, 1): their difference is Logistic(0, 1),
+     * {@code log(u) − log(1 − u)} of one uniform u. Drawn with the pass's Philox key, so CPU and CUDA and a resumed
+     * run draw the same; a pass without noise returns the logits unchanged.
+     */
+    Var withLogisticNoise(ForwardPass pass, Var logits, int salt) {
+        ForwardPass.Noise noise = pass.random();
+        if (noise == null) {
+            return logits;
+        }
+        Graph g = pass.graph();
+        StepArena arena = g.arena();
+        Tensor u = arena.allocate(DType.F32, logits.value().shape());
+        long n = u.numel();
+        if (n > LAYER_STRIDE / 8) {
+            throw new IllegalArgumentException("router " + name + ": " + n + " scores exceed one layer's noise stream");
+        }
+        g.backend().randomUniform(u, noise.key(), noise.offset() + layer * LAYER_STRIDE + salt * (LAYER_STRIDE / 8));
+        float[] h = new float[(int) n];
+        g.backend().copyToHost(u, h);
+        for (int i = 0; i < h.length; i++) {
+            // u in [0, 1): clamp away from 0 so the log stays finite (u = 0 has probability 2^-24).
+            double x = Math.max(h[i], 0x1p-25);
+            h[i] = (float) (Math.log(x) - Math.log1p(-x));
+        }
+        g.backend().copyFromHost(h, u);
+        return g.add(logits, g.constant(u));
+    }
+}
