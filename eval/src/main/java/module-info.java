@@ -4,6 +4,7 @@
  */
 module io.fusion4j.eval {
     requires io.fusion4j.api;
+    requires io.fusion4j.moma;
     requires info.picocli;
     requires com.google.guice;
     requires jakarta.inject;
@@ -13,6 +14,7 @@ module io.fusion4j.eval {
     requires org.reactivestreams;
 
     uses io.fusion4j.api.backend.BackendProvider;
+    uses io.fusion4j.api.router.RouterProvider;
 
     exports io.fusion4j.eval.bench;
     exports io.fusion4j.eval.data;
@@ -20,6 +22,7 @@ module io.fusion4j.eval {
     exports io.fusion4j.eval.generate;
     exports io.fusion4j.eval.train;
     exports io.fusion4j.eval.config;
+    exports io.fusion4j.eval.models;
     exports io.fusion4j.eval.image;
     exports io.fusion4j.eval.data.shapes;
     exports io.fusion4j.eval.data.images;

@@ -166,6 +166,15 @@ public final class Parameters {
         return grads;
     }
 
+    /** Elements declared so far (allocated or not): a model's size before it takes any memory. */
+    public long declaredCount() {
+        long n = 0;
+        for (Declared d : declared.values()) {
+            n += d.shape().numel();
+        }
+        return n;
+    }
+
     /** Total number of parameter elements. */
     public long count() {
         return values == null ? 0 : values.numel();

@@ -12,7 +12,8 @@ import io.fusion4j.eval.generate.Generation;
 import io.fusion4j.api.io.WeightLoader;
 import io.fusion4j.api.io.NameMapping;
 import io.fusion4j.api.io.Strictness;
-import io.fusion4j.api.nn.DecoderConfig;
+import io.fusion4j.eval.models.ModelBuilder;
+import io.fusion4j.eval.models.Models;
 import io.fusion4j.eval.config.ConfigJson;
 import io.fusion4j.eval.config.RunConfig;
 import io.fusion4j.eval.data.TextCorpus;
@@ -81,17 +82,21 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UserInputException("--run " + run + " has no checkpoint; train into it first");
         }
         PrintWriter out = spec.commandLine().getOut();
+        Models models = Models.standard(RouterModule.routers());
         try (Backend backend = backendChoice.create()) {
             // The newest checkpoint that verifies, built from its own verified config; a bad one is skipped loudly.
             // Verified once here: its files are then read as they are (the manifest check hashes every one).
             Ready loaded = store.latest(folder -> {
                 CheckpointStore.verify(folder);
                 RunConfig cfg = ConfigJson.read(folder.resolve("config.json"));
-                if (!(cfg.model() instanceof DecoderConfig model)) {
-                    throw new UserInputException(folder.resolve("config.json") + ": 'generate' needs a model of kind '"
-                            + DecoderConfig.KIND + "', found '" + cfg.model().kind() + "'");
+                ModelBuilder builder = models.builder(cfg.model());
+                String why = builder.whyNotCausal(cfg.model());
+                if (why != null) {
+                    throw new UserInputException(folder.resolve("config.json") + ": this " + cfg.model().kind()
+                            + " model cannot generate token by token: " + why + " (causal auxiliary routers, MoMa §3.2,"
+                            + " are what makes that possible)");
                 }
-                Decoder d = new Decoder(model);
+                Decoder d = builder.decoder(cfg.model());
                 d.parameters().allocate(backend, 0);
                 // Weights only: generation needs no optimizer moments.
                 WeightLoader.load(folder.resolve("model.safetensors"), backend, d.parameters(), NameMapping.identity(),

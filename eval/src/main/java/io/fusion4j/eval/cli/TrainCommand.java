@@ -8,8 +8,9 @@ import io.fusion4j.api.data.BatchSource;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.text.ByteBpeTokenizer;
-import io.fusion4j.api.nn.DecoderConfig;
-import io.fusion4j.api.train.NextTokenObjective;
+import io.fusion4j.api.nn.ModelConfig;
+import io.fusion4j.eval.models.ModelBuilder;
+import io.fusion4j.eval.models.Models;
 import io.fusion4j.api.train.TrainConfig;
 import io.fusion4j.api.train.TrainEvent;
 import io.fusion4j.api.train.Trainer;
@@ -84,6 +85,10 @@ final class TrainCommand implements Callable<Integer> {
             + " built-in corpus with --data builtin, else none).")
     String validationData;
 
+    @Option(names = "--validation-tokens", description = "Held-out pre-tokenized rows for validation with --tokens (same"
+            + " format, row length and vocabulary): the first validationBatches batches, in file order.")
+    Path validationTokens;
+
     @Override
     public Integer call() throws Exception {
         // One writer per run folder, from before the tokenizer is written to after the last checkpoint.
@@ -103,15 +108,16 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--config: no such file " + configFile);
         }
         RunConfig run = configFile != null ? ConfigJson.read(configFile) : Presets.get(preset).config();
-        if (!(run.model() instanceof DecoderConfig model)) {
-            throw new UserInputException((configFile != null ? "--config " + configFile : "--preset " + preset)
-                    + ": 'train' on text needs a model of kind '" + DecoderConfig.KIND + "', found '" + run.model().kind()
-                    + "'");
-        }
+        ModelConfig model = run.model();
+        Models models = Models.standard(RouterModule.routers());
+        models.builder(model);
         Files.createDirectories(out);
         TrainConfig cfg = run.train();
         if (tokens != null && spec.commandLine().getParseResult().hasMatchedOption("--data")) {
             throw new UserInputException("--tokens and --data both name training data; give one");
+        }
+        if (validationTokens != null && tokens == null) {
+            throw new UserInputException("--validation-tokens needs --tokens (held-out rows for pre-tokenized training)");
         }
         if (tokens != null && validationData != null) {
             throw new UserInputException("--validation-data does not apply to --tokens (pre-tokenized rows have no"
@@ -160,7 +166,7 @@ final class TrainCommand implements Callable<Integer> {
         model = model.withVocab(vocab);
         RunConfig asked = new RunConfig(model, cfg);
         RunConfig chosen = saved != null ? resumeConfig(saved.config(), asked, o) : asked;
-        model = (DecoderConfig) chosen.model();
+        model = chosen.model();
         cfg = chosen.train();
         DataFingerprint fingerprint = rows != null ? rows.fingerprint(tokens.toString())
                 : DataFingerprint.of(data, corpus.tokens());
@@ -173,7 +179,7 @@ final class TrainCommand implements Callable<Integer> {
                 fingerprint.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         if (rows != null) {
             source = rows.source(cfg.batch(), cfg.seed());
-            held = List.of();
+            held = heldOut(rows, cfg);
             o.printf("data: %,d pre-tokenized rows of %d from %s; model: %s%n", rows.count(), rows.length(), tokens, model);
         } else {
             TokenDataset dataset = new TokenDataset(corpus.tokens(), cfg.seqLen(), cfg.seed());
@@ -185,8 +191,9 @@ final class TrainCommand implements Callable<Integer> {
                     cfg.seqLen(), held.isEmpty() ? "" : ", " + held.size() + " held-out batches", model);
         }
         try (Backend backend = backendChoice.create()) {
-            Decoder decoder = new Decoder(model);
-            Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), new NextTokenObjective(decoder),
+            ModelBuilder builder = models.builder(model);
+            Decoder decoder = builder.decoder(model);
+            Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), builder.objective(decoder),
                     source, held, cfg, store, ConfigJson.write(chosen));
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -309,6 +316,33 @@ final class TrainCommand implements Callable<Integer> {
                     + " tokens, fewer than the " + cfg.validationBatches() + " batches of " + cfg.batch() + " validation needs");
         }
         return d.fixedBatches(cfg.batch(), cfg.validationBatches());
+    }
+
+    /** The first validationBatches batches of --validation-tokens, checked against the training rows. */
+    private List<MixedBatch> heldOut(TokenRows train, TrainConfig cfg) throws java.io.IOException {
+        if (validationTokens == null || cfg.validateEvery() == 0 || cfg.validationBatches() == 0) {
+            return List.of();
+        }
+        TokenRows v = TokenRows.read(validationTokens);
+        if (v.length() != train.length() || v.vocab() != train.vocab()) {
+            throw new UserInputException("--validation-tokens " + validationTokens + ": rows of " + v.length()
+                    + " tokens over a vocabulary of " + v.vocab() + ", but the training rows have " + train.length()
+                    + " and " + train.vocab());
+        }
+        int need = cfg.batch() * cfg.validationBatches();
+        if (v.count() < need) {
+            throw new UserInputException("--validation-tokens " + validationTokens + ": " + v.count() + " rows, fewer"
+                    + " than the " + cfg.validationBatches() + " batches of " + cfg.batch() + " validation needs");
+        }
+        List<MixedBatch> out = new java.util.ArrayList<>();
+        for (int b = 0; b < cfg.validationBatches(); b++) {
+            int[] picks = new int[cfg.batch()];
+            for (int i = 0; i < picks.length; i++) {
+                picks[i] = b * cfg.batch() + i;
+            }
+            out.add(v.batch(picks, io.fusion4j.api.data.DataPosition.START));
+        }
+        return out;
     }
 
     /** The preset names, for the help text. */

@@ -45,6 +45,7 @@ public final class ConfigJson {
 
     static {
         register(DecoderConfig.KIND, DecoderConfig.class);
+        register(io.fusion4j.moma.MomaConfig.KIND, io.fusion4j.moma.MomaConfig.class);
     }
 
     private ConfigJson() {

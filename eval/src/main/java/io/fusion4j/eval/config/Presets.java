@@ -1,5 +1,10 @@
 package io.fusion4j.eval.config;
 
+import io.fusion4j.api.nn.DecoderConfig;
+import io.fusion4j.api.router.Routers;
+import io.fusion4j.moma.MomaConfig;
+import io.fusion4j.moma.MomaVariants;
+
 import io.fusion4j.api.UserInputException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,8 +41,7 @@ public final class Presets {
                 for (var e : root.properties()) {
                     String name = e.getKey();
                     JsonNode p = e.getValue();
-                    m.put(name, new Preset(name, p.path("description").asText(""),
-                            ConfigJson.read(p.get("config").toString(), "presets.json#" + name)));
+                    m.put(name, new Preset(name, p.path("description").asText(""), config(name, p, m)));
                 }
                 all = java.util.Collections.unmodifiableMap(m);
             } catch (IOException e) {
@@ -45,6 +49,26 @@ public final class Presets {
             }
         }
         return all;
+    }
+
+    /**
+     * A preset's run config: {@code "config"} as written, or {@code "variant"} of an earlier preset {@code "of"} (a
+     * {@link MomaVariants} name built from that preset's dense decoder at its sequence length, FLOPs matched).
+     */
+    private static RunConfig config(String name, JsonNode p, Map<String, Preset> earlier) {
+        if (p.has("config")) {
+            return ConfigJson.read(p.get("config").toString(), "presets.json#" + name);
+        }
+        Preset base = earlier.get(p.path("of").asText());
+        if (base == null || !p.has("variant")) {
+            throw new IllegalStateException("presets.json#" + name + ": expected \"config\", or \"variant\" and"
+                    + " \"of\" naming an earlier preset");
+        }
+        DecoderConfig dense = base.config().model() instanceof MomaConfig mc ? mc.base()
+                : (DecoderConfig) base.config().model();
+        MomaConfig v = MomaVariants.of(p.get("variant").asText(), dense, base.config().train().seqLen(),
+                Routers.discover());
+        return new RunConfig(v, base.config().train());
     }
 
     /** The preset named {@code name}; an unknown name is an error listing the known ones. */

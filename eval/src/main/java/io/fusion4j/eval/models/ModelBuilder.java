@@ -1,0 +1,28 @@
+package io.fusion4j.eval.models;
+
+import io.fusion4j.api.data.MixedBatch;
+import io.fusion4j.api.nn.Decoder;
+import io.fusion4j.api.nn.ModelConfig;
+import io.fusion4j.api.train.Objective;
+
+/**
+ * How the composition root turns a model config of one kind into something to train and sample: its decoder and
+ * its objective. A model module adds a builder here (and its config record to {@link io.fusion4j.eval.config.ConfigJson});
+ * the commands look builders up by kind and contain no per-model branches.
+ */
+public interface ModelBuilder {
+    /** The kind this builder handles ({@code config.json}'s {@code model.kind}). */
+    String kind();
+
+    /** The model, parameters declared but not allocated. */
+    Decoder decoder(ModelConfig config);
+
+    /** What training on mixed rows minimises, with the terms the model reports. */
+    Objective<MixedBatch> objective(Decoder decoder);
+
+    /**
+     * Null when {@code decoder} can generate one token at a time as it was trained; otherwise why not (a router that
+     * ranks a token against later ones).
+     */
+    String whyNotCausal(ModelConfig config);
+}
