@@ -152,6 +152,23 @@ public abstract class AutogradConformance extends DecoderConformance {
     }
 
     @Test
+    void autogradTransposeSoftmaxAndTopKForRouters() {
+        SplittableRandom r = new SplittableRandom(11);
+        check("transpose", weighted(31, (g, v) -> g.transpose(v.get(0))), in(r, -1, 1, 5, 3));
+        check("softmax", weighted(32, (g, v) -> g.softmax(v.get(0))), in(r, -2, 2, 4, 6));
+        // Well-separated values (a permutation of spaced levels) so finite differences never reorder the top k.
+        float[] spaced = new float[4 * 6];
+        for (int row = 0; row < 4; row++) {
+            int[] perm = {3, 0, 5, 1, 4, 2};
+            for (int c = 0; c < 6; c++) {
+                spaced[row * 6 + c] = 0.5f * perm[(c + row) % 6] - 1f;
+            }
+        }
+        Tensor idx = backend.allocate(io.fusion4j.api.tensor.DType.I32, Shape.of(4, 3));
+        check("topK", weighted(33, (g, v) -> g.topK(v.get(0), 3, idx)), new In(spaced, Shape.of(4, 6)));
+    }
+
+    @Test
     void autogradGatherRowsWithRepeatsAndSkippedRows() {
         SplittableRandom r = new SplittableRandom(5);
         Tensor idx = ints(3, 0, 3, 1); // row 2 never picked, row 3 twice

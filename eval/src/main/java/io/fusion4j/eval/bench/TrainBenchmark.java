@@ -1,20 +1,21 @@
 package io.fusion4j.eval.bench;
 
+import io.fusion4j.api.router.Routers;
+import io.fusion4j.eval.models.ModelBuilder;
+import io.fusion4j.eval.models.Models;
+import io.fusion4j.moma.MomaConfig;
+import io.fusion4j.moma.ModelCost;
+
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.DecoderConfig;
-import io.fusion4j.api.train.NextTokenObjective;
 import io.fusion4j.api.train.TrainConfig;
 import io.fusion4j.api.train.TrainEvent;
 import io.fusion4j.api.train.Trainer;
-import io.fusion4j.eval.config.Presets;
-import io.fusion4j.eval.config.RunConfig;
-import io.fusion4j.eval.data.TokenDataset;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
@@ -35,23 +36,18 @@ public final class TrainBenchmark {
         this.out = out;
     }
 
-    /** FLOPs per token by PERF.md: 6·N_active + 12·L·T·d (embedding lookup excluded, LM head included). */
-    static double flopsPerToken(DecoderConfig m, TrainConfig c) {
-        double nActive = m.layers() * (4.0 * m.dim() * m.dim() + 3.0 * m.dim() * m.ffnHidden()) + (double) m.dim() * m.vocab();
-        return 6 * nActive + 12.0 * m.layers() * c.seqLen() * m.dim();
-    }
-
-    public Measurement run(String preset, int warmup, int steps) {
-        RunConfig run = Presets.get(preset).config();
-        if (!(run.model() instanceof DecoderConfig model)) {
-            throw new IllegalArgumentException("bench train: preset " + preset + " is not a decoder");
-        }
-        TrainConfig cfg = run.train().withSteps(warmup + steps);
-        SplittableRandom r = new SplittableRandom(7);
-        int[] tokens = r.ints((long) (warmup + steps + 1) * cfg.batch() * cfg.seqLen() + 1, 0, model.vocab()).toArray();
-        Decoder decoder = new Decoder(model);
-        Trainer<MixedBatch> t = new Trainer<>(backend, decoder.parameters(), new NextTokenObjective(decoder),
-                new TokenDataset(tokens, cfg.seqLen(), cfg.seed()).source(cfg.batch()), List.of(), cfg, null, "{}");
+    public Measurement run(String config, int warmup, int steps) {
+        BenchModels.Bench bench = BenchModels.of(config);
+        TrainConfig cfg = bench.train().withSteps(warmup + steps);
+        Routers routers = Routers.discover();
+        ModelBuilder builder = Models.standard(routers).builder(bench.model());
+        Decoder decoder = builder.decoder(bench.model());
+        MomaConfig plan = bench.model() instanceof MomaConfig mc ? mc
+                : new MomaConfig((DecoderConfig) bench.model(), 1, null, null);
+        double flopsPerToken = ModelCost.of(plan, cfg.seqLen(), routers).flopsPerToken();
+        DecoderConfig model = plan.base();
+        Trainer<MixedBatch> t = new Trainer<>(backend, decoder.parameters(), builder.objective(decoder), bench.data(),
+                List.of(), cfg, null, "{}");
         List<TrainEvent.Step> timed = new ArrayList<>();
         try {
             t.run(false, e -> {
@@ -66,11 +62,11 @@ public final class TrainBenchmark {
         Measurement m = Measurement.of(tps, "tokens/s", timed.stream().mapToLong(TrainEvent.Step::heapBytes).average()
                 .orElse(0));
         double counted = timed.stream().mapToDouble(TrainEvent.Step::gigaflopsPerSecond).sorted().toArray()[timed.size() / 2];
-        double formula = flopsPerToken(model, cfg) * m.median() / 1e9;
+        double formula = flopsPerToken * m.median() / 1e9;
         double peak = PEAK_PER_CORE * backend.threads();
         out.accept(String.format("train %s (d=%d L=%d T=%d B=%d vocab=%d)  threads %d  %s  counted %.1f GFLOP/s"
                         + "  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f  heap %.0f KB/step",
-                preset, model.dim(), model.layers(), cfg.seqLen(), cfg.batch(), model.vocab(),
+                config, model.dim(), model.layers(), cfg.seqLen(), cfg.batch(), model.vocab(),
                 backend.threads(), m.summary(), counted, formula, 100 * formula / peak, peak, m.heapBytesPerCall() / 1024));
         m.heapWarning().ifPresent(out);
         return m;

@@ -15,8 +15,8 @@ import io.fusion4j.api.tensor.Tensor;
  * logits.
  */
 final class RouterScores {
-    /** Each layer's routers draw from their own quarter-billion counters of the pass's noise stream. */
-    private static final long LAYER_STRIDE = 1L << 28;
+    /** Each layer's routers draw from their own 2^24 counters of the pass's 2^32-counter noise stream (256 layers). */
+    private static final long LAYER_STRIDE = 1L << 24;
 
     private final Parameters params;
     private final String name;
@@ -52,8 +52,9 @@ final class RouterScores {
         StepArena arena = g.arena();
         Tensor u = arena.allocate(DType.F32, logits.value().shape());
         long n = u.numel();
-        if (n > LAYER_STRIDE / 8) {
-            throw new IllegalArgumentException("router " + name + ": " + n + " scores exceed one layer's noise stream");
+        if (n > LAYER_STRIDE / 8 || layer >= 256) {
+            throw new IllegalArgumentException("router " + name + ": " + n + " scores at layer " + layer
+                    + " exceed the noise stream (at most 2^21 scores a router, 256 layers)");
         }
         g.backend().randomUniform(u, noise.key(), noise.offset() + layer * LAYER_STRIDE + salt * (LAYER_STRIDE / 8));
         float[] h = new float[(int) n];

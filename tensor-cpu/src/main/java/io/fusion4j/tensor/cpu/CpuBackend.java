@@ -226,6 +226,16 @@ public final class CpuBackend implements Backend {
         int ob = off(offsets);
         int rsB = b.isTransposed() ? 1 : n2;
         int csB = b.isTransposed() ? k : 1;
+        int same = equalGroups(o, ob, groups);
+        if (same > 0) {
+            // Equal groups from row 0 (expert choice): one batched call, so the pool splits all experts' tiles at once.
+            gemm.run(f(a), off(a), k, 1, (long) same * k,
+                    f(b), off(b), rsB, csB, (long) k * n2,
+                    f(c), off(c), n2, (long) same * n2,
+                    groups, same, n2, k, 1f, beta);
+            flops.add(KernelFlops.groupedGemm(o[ob + groups], k, n2));
+            return;
+        }
         for (int g = 0; g < groups; g++) {
             int r0 = o[ob + g];
             int rows = o[ob + g + 1] - r0;
@@ -248,6 +258,15 @@ public final class CpuBackend implements Backend {
         int n2 = d.n();
         int[] o = groupOffsets("groupedGemmWeightGrad", offsets, groups, rows(a));
         int ob = off(offsets);
+        int same = equalGroups(o, ob, groups);
+        if (same > 0) {
+            gemm.run(f(a), off(a), 1, k, (long) same * k,
+                    f(dy), off(dy), n2, 1, (long) same * n2,
+                    f(db), off(db), n2, (long) k * n2,
+                    groups, k, n2, same, 1f, beta);
+            flops.add(KernelFlops.groupedGemm(o[ob + groups], k, n2));
+            return;
+        }
         for (int g = 0; g < groups; g++) {
             int r0 = o[ob + g];
             int rows = o[ob + g + 1] - r0;
@@ -265,6 +284,20 @@ public final class CpuBackend implements Backend {
                     1, k, n2, rows, 1f, beta);
         }
         flops.add(KernelFlops.groupedGemm(o[ob + groups], k, n2));
+    }
+
+    /** The rows per group when every group holds the same number of rows, from row 0 on; else 0. */
+    private static int equalGroups(int[] o, int ob, int groups) {
+        int rows = o[ob + 1] - o[ob];
+        if (rows == 0 || o[ob] != 0) {
+            return 0;
+        }
+        for (int g = 1; g <= groups; g++) {
+            if (o[ob + g] != g * rows) {
+                return 0;
+            }
+        }
+        return rows;
     }
 
     // ---------------------------------------------------------------- element-wise
