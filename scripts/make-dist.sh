@@ -28,12 +28,13 @@ fi
 
 cat > "$out/bin/fusion4j" <<'LAUNCHER'
 #!/bin/sh
-# fusion4j with its own Java runtime. Extra JVM flags: FUSION4J_JAVA_OPTS.
+# fusion4j with its own Java runtime. Extra JVM flags: FUSION4J_JAVA_OPTS; extra jars or folders of jars for the
+# module path (a router or backend from outside): FUSION4J_MODULE_PATH, ':'-separated.
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 exec "$HERE/runtime/bin/java" ${FUSION4J_JAVA_OPTS:-} \
   --enable-native-access=io.fusion4j.tensor.cpu,io.fusion4j.tensor.cuda -Dguice_bytecode_gen_option=DISABLED \
   --add-modules com.google.common,org.objectweb.asm \
-  --module-path "$HERE/lib" -m io.fusion4j.eval/io.fusion4j.eval.cli.Main "$@"
+  --module-path "$HERE/lib${FUSION4J_MODULE_PATH:+:$FUSION4J_MODULE_PATH}" -m io.fusion4j.eval/io.fusion4j.eval.cli.Main "$@"
 LAUNCHER
 chmod +x "$out/bin/fusion4j"
 
