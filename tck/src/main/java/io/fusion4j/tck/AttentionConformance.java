@@ -104,6 +104,52 @@ public abstract class AttentionConformance extends NormConformance {
         }
     }
 
+    /**
+     * A packed row whose padding follows a document that starts after position 0: the padded queries' empty key
+     * range sits at that start, inside the key block of the earlier document's queries, and a whole group of them
+     * sees nothing (positions 8..11 of 12; a one-token document at 0, the next from 1, valid to 7). Every gradient
+     * is finite and matches finite differences, and padded keys get none.
+     */
+    @Test
+    void paddingAfterALaterDocumentStartGivesExactGradients() {
+        int b = 1, t = 12, h = 1, d = 8;
+        AttentionMask mask = AttentionMask.builder(b, t).documentStart(0, 1).validLength(0, 7).build();
+        SplittableRandom r = rng("padding after a document start");
+        int n = b * t * h * d;
+        float[] q = uniform(r, n, -1, 1);
+        float[] k = uniform(r, n, -1, 1);
+        float[] v = uniform(r, n, -1, 1);
+        float[] dOut = uniform(r, n, -1, 1);
+        double[] qd = Reference.d(q);
+        double[] kd = Reference.d(k);
+        double[] vd = Reference.d(v);
+        float scale = (float) (1 / Math.sqrt(d));
+        Tensor tq = tensor(q, b, t, h, d);
+        Tensor tk = tensor(k, b, t, h, d);
+        Tensor tv = tensor(v, b, t, h, d);
+        Tensor out = zeros(b, t, h, d);
+        Tensor lse = zeros(b, h, t);
+        backend.attention(tq, tk, tv, mask, scale, out, lse);
+        Tensor dq = zeros(b, t, h, d);
+        Tensor dk = zeros(b, t, h, d);
+        Tensor dv = zeros(b, t, h, d);
+        backend.attentionBackward(tq, tk, tv, out, lse, tensor(dOut, b, t, h, d), mask, scale, dq, dk, dv);
+        double[] g = Reference.d(dOut);
+        int[] all = coords(r, n, n);
+        assertGradient("dq", read(dq), all, Reference.numericGradient(
+                x -> Reference.weighted(Reference.attention(x, kd, vd, mask, scale, b, t, h, d, null), g), qd, all, 1e-5));
+        assertGradient("dk", read(dk), all, Reference.numericGradient(
+                x -> Reference.weighted(Reference.attention(qd, x, vd, mask, scale, b, t, h, d, null), g), kd, all, 1e-5));
+        assertGradient("dv", read(dv), all, Reference.numericGradient(
+                x -> Reference.weighted(Reference.attention(qd, kd, x, mask, scale, b, t, h, d, null), g), vd, all, 1e-5));
+        float[] gk = read(dk);
+        float[] gv = read(dv);
+        for (int i = 7 * d; i < n; i++) {
+            assertThat(gk[i]).as("dk of padded key " + i).isZero();
+            assertThat(gv[i]).as("dv of padded key " + i).isZero();
+        }
+    }
+
     @Test
     void attentionRejectsAMaskOfTheWrongSize() {
         Tensor q = zeros(2, 8, 1, 4);

@@ -491,11 +491,13 @@ final class FlashAttention implements WorkerPool.Body {
                 // dP = dO[i0..] Vᵀ[:, j0..]  (into s; columns a sliver skips are never read unmasked)
                 scoreLike(w.apDo, w.vt, w, b, i0, bq, j0, bk, tp, 1f);
                 // dS = P * (dP - D_i) (into s). Lanes past a row's last key load dP as 0 and have P = 0, so
-                // they become exactly 0 whatever the skipped columns held.
+                // they become exactly 0 whatever the skipped columns held. A row that sees no key (padding) loads
+                // nothing: its empty range may lie past the columns its sliver computed (or the sliver computed
+                // none), where s still holds the mask's -inf, and -inf · 0 is NaN.
                 for (int r = 0; r < bq; r++) {
                     int row = r * BK;
                     int qi = b * len + i0 + r;
-                    int e = Math.max(0, Math.min(bk, keyEnd[qi] - j0));
+                    int e = keyEnd[qi] > keyStart[qi] ? Math.max(0, Math.min(bk, keyEnd[qi] - j0)) : 0;
                     FloatVector vd = FloatVector.broadcast(S, w.di[i0 + r]);
                     for (int j = 0; j < bk; j += L) {
                         VectorMask<Float> m = S.indexInRange(j, e);
