@@ -110,7 +110,8 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig run = configFile != null ? ConfigJson.read(configFile) : Presets.get(preset).config();
         ModelConfig model = run.model();
         Models models = Models.standard(RouterModule.routers());
-        models.builder(model);
+        // Before any data work: an unknown router or a bad option fails here, naming what exists.
+        models.builder(model).decoder(model);
         Files.createDirectories(out);
         TrainConfig cfg = run.train();
         if (tokens != null && spec.commandLine().getParseResult().hasMatchedOption("--data")) {

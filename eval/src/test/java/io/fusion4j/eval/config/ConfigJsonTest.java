@@ -35,9 +35,25 @@ class ConfigJsonTest {
     }
 
     @Test
+    void everyMomaPresetRoundTripsThroughItsJson() {
+        for (String name : java.util.List.of("moma-dense", "moe-8x", "moma-1t1i", "moma-4t4i", "mod", "mod-moma-4t4i")) {
+            RunConfig c = Presets.get(name).config();
+            assertThat(c.model()).as(name).isInstanceOf(io.fusion4j.moma.MomaConfig.class);
+            RunConfig back = ConfigJson.read(ConfigJson.write(c), name);
+            assertThat(back).as(name).isEqualTo(c);
+            assertThat(ConfigJson.differences(c, back)).as(name).isEmpty();
+        }
+        io.fusion4j.moma.MomaConfig mod = (io.fusion4j.moma.MomaConfig) Presets.get("mod-moma-4t4i").config().model();
+        assertThat(mod.depth().every()).isEqualTo(2);
+        assertThat(mod.depth().first()).isZero();
+        assertThat(mod.experts()).isEqualTo(8);
+        assertThat(mod.base().layers()).isGreaterThan(4);
+    }
+
+    @Test
     void badConfigsNameTheFileAndWhatIsWrong() {
-        assertThatThrownBy(() -> ConfigJson.read("{\"model\":{\"kind\":\"moma\"},\"batch\":1}", "run.json"))
-                .hasMessage("run.json: model kind 'moma' is unknown; known kinds: decoder");
+        assertThatThrownBy(() -> ConfigJson.read("{\"model\":{\"kind\":\"mamba\"},\"batch\":1}", "run.json"))
+                .hasMessage("run.json: model kind 'mamba' is unknown; known kinds: decoder, moma");
         assertThatThrownBy(() -> ConfigJson.read("{\"batch\":1}", "run.json")).hasMessage("run.json: no \"model\" object");
         assertThatThrownBy(() -> ConfigJson.read("[1]", "run.json")).hasMessageStartingWith("run.json: expected a JSON object");
         String tiny = ConfigJson.write(Presets.get("tiny").config());

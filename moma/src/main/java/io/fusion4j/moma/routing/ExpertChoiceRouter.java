@@ -69,6 +69,10 @@ public final class ExpertChoiceRouter extends NamedComponent implements Router {
 
     @Override
     public Routing route(RouterInput in) {
+        Routing withoutPadding = PaddingFree.route(this, in);
+        if (withoutPadding != null) {
+            return withoutPadding;
+        }
         Graph g = in.pass().graph();
         int n = Math.toIntExact(in.rows());
         int k = capacity(capacity, n, experts);

@@ -67,6 +67,10 @@ public final class TokenChoiceRouter extends NamedComponent implements Router {
 
     @Override
     public Routing route(RouterInput in) {
+        Routing withoutPadding = PaddingFree.route(this, in);
+        if (withoutPadding != null) {
+            return withoutPadding;
+        }
         ForwardPass pass = in.pass();
         Graph g = pass.graph();
         int n = Math.toIntExact(in.rows());
