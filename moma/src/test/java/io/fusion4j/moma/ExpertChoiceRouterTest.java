@@ -259,6 +259,48 @@ class ExpertChoiceRouterTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"sigmoid", "softmax"})
+    void givenTheLayoutPaddingIsNeitherRoutedNorCounted(String scores) {
+        // A moe-8x layer routes the whole pass with its layout: 2 rows of 5, the second valid for 2 positions, so 7
+        // real tokens. Padding must not be routed (Router's contract, moma.md §9: padded positions take no part in EC)
+        // and the group is the 7 tokens: k = ceil(7/3) = 3, not ceil(10/3) = 4. The padding rows' hidden states are
+        // made the ones every expert would like most.
+        int experts = 3;
+        int dim = 4;
+        MixedBatch b = MomaFixtures.batch(2, 5, new byte[10], new int[]{5, 2});
+        SplittableRandom rnd = new SplittableRandom(12);
+        double[] w = MomaFixtures.uniform(rnd, experts * dim, 0.2, 1);
+        double[] x = MomaFixtures.uniform(rnd, 10 * dim, -1, 1);
+        for (int row = 7; row < 10; row++) {
+            java.util.Arrays.fill(x, row * dim, row * dim + dim, 2.0);
+        }
+        int[] valid = {0, 1, 2, 3, 4, 5, 6};
+        double[] xv = java.util.Arrays.copyOf(x, 7 * dim);
+        MomaReference.Routed want = MomaReference.expertChoice(MomaReference.logits(xv, 7, dim, w, experts), experts,
+                scores.equals("softmax"), 1, 1);
+        assertThat(want.margin()).isGreaterThan(1e-4);
+        Router r = build(scores, 1.0, dim, experts, w).router();
+        try (StepArena arena = be.newArena()) {
+            Graph g = new Graph(be, arena, false);
+            TokenMeta tokens = TokenMeta.upload(be, arena, b, false);
+            Tensor h = arena.allocate(DType.F32, Shape.of(10, dim));
+            float[] f = new float[x.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) x[i];
+            }
+            be.copyFromHost(f, h);
+            Routing routing = r.route(new RouterInput(new ForwardPass(g, tokens, LossSink.NONE), g.constant(h), tokens));
+            assertThat(routing.tokens()).isEqualTo(10);
+            assertThat(routing.counts()).containsOnly(3);
+            List<Map<Integer, Double>> got = MomaFixtures.perExpert(be, routing);
+            for (Map<Integer, Double> m : got) {
+                assertThat(m.keySet()).isSubsetOf(java.util.Arrays.stream(valid).boxed().toList());
+            }
+            assertSameRouting(got, want.perExpert(), scores); // the valid rows are rows 0..6, so indices agree
+        }
+    }
+
     @Test
     void isNotCausalAndRoutesToOneUnnamedGroup() {
         Router r = build("sigmoid", 1.0, 2, 3, new double[6]).router();

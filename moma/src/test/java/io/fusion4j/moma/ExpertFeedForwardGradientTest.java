@@ -199,6 +199,22 @@ class ExpertFeedForwardGradientTest {
                     }
                 }, true, true, true, true));
 
+        // Expert choice as moe-8x uses it, over a whole pass with padding: 2 rows of 5, valid 5 and 3. The group is
+        // the 8 real tokens (k = ceil(8/3) = 3); padding is never routed.
+        MixedBatch padded = MomaFixtures.batch(2, 5, new byte[10], new int[]{5, 3});
+        int[] real = {0, 1, 2, 3, 4, 5, 6, 7};
+        cases.add(new Case("expert-choice sigmoid c=1 over a padded pass", RouterSpec.of("expert-choice"),
+                names("", 3), padded, Map.of(),
+                (p, x) -> {
+                    MomaReference.Routed local = MomaReference.expertChoice(MomaReference.logits(
+                            Arrays.copyOf(x, real.length * D), real.length, D, p.get("ffn.router"), 3), 3, false, 1, 1);
+                    return local; // the real tokens are rows 0..7, so local and global indices agree
+                },
+                (r, p, x) -> {
+                    fill(p.get("ffn.router"), MomaFixtures.uniform(r, 3 * D, -1.5, 1.5));
+                    fill(x, MomaFixtures.uniform(r, x.length, -1, 1));
+                }, true, true, true, false));
+
         // Modality, 2 text + 2 image experts, expert choice in each group, over a mixed batch with padding:
         // row 0 = T T I I I T, row 1 = T I I T pad pad; 5 text and 5 image rows, k = ceil(5/2) = 3 per expert.
         byte[] mixed = {0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0};

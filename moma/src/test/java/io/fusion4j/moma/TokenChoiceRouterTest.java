@@ -213,6 +213,43 @@ class TokenChoiceRouterTest {
     }
 
     @Test
+    void givenTheLayoutPaddingIsNeitherRoutedNorInTheLosses() {
+        // 2 rows of 3, the second valid for 1 position: 4 real tokens (rows 0-3), padding rows 4, 5. The real tokens
+        // are the hand case above, so the losses must be its closed forms over 4 rows, and capacity 1 lets an
+        // expert keep ceil(1·4·1/3) = 2 rows (3 if the padding counted).
+        double[][] z = floats(new double[][]{{2, 0, 0}, {0, 1, 0}, {3, 0, 1}, {0.5, 0.5, -1}, {9, 0, 0}, {9, 0, 0}});
+        MixedBatch b = MomaFixtures.batch(2, 3, new byte[6], new int[]{3, 1});
+        Router r = build(3, "k", 1, "capacity", 1.0, "balance", 0.01, "zLoss", 0.001);
+        MomaFixtures.RecordingSink sink = new MomaFixtures.RecordingSink();
+        try (StepArena arena = be.newArena()) {
+            Graph g = new Graph(be, arena, true);
+            TokenMeta tokens = TokenMeta.upload(be, arena, b, false);
+            Tensor h = arena.allocate(DType.F32, Shape.of(6, 3));
+            float[] f = new float[18];
+            for (int t = 0; t < 6; t++) {
+                for (int e = 0; e < 3; e++) {
+                    f[t * 3 + e] = (float) z[t][e];
+                }
+            }
+            be.copyFromHost(f, h);
+            Routing routing = r.route(new RouterInput(new ForwardPass(g, tokens, sink), g.variable(h), tokens));
+            List<Map<Integer, Double>> got = MomaFixtures.perExpert(be, routing);
+            // Rows 0, 2, 3 want expert 0, which keeps 2: row 3 is dropped; row 1 goes to expert 1.
+            assertThat(new TreeMap<>(got.get(0)).keySet()).containsExactly(0, 2);
+            assertThat(got.get(1).keySet()).containsExactly(1);
+            assertThat(got.get(2)).isEmpty();
+            assertThat(routing.dropped()).isEqualTo(1);
+            assertThat(routing.tokens()).isEqualTo(6);
+        }
+        double[][] real = java.util.Arrays.copyOf(z, 4);
+        double[] want = closedForm(real, 1, new int[]{3, 1, 0});
+        assertThat(sink.losses.get("r.balance").count()).isEqualTo(4);
+        assertThat(sink.losses.get("r.balance").mean()).isCloseTo(want[0], offset(1e-6));
+        assertThat(sink.losses.get("r.z").count()).isEqualTo(4);
+        assertThat(sink.losses.get("r.z").mean()).isCloseTo(want[1], offset(1e-5));
+    }
+
+    @Test
     void capacityLimitIsTheCeilingOfItsExactValue() {
         // c·n·k/E an integer that floating point overshoots: 7/3 · 27 · 1 / 7 = 9.
         assertThat(TokenChoiceRouter.limit(7.0 / 3, 27, 1, 7)).isEqualTo(9);
