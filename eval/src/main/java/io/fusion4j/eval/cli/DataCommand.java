@@ -6,8 +6,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code fusion4j data}: the parent of the data subcommands; alone it prints their list. */
-@Command(name = "data", mixinStandardHelpOptions = true, description = "Fetch and look at datasets.",
-        subcommands = {FetchCommand.class, DataShowCommand.class})
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Fetch, look at and tokenize datasets.",
+        subcommands = {FetchCommand.class, DataShowCommand.class, DataTokenizeCommand.class})
 final class DataCommand implements Runnable {
     @Spec
     CommandSpec spec;
