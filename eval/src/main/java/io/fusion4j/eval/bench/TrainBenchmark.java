@@ -37,6 +37,13 @@ public final class TrainBenchmark {
     }
 
     public Measurement run(String config, int warmup, int steps) {
+        return run(config, warmup, steps, false);
+    }
+
+    /** With {@code kernelTimes}, also prints the time of each kernel over the timed steps. */
+    public Measurement run(String config, int warmup, int steps, boolean kernelTimes) {
+        KernelTimes timer = kernelTimes ? KernelTimes.around(backend) : null;
+        Backend backend = timer != null ? timer.backend() : this.backend;
         BenchModels.Bench bench = BenchModels.of(config);
         TrainConfig cfg = bench.train().withSteps(warmup + steps);
         Routers routers = Routers.discover();
@@ -51,6 +58,9 @@ public final class TrainBenchmark {
         List<TrainEvent.Step> timed = new ArrayList<>();
         try {
             t.run(false, e -> {
+                if (timer != null && e instanceof TrainEvent.Step s && s.step() == warmup) {
+                    timer.start();
+                }
                 if (e instanceof TrainEvent.Step s && s.step() > warmup) {
                     timed.add(s);
                 }
@@ -69,6 +79,10 @@ public final class TrainBenchmark {
                 config, model.dim(), model.layers(), cfg.seqLen(), cfg.batch(), model.vocab(),
                 backend.threads(), m.summary(), counted, formula, 100 * formula / peak, peak, m.heapBytesPerCall() / 1024));
         m.heapWarning().ifPresent(out);
+        if (timer != null) {
+            timer.stop();
+            timer.print(out, timed.size());
+        }
         return m;
     }
 }

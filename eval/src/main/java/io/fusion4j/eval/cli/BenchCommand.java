@@ -56,6 +56,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "40", description = "bench train: untimed warm-up steps (default: ${DEFAULT-VALUE}).")
     int trainWarmup;
 
+    @Option(names = "--kernel-times", description = "bench train: also print the time each kernel took over the timed"
+            + " steps (through a timing proxy; its heap figure is then not representative).")
+    boolean kernelTimes;
+
     enum Target { gemm, attention, ops, train }
 
     @Override
@@ -108,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
                     case train -> new TrainBenchmark(backend, line -> {
                         out.println(line);
                         out.flush();
-                    }).run(trainConfig, trainWarmup, trainSteps);
+                    }).run(trainConfig, trainWarmup, trainSteps, kernelTimes);
                 }
             }
         }
