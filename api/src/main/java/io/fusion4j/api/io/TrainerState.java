@@ -23,7 +23,8 @@ public record TrainerState(long step, long epoch, long sampleIndex, long seed, l
                 + seed + "\",\"rng_offset\":" + rngOffset + ",\"total_flops\":" + totalFlops + "}\n";
     }
 
-    static TrainerState fromJson(String json, String where) {
+    /** Parses a {@code trainer_state.json}; {@code where} names the file in errors. */
+    public static TrainerState fromJson(String json, String where) {
         java.util.Map<String, Object> m = HeaderJson.parseObject(json.strip(), 0, where);
         try {
             return new TrainerState((Long) m.get("step"), (Long) m.get("epoch"), (Long) m.get("sample_index"),
