@@ -53,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "20", description = "bench train: timed steps (default: ${DEFAULT-VALUE}).")
     int trainSteps;
 
-    @Option(names = "--warmup", defaultValue = "40", description = "bench train: untimed warm-up steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "100", description = "bench train: untimed warm-up steps; the JIT needs about 100 steps of an MoE model to settle (default: ${DEFAULT-VALUE}).")
     int trainWarmup;
 
     @Option(names = "--kernel-times", description = "bench train: also print the time each kernel took over the timed"
