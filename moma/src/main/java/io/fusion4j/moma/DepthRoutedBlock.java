@@ -47,14 +47,14 @@ public final class DepthRoutedBlock extends NamedComponent implements Block {
         TokenMeta tokens = pass.tokens();
         Routing r = router.route(new RouterInput(pass, x, tokens));
         if (pass.losses().recordsMetrics()) {
-            RoutingStats.of(g.backend(), r).report(pass.losses(), name() + ".depth");
+            RoutingStats.of(g.backend(), r, ExpertFeedForward.validRows(pass)).report(pass.losses(), name() + ".depth");
         }
         int b = tokens.batch();
         int t = tokens.length();
         int m = Math.toIntExact(r.assignments());
         if (m % b != 0) {
-            throw new IllegalStateException("depth router " + router.name() + " chose " + m + " tokens for " + b
-                    + " sequences; it must choose the same number in each");
+            throw new io.fusion4j.api.UserInputException("depth router '" + router.name() + "' chose " + m + " tokens for "
+                    + b + " sequences; a depth router must choose the same number in each (use router 'depth')");
         }
         int k = m / b;
         int[] rows = new int[m];
@@ -64,8 +64,9 @@ public final class DepthRoutedBlock extends NamedComponent implements Block {
             int seq = i / k;
             chosen[i] = rows[i] - seq * t;
             if (chosen[i] < 0 || chosen[i] >= t || (i % k > 0 && chosen[i] <= chosen[i - 1])) {
-                throw new IllegalStateException("depth router " + router.name() + " must choose, for each sequence in"
-                        + " order, ascending positions of that sequence; found row " + rows[i] + " at " + i);
+                throw new io.fusion4j.api.UserInputException("depth router '" + router.name() + "' must choose, for each"
+                        + " sequence in order, ascending positions of that sequence (use router 'depth'); found row "
+                        + rows[i] + " at " + i);
             }
         }
         TokenMeta sub = tokens.select(g.backend(), g.arena(), chosen, k);

@@ -405,10 +405,14 @@ class ExpertFeedForwardGradientTest {
             assertThat(sink.metrics.get("ffn.routing.tokens." + e)).as("%s: tokens of expert %d", c, e)
                     .isEqualTo((double) want.perExpert().get(e).size());
         }
+        // Shares are over the valid rows: padding is in none of them.
+        int[] validTaken = validTaken(c, want);
         assertThat(sink.metrics.get("ffn.routing.taken_none"))
-                .isCloseTo(Arrays.stream(taken).filter(v -> v == 0).count() / (double) n, offset(1e-12));
+                .isCloseTo(Arrays.stream(validTaken).filter(v -> v == 0).count() / (double) validTaken.length,
+                        offset(1e-12));
         assertThat(sink.metrics.get("ffn.routing.taken_many"))
-                .isCloseTo(Arrays.stream(taken).filter(v -> v >= 2).count() / (double) n, offset(1e-12));
+                .isCloseTo(Arrays.stream(validTaken).filter(v -> v >= 2).count() / (double) validTaken.length,
+                        offset(1e-12));
         assertThat(sink.metrics.get("ffn.routing.dropped")).isEqualTo((double) want.dropped());
         // Auxiliary terms: each reported once, with its option's weight and the reference's sum over its rows.
         assertThat(sink.losses.keySet()).containsExactlyInAnyOrderElementsOf(c.aux().keySet());

@@ -12,8 +12,9 @@ import io.fusion4j.api.backend.Backend;
 public record ForwardPass(Graph graph, TokenMeta tokens, LossSink losses, Noise random) {
     /**
      * Where training-only noise (a router's Gumbel noise) is drawn: Philox key and the counter offset of the pass's
-     * stream ({@link io.fusion4j.api.train.StepContext#randomKey()} and one of its streams). A pass without one draws no
-     * noise: evaluation, validation and generation are deterministic.
+     * stream ({@link io.fusion4j.api.train.StepContext#randomKey()} and one of its streams, 2^32 counters). A router
+     * draws from {@code offset + RouterContext.noiseOffset()} (its layer and sub-router stream), so no two routers of a
+     * pass share noise. A pass without one draws no noise: evaluation, validation and generation are deterministic.
      */
     public record Noise(long key, long offset) {
     }

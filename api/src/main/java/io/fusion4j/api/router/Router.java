@@ -13,7 +13,7 @@ import java.util.List;
  *   <li>{@link #route} returns a {@link Routing} whose rows index the input's rows, sorted by expert, with no row twice
  *       under one expert; an expert may get no row and a row may get none, one or several experts.</li>
  *   <li>Padding (rows in no modality of {@link RouterInput#tokens()}) is never routed by a router that sees the
- *       layout.</li>
+ *       layout, except by a depth router filling a short sequence's fixed quota, with gate 0.</li>
  *   <li>Deterministic: the same inputs, parameters and random key give the same routing, bit for bit. Training-only
  *       noise is drawn from {@link io.fusion4j.api.nn.ForwardPass#random()} and is off when the pass has none.</li>
  *   <li>Auxiliary losses (load balance, z-loss) are reported to the pass's {@link io.fusion4j.api.autograd.LossSink}

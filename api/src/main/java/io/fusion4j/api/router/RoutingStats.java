@@ -4,14 +4,22 @@ import io.fusion4j.api.autograd.LossSink;
 import io.fusion4j.api.backend.Backend;
 
 /**
- * What one routing did, for {@code metrics.jsonl}: tokens per expert, the share of input rows taken by no expert, by
- * one, by several, the mean gate of the assignments (1 without gates), and the rows dropped for capacity.
+ * What one routing did, for {@code metrics.jsonl}: tokens per expert, the share of input rows (padding left out)
+ * taken by no expert, by one, by several, the mean gate of the assignments (1 without gates), and the rows dropped for capacity.
  */
 public record RoutingStats(int[] perExpert, double takenByNone, double takenByOne, double takenByMany, double meanGate,
                            long dropped) {
 
-    /** Reads the routing's rows and gates back to count (a few thousand integers a layer). */
+    /** Reads the routing's rows and gates back to count (a few thousand integers a layer); every row counts. */
     public static RoutingStats of(Backend backend, Routing r) {
+        return of(backend, r, null);
+    }
+
+    /**
+     * As {@link #of(Backend, Routing)}, with the shares taken over the rows {@code valid} marks (padding is in no
+     * share); null counts every row.
+     */
+    public static RoutingStats of(Backend backend, Routing r, boolean[] valid) {
         int n = (int) r.tokens();
         int m = (int) r.assignments();
         int[] rows = new int[m];
@@ -24,9 +32,14 @@ public record RoutingStats(int[] perExpert, double takenByNone, double takenByOn
         }
         long none = 0;
         long one = 0;
-        for (int c : per) {
-            none += c == 0 ? 1 : 0;
-            one += c == 1 ? 1 : 0;
+        long counted = 0;
+        for (int i = 0; i < n; i++) {
+            if (valid != null && !valid[i]) {
+                continue;
+            }
+            counted++;
+            none += per[i] == 0 ? 1 : 0;
+            one += per[i] == 1 ? 1 : 0;
         }
         double gate = 1;
         if (r.gates() != null && m > 0) {
@@ -40,8 +53,8 @@ public record RoutingStats(int[] perExpert, double takenByNone, double takenByOn
         } else if (m == 0) {
             gate = 0;
         }
-        double d = Math.max(1, n);
-        return new RoutingStats(r.counts().clone(), none / d, one / d, (n - none - one) / d, gate, r.dropped());
+        double d = Math.max(1, counted);
+        return new RoutingStats(r.counts().clone(), none / d, one / d, (counted - none - one) / d, gate, r.dropped());
     }
 
     /**

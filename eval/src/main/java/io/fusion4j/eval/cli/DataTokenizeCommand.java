@@ -78,7 +78,8 @@ final class DataTokenizeCommand implements Callable<Integer> {
     int vocabText;
 
     @Option(names = "--text", defaultValue = "builtin", description = "Text documents mixed in: builtin (the built-in"
-            + " corpus; its held-out part for --split held-out), a UTF-8 text file or folder of .txt files"
+            + " corpus; its held-out part for --split held-out), a UTF-8 text file or folder of .txt files (every tenth"
+            + " document held out)"
             + " (documents separated by blank lines), or none (default: ${DEFAULT-VALUE}).")
     String text;
 
@@ -221,14 +222,22 @@ final class DataTokenizeCommand implements Callable<Integer> {
             }
         };
         List<String> docs = new ArrayList<>();
+        int index = 0;
+        boolean own = !text.equals("none") && !text.equals("builtin");
         for (String d : all.split("\n\n")) {
             if (!d.isBlank()) {
-                docs.add(d.strip());
+                // A user's text is split like the image datasets: every tenth document is held out, so a held-out
+                // file shares no text document with a training file.
+                boolean heldOut = index++ % 10 == 9;
+                if (!own || heldOut == (which != ImageTextDataset.Split.TRAIN)) {
+                    docs.add(d.strip());
+                }
             }
         }
         if (docs.isEmpty() && !text.equals("none")) {
-            throw new UserInputException("--text " + text + " holds no text (only blank lines); pass --text none for"
-                    + " pairs alone");
+            throw new UserInputException("--text " + text + " holds no text" + (own && which != ImageTextDataset.Split.TRAIN
+                    ? " for --split held-out (every tenth document, separated by blank lines, is held out; it has "
+                    + index + ")" : " (only blank lines)") + "; pass --text none for pairs alone");
         }
         return new TextDocuments(docs, tok);
     }

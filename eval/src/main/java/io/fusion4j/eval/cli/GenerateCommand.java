@@ -12,7 +12,6 @@ import io.fusion4j.eval.generate.Generation;
 import io.fusion4j.api.io.WeightLoader;
 import io.fusion4j.api.io.NameMapping;
 import io.fusion4j.api.io.Strictness;
-import io.fusion4j.eval.models.ModelBuilder;
 import io.fusion4j.eval.models.Models;
 import io.fusion4j.eval.config.ConfigJson;
 import io.fusion4j.eval.config.RunConfig;
@@ -83,20 +82,14 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Models models = Models.standard(RouterModule.routers());
+        refuseNonCausal(models, store.checkpoints().getLast());
         try (Backend backend = backendChoice.create()) {
             // The newest checkpoint that verifies, built from its own verified config; a bad one is skipped loudly.
             // Verified once here: its files are then read as they are (the manifest check hashes every one).
             Ready loaded = store.latest(folder -> {
                 CheckpointStore.verify(folder);
                 RunConfig cfg = ConfigJson.read(folder.resolve("config.json"));
-                ModelBuilder builder = models.builder(cfg.model());
-                String why = builder.whyNotCausal(cfg.model());
-                if (why != null) {
-                    throw new UserInputException(folder.resolve("config.json") + ": this " + cfg.model().kind()
-                            + " model cannot generate token by token: " + why + " (causal auxiliary routers, MoMa §3.2,"
-                            + " are what makes that possible)");
-                }
-                Decoder d = builder.decoder(cfg.model());
+                Decoder d = models.builder(cfg.model()).decoder(cfg.model());
                 d.parameters().allocate(backend, 0);
                 // Weights only: generation needs no optimizer moments.
                 WeightLoader.load(folder.resolve("model.safetensors"), backend, d.parameters(), NameMapping.identity(),
@@ -138,6 +131,26 @@ final class GenerateCommand implements Callable<Integer> {
                 }
             }).blockLast();
             return 0;
+        }
+    }
+
+    /**
+     * Refuses, before any checkpoint is hashed, a model that cannot decode one token at a time: the run's model does
+     * not change between its checkpoints, so the newest one's config says. An unreadable config is left to the
+     * checkpoint loop, which skips bad checkpoints loudly.
+     */
+    private static void refuseNonCausal(Models models, Path newest) {
+        RunConfig cfg;
+        try {
+            cfg = ConfigJson.read(newest.resolve("config.json"));
+        } catch (RuntimeException | java.io.IOException e) {
+            return;
+        }
+        String why = models.builder(cfg.model()).whyNotCausal(cfg.model());
+        if (why != null) {
+            throw new UserInputException(newest.resolve("config.json") + ": this " + cfg.model().kind()
+                    + " model cannot generate token by token: " + why + " (causal auxiliary routers, MoMa §3.2, are what"
+                    + " makes that possible)");
         }
     }
 }

@@ -22,9 +22,20 @@ public final class RouterModule extends AbstractModule {
     protected void configure() {
         MapBinder<String, RouterProvider> byName = MapBinder.newMapBinder(binder(), String.class, RouterProvider.class);
         // A second provider of one name fails the injector here, with both named (MapBinder refuses duplicate keys).
+        java.util.Map<String, RouterProvider> seen = new java.util.HashMap<>();
         for (RouterProvider p : ServiceLoader.load(RouterProvider.class, RouterModule.class.getClassLoader())) {
+            RouterProvider before = seen.putIfAbsent(p.name(), p);
+            if (before != null) {
+                throw new io.fusion4j.api.UserInputException("two routers are named '" + p.name() + "': "
+                        + where(before) + " and " + where(p) + "; remove one jar from the module path");
+            }
             byName.addBinding(p.name()).toInstance(p);
         }
+    }
+
+    private static String where(RouterProvider p) {
+        Module m = p.getClass().getModule();
+        return p.getClass().getName() + " (" + (m.isNamed() ? "module " + m.getName() : "class path") + ")";
     }
 
     @Provides

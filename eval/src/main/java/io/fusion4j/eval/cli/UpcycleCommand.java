@@ -100,7 +100,6 @@ final class UpcycleCommand implements Callable<Integer> {
             }
             if (seed.tokenizer() != null) {
                 store.include(TextCorpus.TOKENIZER_FILE, seed.tokenizer());
-                CheckpointStore.writeAtomically(out.resolve(TextCorpus.TOKENIZER_FILE), seed.tokenizer());
             }
             try (Backend backend = backendChoice.create()) {
                 Decoder d = Models.standard(routers).builder(target).decoder(target);
@@ -116,11 +115,18 @@ final class UpcycleCommand implements Callable<Integer> {
                 TrainerState start = new TrainerState(0, s.epoch(), s.sampleIndex(), s.seed(), s.rngOffset(),
                         s.totalFlops());
                 String config = ConfigJson.write(new RunConfig(target, train));
-                CheckpointStore.writeAtomically(out.resolve(RECORD), ("{\"from\": " + json(seed.folder().toString())
+                byte[] record = ("{\"from\": " + json(seed.folder().toString())
                         + ", \"variant\": " + json(variant) + ", \"seed_step\": " + s.step() + ", \"seed_total_flops\": "
                         + s.totalFlops() + ", \"epoch\": " + s.epoch() + ", \"sample_index\": " + s.sampleIndex()
-                        + "}\n").getBytes(StandardCharsets.UTF_8));
+                        + "}\n").getBytes(StandardCharsets.UTF_8);
+                // The record travels in the checkpoint too; the run folder's copies are written only once it is saved,
+                // so a failed upcycle leaves nothing that looks like a run.
+                store.include(RECORD, record);
                 Path saved = store.save(backend, d.parameters(), fresh, start, config);
+                CheckpointStore.writeAtomically(out.resolve(RECORD), record);
+                if (seed.tokenizer() != null) {
+                    CheckpointStore.writeAtomically(out.resolve(TextCorpus.TOKENIZER_FILE), seed.tokenizer());
+                }
                 o.printf("upcycled %s (step %d, %s) into %s: %,d parameters, %d of them fresh router weights; %s%n",
                         seed.folder(), s.step(), describe(seedModel), variant, d.parameters().count(),
                         report.notMapped().stream().mapToLong(n -> d.parameters().get(n).shape().numel()).sum(), saved);

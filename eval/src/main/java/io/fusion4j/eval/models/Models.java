@@ -100,7 +100,7 @@ public final class Models {
                 return "its mixture-of-depths layers rank each token against later ones";
             }
             if (c.router() != null && !causalSpec(c.router(), c.experts())) {
-                return "its router '" + c.router().name() + "' ranks each token against later ones (expert choice)";
+                return "its router '" + c.router().name() + "' routes each token depending on later ones";
             }
             return null;
         }

@@ -37,6 +37,6 @@ public final class DepthProvider implements RouterProvider {
         if (ctx.experts() != 1) {
             throw new UserInputException("router 'depth' routes to one block, not " + ctx.experts() + " experts");
         }
-        return new DepthRouter(new RouterScores(ctx.params(), ctx.prefix(), ctx.dim(), 1, ctx.layer(), ctx.initStd()), c);
+        return new DepthRouter(new RouterScores(ctx, 1), c);
     }
 }

@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * Mixture-of-depths routing (Raposo et al. 2024, as MoMa uses it, moma.md §2 and §10.9): one scalar logit per token
  * {@code r = x·w}; in each sequence the {@code k = clamp(floor(c·T), 1, T)} tokens with the highest logits go through
- * the block ("expert" 0), gated by {@code sigmoid(r)}, the rest skip it. Padding is chosen last. The chosen rows come
+ * the block ("expert" 0), gated by {@code sigmoid(r)}, the rest skip it. Padding is chosen last, and only when a
+ * sequence has fewer than k valid tokens (static shapes); its gate is 0, so it leaves the block unchanged. The chosen rows come
  * sorted by position inside each sequence, sequence after sequence, so the block sees them in causal order.
  */
 public final class DepthRouter extends NamedComponent implements Router {
@@ -101,6 +102,18 @@ public final class DepthRouter extends NamedComponent implements Router {
         Tensor offsets = g.arena().allocate(DType.I32, Shape.of(2));
         g.backend().copyFromHost(new int[]{0, m}, offsets);
         Var gates = g.reshape(g.sigmoid(g.gatherRows(logits, rowT)), Shape.of(m));
+        boolean padded = false;
+        float[] keep = new float[m];
+        for (int i = 0; i < m; i++) {
+            keep[i] = valid[rows[i]] ? 1f : 0f;
+            padded |= !valid[rows[i]];
+        }
+        if (padded) {
+            // A sequence shorter than k fills its quota with padding: gate 0 leaves those rows as they were.
+            Tensor mask = g.arena().allocate(DType.F32, Shape.of(m));
+            g.backend().copyFromHost(keep, mask);
+            gates = g.mul(gates, g.constant(mask));
+        }
         return new Routing((long) b * t, 1, rowT, offsets, new int[]{m}, gates, 0);
     }
 }

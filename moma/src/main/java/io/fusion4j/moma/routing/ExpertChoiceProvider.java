@@ -43,7 +43,6 @@ public final class ExpertChoiceProvider implements RouterProvider {
             throw new io.fusion4j.api.UserInputException("router 'expert-choice': option 'noise' (Gumbel-sigmoid) needs"
                     + " scores 'sigmoid', found 'softmax'");
         }
-        return new ExpertChoiceRouter(new RouterScores(ctx.params(), ctx.prefix(), ctx.dim(), ctx.experts(), ctx.layer(),
-                ctx.initStd()), ctx.experts(), c, s, o.bool("noise"));
+        return new ExpertChoiceRouter(new RouterScores(ctx, ctx.experts()), ctx.experts(), c, s, o.bool("noise"));
     }
 }

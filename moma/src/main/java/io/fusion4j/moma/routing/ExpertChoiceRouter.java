@@ -90,7 +90,7 @@ public final class ExpertChoiceRouter extends NamedComponent implements Router {
         }
         Var logits = scores.logits(g, in.hidden());
         if (noise) {
-            logits = scores.withLogisticNoise(in.pass(), logits, 0);
+            logits = scores.withLogisticNoise(in.pass(), logits);
         }
         Var s = kind == Scores.SIGMOID ? g.sigmoid(logits) : g.softmax(logits);
         // Experts choose among tokens: top-k along each expert's row of the transposed scores.

@@ -50,7 +50,7 @@ public final class ModalityProvider implements RouterProvider {
         Router[] sub = new Router[2];
         for (int i = 0; i < 2; i++) {
             if (sizes[i] > 1) {
-                sub[i] = ctx.routers().create(specs[i], ctx.child(names[i], sizes[i]));
+                sub[i] = ctx.routers().create(specs[i], ctx.child(names[i], sizes[i], i + 1));
                 if (sub[i].experts() != sizes[i]) {
                     throw new UserInputException("router 'modality': its " + names[i] + " router '" + specs[i].name()
                             + "' routes to " + sub[i].experts() + " experts, the group has " + sizes[i]);

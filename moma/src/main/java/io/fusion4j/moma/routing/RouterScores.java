@@ -4,6 +4,7 @@ import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.nn.ForwardPass;
+import io.fusion4j.api.router.RouterContext;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
@@ -15,18 +16,16 @@ import io.fusion4j.api.tensor.Tensor;
  * logits.
  */
 final class RouterScores {
-    /** Each layer's routers draw from their own 2^24 counters of the pass's 2^32-counter noise stream (256 layers). */
-    private static final long LAYER_STRIDE = 1L << 24;
-
     private final Parameters params;
     private final String name;
-    private final int layer;
+    private final long noiseOffset;
 
-    RouterScores(Parameters params, String name, int dim, int experts, int layer, float std) {
-        this.params = params;
-        this.name = name;
-        this.layer = layer;
-        params.declare(name, Shape.of(experts, dim), new Parameters.Init.Normal(std), true);
+    /** The gate of the router {@code ctx} describes: {@code [experts, dim]} named by its prefix. */
+    RouterScores(RouterContext ctx, int experts) {
+        this.params = ctx.params();
+        this.name = ctx.prefix();
+        this.noiseOffset = ctx.noiseOffset();
+        params.declare(name, Shape.of(experts, ctx.dim()), new Parameters.Init.Normal(ctx.initStd()), true);
     }
 
     String name() {
@@ -43,7 +42,7 @@ final class RouterScores {
      * {@code log(u) − log(1 − u)} of one uniform u. Drawn with the pass's Philox key, so CPU and CUDA and a resumed
      * run draw the same; a pass without noise returns the logits unchanged.
      */
-    Var withLogisticNoise(ForwardPass pass, Var logits, int salt) {
+    Var withLogisticNoise(ForwardPass pass, Var logits) {
         ForwardPass.Noise noise = pass.random();
         if (noise == null) {
             return logits;
@@ -52,11 +51,12 @@ final class RouterScores {
         StepArena arena = g.arena();
         Tensor u = arena.allocate(DType.F32, logits.value().shape());
         long n = u.numel();
-        if (n > LAYER_STRIDE / 8 || layer >= 256) {
-            throw new IllegalArgumentException("router " + name + ": " + n + " scores at layer " + layer
-                    + " exceed the noise stream (at most 2^21 scores a router, 256 layers)");
+        if (n > RouterContext.STREAM_COUNTERS) {
+            throw new io.fusion4j.api.UserInputException("router " + name + ": " + n + " scores (tokens × experts of one"
+                    + " micro-batch) exceed the " + RouterContext.STREAM_COUNTERS + " noise numbers a router may draw;"
+                    + " use more micro-batches or turn the router's noise off");
         }
-        g.backend().randomUniform(u, noise.key(), noise.offset() + layer * LAYER_STRIDE + salt * (LAYER_STRIDE / 8));
+        g.backend().randomUniform(u, noise.key(), noise.offset() + noiseOffset);
         float[] h = new float[(int) n];
         g.backend().copyToHost(u, h);
         for (int i = 0; i < h.length; i++) {

@@ -45,7 +45,6 @@ public final class TokenChoiceProvider implements RouterProvider {
                         + o.number(w));
             }
         }
-        return new TokenChoiceRouter(new RouterScores(ctx.params(), ctx.prefix(), ctx.dim(), ctx.experts(), ctx.layer(),
-                ctx.initStd()), ctx.experts(), k, o.number("capacity"), o.number("balance"), o.number("zLoss"));
+        return new TokenChoiceRouter(new RouterScores(ctx, ctx.experts()), ctx.experts(), k, o.number("capacity"), o.number("balance"), o.number("zLoss"));
     }
 }
