@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code fusion4j train}: trains a decoder on text, with checkpoints and resume. */
-@Command(name = "train", description = "Train a decoder-only language model (checkpoints in --out; Ctrl-C stops at a step boundary).")
+@Command(name = "train", description = "Train a model: the dense decoder or a MoMa variant (checkpoints in --out; Ctrl-C stops at a step boundary).")
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
