@@ -93,10 +93,6 @@ public final class ExpertFeedForward extends NamedComponent implements FeedForwa
     /** Which rows of the pass are not padding, or null when none is (statistics then count every row). */
     static boolean[] validRows(ForwardPass pass) {
         io.fusion4j.api.nn.TokenMeta t = pass.tokens();
-        long valid = 0;
-        for (io.fusion4j.api.data.Modality m : io.fusion4j.api.data.Modality.values()) {
-            valid += t.countOf(m);
-        }
-        return valid == t.tokens() ? null : t.hostValid(pass.backend());
+        return t.validTokens() == t.tokens() ? null : t.hostValid(pass.backend());
     }
 }

@@ -59,7 +59,7 @@ public record ModelCost(long totalParams, double activeParams, double flopsPerTo
             case TokenChoiceProvider.NAME -> o.integer("k");
             case ModalityProvider.NAME -> {
                 // Text and image tokens each pass their own group; assume a 1:1 mix when groups differ.
-                int text = o.integer("text") == 0 ? (experts + 1) / 2 : o.integer("text");
+                int text = ModalityProvider.textExperts(o, experts);
                 double a = text == 1 ? 1 : expertsPerToken(o.router("textRouter"), text, routers, assumed);
                 double bb = experts - text == 1 ? 1 : expertsPerToken(o.router("imageRouter"), experts - text, routers,
                         assumed);
@@ -78,7 +78,7 @@ public record ModelCost(long totalParams, double activeParams, double flopsPerTo
             return d * experts;
         }
         RouterOptions o = options(s, routers);
-        int text = o.integer("text") == 0 ? (experts + 1) / 2 : o.integer("text");
+        int text = ModalityProvider.textExperts(o, experts);
         double a = text == 1 ? 0 : d * text;
         double bb = experts - text == 1 ? 0 : d * (experts - text);
         return (a + bb) / 2;

@@ -74,46 +74,13 @@ public final class TokenMeta {
         backend.copyFromHost(b.ids(), ids);
         Tensor pos = arena.allocate(DType.I32, Shape.of(b.rows(), b.length()));
         backend.copyFromHost(b.positions(), pos);
-        // Padding belongs to no modality: experts and routers never see it.
-        boolean[] valid = new boolean[n];
-        int padding = 0;
-        for (int r = 0; r < b.rows(); r++) {
-            for (int t = 0; t < b.length(); t++) {
-                valid[r * b.length() + t] = t < b.validLength()[r];
-                padding += t < b.validLength()[r] ? 0 : 1;
-            }
-        }
-        int[] count = new int[Modality.values().length];
+        // Padding belongs to no modality (-1): experts and routers never see it.
+        byte[] mod = new byte[n];
         for (int i = 0; i < n; i++) {
-            if (valid[i]) {
-                count[b.modality()[i]]++;
-            }
+            mod[i] = i % b.length() < b.validLength()[i / b.length()] ? b.modality()[i] : -1;
         }
-        Map<Modality, Integer> counts = new EnumMap<>(Modality.class);
-        for (Modality m : Modality.values()) {
-            counts.put(m, count[m.ordinal()]);
-        }
-        // One modality everywhere and no padding: no index to dispatch by, so a full text batch uploads nothing extra.
-        Map<Modality, Tensor> rows = null;
-        if (padding > 0 || !counts.containsValue(n)) {
-            rows = new EnumMap<>(Modality.class);
-            for (Modality m : Modality.values()) {
-                int c = count[m.ordinal()];
-                if (c == 0) {
-                    continue;
-                }
-                int[] idx = new int[c];
-                int k = 0;
-                for (int i = 0; i < n; i++) {
-                    if (valid[i] && b.modality()[i] == m.ordinal()) {
-                        idx[k++] = i;
-                    }
-                }
-                Tensor t = arena.allocate(DType.I32, Shape.of(c));
-                backend.copyFromHost(idx, t);
-                rows.put(m, t);
-            }
-        }
+        Map<Modality, Integer> counts = counts(mod);
+        Map<Modality, Tensor> rows = rows(backend, arena, mod, counts);
         Tensor inputs = null;
         if (b.imageInputs() != null) {
             long p = 0;
@@ -126,10 +93,6 @@ public final class TokenMeta {
         TokenMeta meta = new TokenMeta(b.rows(), b.length(), ids, pos, b.mask(bidirectionalImages), rows, counts,
                 inputs, b);
         meta.hostPositions = b.positions();
-        byte[] mod = new byte[n];
-        for (int i = 0; i < n; i++) {
-            mod[i] = valid[i] ? b.modality()[i] : -1;
-        }
         meta.hostModality = mod;
         return meta;
     }
@@ -151,19 +114,12 @@ public final class TokenMeta {
         int[] flat = new int[n];
         int[] subPos = new int[n];
         byte[] subMod = new byte[n];
-        int[] count = new int[Modality.values().length];
-        boolean padded = false;
         for (int b = 0; b < batch; b++) {
             for (int j = 0; j < k; j++) {
                 int i = b * k + j;
                 flat[i] = b * length + chosen[i];
                 subPos[i] = pos[flat[i]];
                 subMod[i] = mod[flat[i]];
-                if (subMod[i] < 0) {
-                    padded = true;
-                } else {
-                    count[subMod[i]]++;
-                }
             }
         }
         AttentionMask subMask = mask.select(chosen, k);
@@ -173,34 +129,55 @@ public final class TokenMeta {
         backend.gatherIndices(ids.reshape(ids.numel()), flatRows, subIds.reshape(n));
         Tensor subPositions = arena.allocate(DType.I32, Shape.of(batch, k));
         backend.copyFromHost(subPos, subPositions);
-        Map<Modality, Integer> counts = new EnumMap<>(Modality.class);
-        for (Modality m : Modality.values()) {
-            counts.put(m, count[m.ordinal()]);
-        }
-        Map<Modality, Tensor> rows = null;
-        if (padded || !counts.containsValue(n)) {
-            rows = new EnumMap<>(Modality.class);
-            for (Modality m : Modality.values()) {
-                int c = count[m.ordinal()];
-                if (c == 0) {
-                    continue;
-                }
-                int[] idx = new int[c];
-                int q = 0;
-                for (int i = 0; i < n; i++) {
-                    if (subMod[i] == m.ordinal()) {
-                        idx[q++] = i;
-                    }
-                }
-                Tensor t = arena.allocate(DType.I32, Shape.of(c));
-                backend.copyFromHost(idx, t);
-                rows.put(m, t);
-            }
-        }
+        Map<Modality, Integer> counts = counts(subMod);
+        Map<Modality, Tensor> rows = rows(backend, arena, subMod, counts);
         TokenMeta sub = new TokenMeta(batch, k, subIds, subPositions, subMask, rows, counts, null, null);
         sub.hostModality = subMod;
         sub.hostPositions = subPos;
         return sub;
+    }
+
+    /** How many positions hold each modality; padding ({@code -1}) counts in none. */
+    private static Map<Modality, Integer> counts(byte[] mod) {
+        int[] count = new int[Modality.values().length];
+        for (byte m : mod) {
+            if (m >= 0) {
+                count[m]++;
+            }
+        }
+        Map<Modality, Integer> counts = new EnumMap<>(Modality.class);
+        for (Modality m : Modality.values()) {
+            counts.put(m, count[m.ordinal()]);
+        }
+        return counts;
+    }
+
+    /**
+     * The ascending row indices of each modality present, uploaded; null when one modality fills every position (no
+     * index to dispatch by, so a full text batch uploads nothing extra).
+     */
+    private static Map<Modality, Tensor> rows(Backend backend, StepArena arena, byte[] mod, Map<Modality, Integer> counts) {
+        if (counts.containsValue(mod.length)) {
+            return null;
+        }
+        Map<Modality, Tensor> rows = new EnumMap<>(Modality.class);
+        for (Modality m : Modality.values()) {
+            int c = counts.get(m);
+            if (c == 0) {
+                continue;
+            }
+            int[] idx = new int[c];
+            int q = 0;
+            for (int i = 0; i < mod.length; i++) {
+                if (mod[i] == m.ordinal()) {
+                    idx[q++] = i;
+                }
+            }
+            Tensor t = arena.allocate(DType.I32, Shape.of(c));
+            backend.copyFromHost(idx, t);
+            rows.put(m, t);
+        }
+        return rows;
     }
 
     /** Per position: the modality ordinal, or -1 for padding (which a causal mask gives no key). */
@@ -258,6 +235,15 @@ public final class TokenMeta {
 
     public AttentionMask mask() {
         return mask;
+    }
+
+    /** Positions that are not padding: the rows a router may route. */
+    public long validTokens() {
+        long v = 0;
+        for (int c : counts.values()) {
+            v += c;
+        }
+        return v;
     }
 
     /** How many valid positions (padding excluded) hold modality {@code m}. */

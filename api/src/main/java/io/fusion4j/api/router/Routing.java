@@ -1,6 +1,10 @@
 package io.fusion4j.api.router;
 
 import io.fusion4j.api.autograd.Var;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
 
 /**
@@ -46,10 +50,22 @@ public record Routing(long tokens, int experts, Tensor rows, Tensor offsets, int
 
     /** Host offsets {@code [E+1]} from {@link #counts}. */
     public int[] hostOffsets() {
-        int[] o = new int[experts + 1];
-        for (int e = 0; e < experts; e++) {
+        return offsetsOf(counts);
+    }
+
+    /** Offsets {@code [E+1]} of experts taking {@code counts[e]} rows each: {@code 0, c0, c0+c1, …}. */
+    public static int[] offsetsOf(int[] counts) {
+        int[] o = new int[counts.length + 1];
+        for (int e = 0; e < counts.length; e++) {
             o[e + 1] = o[e] + counts[e];
         }
         return o;
+    }
+
+    /** {@link #offsetsOf} as the I32 {@code [E+1]} tensor a routing hands to dispatch, allocated in {@code arena}. */
+    public static Tensor offsets(Backend backend, StepArena arena, int[] counts) {
+        Tensor t = arena.allocate(DType.I32, Shape.of(counts.length + 1));
+        backend.copyFromHost(offsetsOf(counts), t);
+        return t;
     }
 }

@@ -91,7 +91,7 @@ final class DataShowCommand implements Callable<Integer> {
                 default -> throw new UserInputException("--split: expected train, val, test or compositional, found "
                         + split);
             };
-            Path root = cache != null ? cache : DatasetCache.defaultRoot(System.getenv(), System.getProperty("user.home"));
+            Path root = DatasetCache.rootFor(cache);
             ImageTextDataset data = Datasets.open(name, new ShapesWorld(size, seed, combos(holdOut)),
                     new DatasetCache(root), false);
             int count = Math.min(n, data.size(s));

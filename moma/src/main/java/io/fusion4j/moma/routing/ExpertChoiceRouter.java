@@ -78,12 +78,7 @@ public final class ExpertChoiceRouter extends NamedComponent implements Router {
         int k = capacity(capacity, n, experts);
         int[] counts = new int[experts];
         Arrays.fill(counts, k);
-        int[] off = new int[experts + 1];
-        for (int e = 0; e < experts; e++) {
-            off[e + 1] = off[e] + k;
-        }
-        Tensor offsets = g.arena().allocate(DType.I32, Shape.of(experts + 1));
-        g.backend().copyFromHost(off, offsets);
+        Tensor offsets = Routing.offsets(g.backend(), g.arena(), counts);
         Tensor rows = g.arena().allocate(DType.I32, Shape.of((long) experts * k));
         if (k == 0) {
             return new Routing(n, experts, rows, offsets, counts, null, 0);

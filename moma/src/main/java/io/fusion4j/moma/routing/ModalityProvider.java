@@ -35,10 +35,15 @@ public final class ModalityProvider implements RouterProvider {
                 RouterOption.router("imageRouter", RouterSpec.of(ExpertChoiceProvider.NAME), "routes inside the image group"));
     }
 
+    /** Experts of the text group out of {@code experts}: option {@code text}, or half rounded up when it is 0. */
+    public static int textExperts(RouterOptions o, int experts) {
+        return o.integer("text") == 0 ? (experts + 1) / 2 : o.integer("text");
+    }
+
     @Override
     public Router create(RouterContext ctx, RouterOptions o) {
         int e = ctx.experts();
-        int text = o.integer("text") == 0 ? (e + 1) / 2 : o.integer("text");
+        int text = textExperts(o, e);
         if (e < 2 || text < 1 || text >= e) {
             throw new UserInputException("router 'modality' needs at least one text and one image expert: " + e
                     + " experts with option 'text' = " + o.integer("text") + " leaves " + text + " text and "

@@ -50,11 +50,6 @@ public final class ModalityRouter extends NamedComponent implements Router {
         return (sub[0] == null || sub[0].causal()) && (sub[1] == null || sub[1].causal());
     }
 
-    /** The sub-router of modality {@code m}'s group, or null when the group is one expert. */
-    public Router subRouter(Modality m) {
-        return sub[m == Modality.TEXT ? 0 : 1];
-    }
-
     @Override
     public Routing route(RouterInput in) {
         TokenMeta tokens = in.tokens();
@@ -114,13 +109,7 @@ public final class ModalityRouter extends NamedComponent implements Router {
             at += s;
         }
         Var gates = anyGate ? concatGates(g, gateParts, partSizes, total) : null;
-        int[] off = new int[experts + 1];
-        for (int e = 0; e < experts; e++) {
-            off[e + 1] = off[e] + counts[e];
-        }
-        Tensor offsets = g.arena().allocate(DType.I32, Shape.of(experts + 1));
-        g.backend().copyFromHost(off, offsets);
-        return new Routing(n, experts, rows, offsets, counts, gates, dropped);
+        return new Routing(n, experts, rows, Routing.offsets(g.backend(), g.arena(), counts), counts, gates, dropped);
     }
 
     /** The rows of modality {@code m}: the pass's index, or every row when the whole pass is that modality. */

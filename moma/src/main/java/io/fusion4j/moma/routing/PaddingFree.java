@@ -1,7 +1,6 @@
 package io.fusion4j.moma.routing;
 
 import io.fusion4j.api.autograd.Graph;
-import io.fusion4j.api.data.Modality;
 import io.fusion4j.api.nn.TokenMeta;
 import io.fusion4j.api.router.Router;
 import io.fusion4j.api.router.RouterInput;
@@ -25,10 +24,7 @@ final class PaddingFree {
         if (tokens == null) {
             return null;
         }
-        long valid = 0;
-        for (Modality m : Modality.values()) {
-            valid += tokens.countOf(m);
-        }
+        long valid = tokens.validTokens();
         if (valid == in.rows()) {
             return null;
         }

@@ -74,10 +74,10 @@ public final class TokenChoiceRouter extends NamedComponent implements Router {
         ForwardPass pass = in.pass();
         Graph g = pass.graph();
         int n = Math.toIntExact(in.rows());
-        Tensor offsets = g.arena().allocate(DType.I32, Shape.of(experts + 1));
         if (n == 0) {
-            g.backend().copyFromHost(new int[experts + 1], offsets);
-            return new Routing(0, experts, g.arena().allocate(DType.I32, Shape.of(0)), offsets, new int[experts], null, 0);
+            int[] none = new int[experts];
+            return new Routing(0, experts, g.arena().allocate(DType.I32, Shape.of(0)),
+                    Routing.offsets(g.backend(), g.arena(), none), none, null, 0);
         }
         Var logits = scores.logits(g, in.hidden());
         Var probs = g.softmax(logits);
@@ -97,10 +97,7 @@ public final class TokenChoiceRouter extends NamedComponent implements Router {
         for (int e = 0; e < experts; e++) {
             counts[e] = Math.min(wanted[e], limit);
         }
-        int[] start = new int[experts + 1];
-        for (int e = 0; e < experts; e++) {
-            start[e + 1] = start[e] + counts[e];
-        }
+        int[] start = Routing.offsetsOf(counts);
         int m = start[experts];
         int[] rows = new int[m];
         int[] flat = new int[m];
@@ -118,7 +115,7 @@ public final class TokenChoiceRouter extends NamedComponent implements Router {
                 }
             }
         }
-        g.backend().copyFromHost(start, offsets);
+        Tensor offsets = Routing.offsets(g.backend(), g.arena(), counts);
         Tensor rowT = g.arena().allocate(DType.I32, Shape.of(m));
         Tensor flatT = g.arena().allocate(DType.I32, Shape.of(m));
         g.backend().copyFromHost(rows, rowT);

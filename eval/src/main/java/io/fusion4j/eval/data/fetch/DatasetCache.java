@@ -35,6 +35,11 @@ public final class DatasetCache {
         return base.resolve("fusion4j");
     }
 
+    /** The folder a {@code --cache} option names, or {@link #defaultRoot} for this process when it names none. */
+    public static Path rootFor(Path option) {
+        return option != null ? option : defaultRoot(System.getenv(), System.getProperty("user.home"));
+    }
+
     /** The cache folder. */
     public Path root() {
         return root;

@@ -90,10 +90,7 @@ public final class HashRouter extends NamedComponent implements Router {
                 counts[choice[i]]++;
             }
         }
-        int[] offsets = new int[experts + 1];
-        for (int e = 0; e < experts; e++) {
-            offsets[e + 1] = offsets[e] + counts[e];
-        }
+        int[] offsets = Routing.offsetsOf(counts);
         int m = offsets[experts];
         int[] rows = new int[m];
         int[] fill = offsets.clone();
@@ -107,8 +104,7 @@ public final class HashRouter extends NamedComponent implements Router {
         if (m > 0) {
             g.backend().copyFromHost(rows, rowT);
         }
-        Tensor offT = g.arena().allocate(DType.I32, Shape.of(experts + 1));
-        g.backend().copyFromHost(offsets, offT);
+        Tensor offT = Routing.offsets(g.backend(), g.arena(), counts);
         return new Routing(n, experts, rowT, offT, counts, null, 0);
     }
 }
