@@ -3,7 +3,7 @@
  * ({@code expert-choice}, {@code token-choice}, {@code modality}, {@code depth}), on the seams {@code api} defines.
  */
 module io.fusion4j.moma {
-    requires io.fusion4j.api;
+    requires transitive io.fusion4j.api;
 
     exports io.fusion4j.moma;
     exports io.fusion4j.moma.routing;
