@@ -8,8 +8,6 @@ import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
-import io.fusion4j.api.backend.Backends;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.ImageSpan;
 import io.fusion4j.api.data.MixedBatch;
@@ -65,7 +63,7 @@ class DepthRoutedBlockTest {
 
     @BeforeAll
     static void start() {
-        be = Backends.discover().create("cpu", BackendOptions.withThreads(1)); // the test-scoped CPU backend, by name
+        be = MomaFixtures.cpu();
     }
 
     @AfterAll

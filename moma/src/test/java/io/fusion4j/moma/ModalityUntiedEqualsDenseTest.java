@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.offset;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
-import io.fusion4j.api.backend.Backends;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.ImageSpan;
 import io.fusion4j.api.data.MixedBatch;
@@ -48,7 +46,7 @@ class ModalityUntiedEqualsDenseTest {
 
     @BeforeAll
     static void start() {
-        be = Backends.discover().create("cpu", BackendOptions.withThreads(1));
+        be = MomaFixtures.cpu();
     }
 
     @AfterAll

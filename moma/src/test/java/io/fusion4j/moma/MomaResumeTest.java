@@ -3,8 +3,6 @@ package io.fusion4j.moma;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
-import io.fusion4j.api.backend.Backends;
 import io.fusion4j.api.data.BatchSource;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.ImageSpan;
@@ -58,7 +56,7 @@ class MomaResumeTest {
 
     @BeforeAll
     static void start() {
-        be = Backends.discover().create("cpu", BackendOptions.withThreads(1));
+        be = MomaFixtures.cpu();
     }
 
     @AfterAll

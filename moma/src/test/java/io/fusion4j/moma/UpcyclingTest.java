@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
-import io.fusion4j.api.backend.Backends;
 import io.fusion4j.api.io.LoadReport;
 import io.fusion4j.api.io.SafetensorsWriter;
 import io.fusion4j.api.io.Strictness;
@@ -32,7 +30,7 @@ class UpcyclingTest {
 
     @BeforeAll
     static void start() {
-        be = Backends.discover().create("cpu", BackendOptions.withThreads(1));
+        be = MomaFixtures.cpu();
     }
 
     @AfterAll
