@@ -16,9 +16,13 @@ final class DocumentOrder {
     private static final long PAIR_SALT = 0x5041495253L;
     private static final long TEXT_SALT = 0x54455854L;
     private static final long ORDER_SALT = 0x4f52444552L;
+    private static final long DROP_SALT = 0x44524f50L;
 
-    /** The document in a slot: a pair (with its layout order) or a text document, by index into its source. */
-    record Slot(boolean text, int index, boolean captionFirst) {
+    /**
+     * The document in a slot: a pair (with its layout order, and whether its caption is dropped for classifier-free
+     * guidance) or a text document, by index into its source.
+     */
+    record Slot(boolean text, int index, boolean captionFirst, boolean captionDropped) {
     }
 
     private record Permutation(long key, int[] order) {
@@ -29,12 +33,18 @@ final class DocumentOrder {
     private final int texts;
     private final double textShare;
     private final double captionFirstShare;
+    private final double captionDropShare;
     private final long slotsPerEpoch;
     private final long textsPerEpoch;
     private volatile Permutation pairOrder;
     private volatile Permutation textOrder;
 
     DocumentOrder(long seed, int pairs, int texts, double textShare, double captionFirstShare) {
+        this(seed, pairs, texts, textShare, captionFirstShare, 0);
+    }
+
+    DocumentOrder(long seed, int pairs, int texts, double textShare, double captionFirstShare,
+                  double captionDropShare) {
         if (pairs == 0 && texts == 0) {
             throw new IllegalArgumentException("the stream needs at least one pair or text document");
         }
@@ -46,6 +56,7 @@ final class DocumentOrder {
         this.texts = texts;
         this.textShare = pairs == 0 ? 1 : textShare;
         this.captionFirstShare = captionFirstShare;
+        this.captionDropShare = captionDropShare;
         if (pairs == 0) {
             slotsPerEpoch = texts;
         } else {
@@ -82,12 +93,15 @@ final class DocumentOrder {
             long g = epoch * textsPerEpoch + before;
             long cycle = g / texts;
             textOrder = permutation(textOrder, TEXT_SALT, cycle, texts);
-            return new Slot(true, textOrder.order()[(int) (g % texts)], false);
+            return new Slot(true, textOrder.order()[(int) (g % texts)], false, false);
         }
         long j = slot - before; // the pair's place in this epoch
         pairOrder = permutation(pairOrder, PAIR_SALT, epoch, pairs);
         boolean captionFirst = uniform(mix(mix(mix(seed ^ ORDER_SALT) + epoch) + j)) < captionFirstShare;
-        return new Slot(false, pairOrder.order()[(int) j], captionFirst);
+        // Its own stream, so a share of 0 leaves every other choice (and every existing data order) as it was.
+        boolean dropped = captionDropShare > 0
+                && uniform(mix(mix(mix(seed ^ DROP_SALT) + epoch) + j)) < captionDropShare;
+        return new Slot(false, pairOrder.order()[(int) j], captionFirst, dropped);
     }
 
     /** The cached permutation when its key matches, else a fresh seeded Fisher–Yates shuffle of {@code n}. */

@@ -93,4 +93,89 @@ public final class GridImageTokenizer implements ImageTokenizer {
         }
         return new ImageTokens.Discrete(codes);
     }
+
+    /**
+     * This tokenizer as a {@link DiscreteImageCodec} for {@code side × side} images of {@code channels} channels: it
+     * encodes as {@link #encode} does and draws each cell in the centre of its code's colour bin, so encoding a drawn
+     * image gives back the same codes.
+     */
+    public DiscreteImageCodec codec(int channels, int side) {
+        if (levels == 0) {
+            throw new IllegalStateException("a continuous grid tokenizer has no codes to draw");
+        }
+        if (channels < 1 || side < 1 || side % cell != 0) {
+            throw new IllegalArgumentException("a grid codec needs channels >= 1 and a side divisible by the cell "
+                    + cell + ", found channels=" + channels + " side=" + side);
+        }
+        int codes = codebookSize(channels);
+        int grid = side / cell;
+        return new DiscreteImageCodec() {
+            @Override
+            public int codebookSize() {
+                return codes;
+            }
+
+            @Override
+            public int tokensPerImage() {
+                return grid * grid;
+            }
+
+            @Override
+            public int channels() {
+                return channels;
+            }
+
+            @Override
+            public int side() {
+                return side;
+            }
+
+            @Override
+            public ImageTokens.Discrete encode(Image image) {
+                if (image.channels() != channels || image.height() != side || image.width() != side) {
+                    throw new IllegalArgumentException("this grid codec encodes " + channels + "x" + side + "x" + side
+                            + " images, found " + image.channels() + "x" + image.height() + "x" + image.width());
+                }
+                return (ImageTokens.Discrete) GridImageTokenizer.this.encode(image);
+            }
+
+            @Override
+            public Image decode(int[] codes) {
+                if (codes.length != grid * grid) {
+                    throw new IllegalArgumentException("a " + side + "x" + side + " image takes " + grid * grid
+                            + " codes, found " + codes.length);
+                }
+                float[] px = new float[channels * side * side];
+                for (int g = 0; g < codes.length; g++) {
+                    int code = codes[g];
+                    if (code < 0 || code >= codebookSize()) {
+                        throw new IllegalArgumentException("code " + g + " is " + code + ", outside the codebook [0, "
+                                + codebookSize() + ")");
+                    }
+                    int gy = g / grid;
+                    int gx = g % grid;
+                    for (int c = 0; c < channels; c++) {
+                        float v = (code % levels + 0.5f) / levels; // channel 0 is the lowest digit, as encode packs it
+                        code /= levels;
+                        for (int y = 0; y < cell; y++) {
+                            for (int x = 0; x < cell; x++) {
+                                px[(c * side + gy * cell + y) * side + gx * cell + x] = v;
+                            }
+                        }
+                    }
+                }
+                return new Image(channels, side, side, px);
+            }
+        };
+    }
+
+    /** Pixels per cell side. */
+    public int cell() {
+        return cell;
+    }
+
+    /** Steps per channel (0 for a continuous tokenizer). */
+    public int levels() {
+        return levels;
+    }
 }

@@ -37,9 +37,16 @@ public final class MixedSequenceSource implements BatchSource<MixedBatch> {
      * @param seed the data-order seed
      * @param captionFirstShare the share of pairs laid out caption first (MoMa 0.5, Transfusion 0.8)
      * @param textPerImageToken the target ratio of text tokens to image tokens over the stream (both papers: 1)
+     * @param captionDropShare the share of pairs laid out without their caption ({@code BOS BOI <image> EOI EOS}), so
+     *                         the model also learns images unconditioned, which classifier-free guidance needs (0: none)
      */
-    public record Options(int rows, int length, long seed, double captionFirstShare, double textPerImageToken) {
+    public record Options(int rows, int length, long seed, double captionFirstShare, double textPerImageToken,
+                          double captionDropShare) {
         public Options {
+            if (!(captionDropShare >= 0 && captionDropShare <= 1)) {
+                throw new IllegalArgumentException("the caption-drop share must be in [0, 1], found "
+                        + captionDropShare);
+            }
             if (rows < 1 || length < 3) {
                 throw new IllegalArgumentException("rows must be >= 1 and length >= 3 (BOS, a token, EOS), found rows="
                         + rows + " length=" + length);
@@ -52,6 +59,16 @@ public final class MixedSequenceSource implements BatchSource<MixedBatch> {
                 throw new IllegalArgumentException("the text:image token ratio must be finite and >= 0, found "
                         + textPerImageToken);
             }
+        }
+
+        /** Every pair keeps its caption. */
+        public Options(int rows, int length, long seed, double captionFirstShare, double textPerImageToken) {
+            this(rows, length, seed, captionFirstShare, textPerImageToken, 0);
+        }
+
+        /** These options with {@code share} of the pairs laid out without their caption. */
+        public Options withCaptionDrop(double share) {
+            return new Options(rows, length, seed, captionFirstShare, textPerImageToken, share);
         }
 
         /** MoMa's mix: half the pairs caption first, 1:1 text:image tokens. */
@@ -95,7 +112,8 @@ public final class MixedSequenceSource implements BatchSource<MixedBatch> {
         double perPair = pairs.isEmpty() || texts.isEmpty() ? 0
                 : Math.max(0, (options.textPerImageToken() * image - caption) / text);
         double share = perPair / (1 + perPair);
-        this.order = new DocumentOrder(options.seed(), pairs.size(), texts.size(), share, options.captionFirstShare());
+        this.order = new DocumentOrder(options.seed(), pairs.size(), texts.size(), share, options.captionFirstShare(),
+                options.captionDropShare());
         this.expectedRatio = pairs.isEmpty() ? Double.POSITIVE_INFINITY : (perPair * text + caption) / image;
     }
 
@@ -169,7 +187,8 @@ public final class MixedSequenceSource implements BatchSource<MixedBatch> {
             return LaidOutDocument.text(texts.get(s.index()), vocabulary);
         }
         CaptionedImage pair = pairs.get(s.index());
-        return LaidOutDocument.pair(pair.caption(), tokenizer.encode(pair.image()), s.captionFirst(), vocabulary);
+        int[] caption = s.captionDropped() ? new int[0] : pair.caption();
+        return LaidOutDocument.pair(caption, tokenizer.encode(pair.image()), s.captionFirst(), vocabulary);
     }
 
     /** The arrays of one batch being filled, and the cursor (row, column) of the next free position. */

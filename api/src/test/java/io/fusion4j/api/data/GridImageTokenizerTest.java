@@ -65,4 +65,26 @@ class GridImageTokenizerTest {
         assertThatThrownBy(() -> new ImageTokens.Continuous(new float[]{Float.POSITIVE_INFINITY}, 1, 1))
                 .hasMessageContaining("patch value 0 is Infinity");
     }
+
+    @Test
+    void theCodecDrawsEachCellInItsBinCentreSoEncodingADrawingGivesTheCodesBack() {
+        DiscreteImageCodec codec = GridImageTokenizer.discrete(2, 4).codec(2, 4);
+        assertThat(codec.codebookSize()).isEqualTo(16);
+        assertThat(codec.tokensPerImage()).isEqualTo(4);
+        int[] codes = {8, 7, 0, 15};
+        Image drawn = codec.decode(codes);
+        // code 8 = q0 0 + 4·q1 2: channel 0 at (0 + .5)/4, channel 1 at (2 + .5)/4, over the top-left 2x2 cell.
+        assertThat(drawn.at(0, 1, 1)).isEqualTo(.125f);
+        assertThat(drawn.at(1, 0, 0)).isEqualTo(.625f);
+        // code 15: both channels at the top bin's centre, bottom-right cell.
+        assertThat(drawn.at(0, 3, 3)).isEqualTo(.875f);
+        assertThat(drawn.at(1, 2, 2)).isEqualTo(.875f);
+        assertThat(codec.encode(drawn).codes()).containsExactly(codes);
+        assertThatThrownBy(() -> codec.decode(new int[]{1, 2, 3})).hasMessageContaining("takes 4 codes, found 3");
+        assertThatThrownBy(() -> codec.decode(new int[]{1, 2, 3, 16})).hasMessageContaining("code 3 is 16");
+        assertThatThrownBy(() -> codec.encode(new Image(1, 4, 4, new float[16])))
+                .hasMessageContaining("encodes 2x4x4 images, found 1x4x4");
+        assertThatThrownBy(() -> GridImageTokenizer.discrete(2, 4).codec(1, 5)).hasMessageContaining("side=5");
+        assertThatThrownBy(() -> GridImageTokenizer.continuous(2).codec(1, 4)).hasMessageContaining("no codes");
+    }
 }

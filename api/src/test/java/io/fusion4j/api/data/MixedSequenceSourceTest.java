@@ -54,6 +54,44 @@ class MixedSequenceSourceTest {
     }
 
     @Test
+    void aDroppedCaptionLeavesTheImageAloneBetweenItsMarkers() {
+        MixedSequenceSource.Options all = new MixedSequenceSource.Options(1, 16, 7, 1.0, 1.0).withCaptionDrop(1.0);
+        MixedBatch b = new MixedSequenceSource(SMALL, GridImageTokenizer.discrete(1, 4),
+                List.of(new CaptionedImage(new int[]{1, 2}, RAMP)), List.of(), all).batchAt(DataPosition.START);
+        // BOS BOI c c c c EOI EOS, then the next epoch's pair, dropped too.
+        assertThat(java.util.Arrays.copyOf(b.ids(), 8)).containsExactly(10, 12, 14, 15, 16, 17, 13, 11);
+        assertThat(b.images().getFirst()).isEqualTo(new ImageSpan(0, 2, 6));
+        assertThatThrownBy(() -> new MixedSequenceSource.Options(1, 16, 7, 1.0, 1.0).withCaptionDrop(1.5))
+                .hasMessageContaining("caption-drop share must be in [0, 1], found 1.5");
+    }
+
+    @Test
+    void captionDropsTakeTheirShareWithoutChangingAnyOtherChoice() {
+        // 400 distinct pairs laid out one per row: the order and the layout must not move when drops are turned on.
+        List<CaptionedImage> pairs = new java.util.ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            pairs.add(new CaptionedImage(new int[]{i % 10}, RAMP));
+        }
+        var plain = new MixedSequenceSource.Options(400, 10, 3, 0.5, 1.0);
+        MixedBatch a = new MixedSequenceSource(SMALL, GridImageTokenizer.discrete(1, 4), pairs, List.of(), plain)
+                .batchAt(DataPosition.START);
+        MixedBatch d = new MixedSequenceSource(SMALL, GridImageTokenizer.discrete(1, 4), pairs, List.of(),
+                plain.withCaptionDrop(0.25)).batchAt(DataPosition.START);
+        int dropped = 0;
+        for (int r = 0; r < 400; r++) {
+            int[] ra = java.util.Arrays.copyOfRange(a.ids(), r * 10, r * 10 + 10);
+            int[] rd = java.util.Arrays.copyOfRange(d.ids(), r * 10, r * 10 + 10);
+            if (!java.util.Arrays.equals(ra, rd)) {
+                dropped++;
+                // The same pair in the same layout, its one caption token removed: BOS BOI c c c c EOI EOS.
+                assertThat(java.util.Arrays.copyOf(rd, 8)).containsExactly(10, 12, 14, 15, 16, 17, 13, 11);
+                assertThat(ra).contains(10, 12, 13, 11);
+            }
+        }
+        assertThat(dropped).isBetween(70, 130); // 100 expected; binomial sd ~8.7
+    }
+
+    @Test
     void aPairLongerThanARowIsCutBeforeItsImageNeverInsideIt() {
         // BOS 1 2 BOI c c c c EOI EOS is 10 positions; a row of 8 would end inside the image: cut before BOI.
         MixedBatch b = small(GridImageTokenizer.discrete(1, 4), SMALL, List.of(), 2, 8, 1.0, 1.0)
