@@ -3,9 +3,9 @@ package io.fusion4j.api.generate;
 import java.util.Objects;
 
 /**
- * What a generation reports, in order: one {@link Token} per new token, then one {@link Finished}. Sealed, so
- * a consumer switches over it exhaustively. Image generation (denoising steps, finished images) will add its
- * events here when a model that makes images lands; until then there are only text events.
+ * What a generation reports, in order: one {@link Token} per new token (image codes and markers included), an
+ * {@link ImageFinished} when an image's {@code EOI} closes its codes, then one {@link Finished}. Sealed, so a consumer
+ * switches over it exhaustively (Transfusion's denoising steps will add their own events).
  */
 public sealed interface GenerationEvent {
 
@@ -20,6 +20,20 @@ public sealed interface GenerationEvent {
         /** Checks that the text is present. */
         public Token {
             Objects.requireNonNull(textDelta, "textDelta");
+        }
+    }
+
+    /**
+     * An image was completed: its codes in raster order and, when the generator can draw, the picture they stand for.
+     *
+     * @param index the image's number in this generation, from 0
+     * @param codes its codebook indices (local to the image codebook, not vocabulary ids)
+     * @param image the decoded picture, or null when the generator was given no image decoder
+     */
+    record ImageFinished(int index, int[] codes, io.fusion4j.api.data.Image image) implements GenerationEvent {
+        /** Checks that the codes are present. */
+        public ImageFinished {
+            Objects.requireNonNull(codes, "codes");
         }
     }
 
@@ -42,7 +56,9 @@ public sealed interface GenerationEvent {
             /** The model produced the end-of-sequence token. */
             END_OF_SEQUENCE,
             /** The caller asked it to stop. */
-            CANCELLED
+            CANCELLED,
+            /** The requested number of images was completed. */
+            IMAGES
         }
     }
 }

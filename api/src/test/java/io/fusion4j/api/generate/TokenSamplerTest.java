@@ -105,4 +105,28 @@ class TokenSamplerTest {
         assertThatThrownBy(() -> new TokenSampler(0, 1, r).sample(new float[0]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logits");
     }
+
+    @Test
+    void topKDrawsOnlyFromTheKMostProbableInProportionAndNeverAMaskedToken() {
+        // softmax over logits log(4), log(3), log(2), log(1), -inf: top-2 keeps ids 0 and 1 in the ratio 4:3.
+        float[] logits = {(float) Math.log(4), (float) Math.log(3), (float) Math.log(2), 0f, Float.NEGATIVE_INFINITY};
+        TokenSampler s = new TokenSampler(1.0, 2, 1.0, new java.util.SplittableRandom(11));
+        int[] counts = new int[5];
+        int n = 70_000;
+        for (int i = 0; i < n; i++) {
+            counts[s.sample(logits)]++;
+        }
+        assertThat(counts[2] + counts[3] + counts[4]).isZero();
+        assertThat((double) counts[0] / n).isCloseTo(4.0 / 7, org.assertj.core.data.Offset.offset(0.01));
+        // Without top-k, the masked id is still never drawn while the others are.
+        TokenSampler all = new TokenSampler(1.0, 1.0, new java.util.SplittableRandom(12));
+        int[] c2 = new int[5];
+        for (int i = 0; i < 20_000; i++) {
+            c2[all.sample(logits)]++;
+        }
+        assertThat(c2[4]).isZero();
+        assertThat(c2[3]).isPositive();
+        assertThatThrownBy(() -> new TokenSampler(1.0, -1, 1.0, new java.util.SplittableRandom(1)))
+                .hasMessageContaining("top-k must be >= 0");
+    }
 }

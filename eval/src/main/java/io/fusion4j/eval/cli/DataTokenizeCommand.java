@@ -1,19 +1,16 @@
 package io.fusion4j.eval.cli;
 
 import io.fusion4j.api.UserInputException;
+import io.fusion4j.api.data.DiscreteImageCodec;
 import io.fusion4j.api.data.GridImageTokenizer;
 import io.fusion4j.api.data.MixedSequenceSource;
 import io.fusion4j.api.data.Vocabulary;
 import io.fusion4j.api.text.ByteBpeTokenizer;
-import io.fusion4j.eval.data.BuiltinCorpus;
+import io.fusion4j.eval.data.ImageTextRows;
 import io.fusion4j.eval.data.MixedTokenRows;
-import io.fusion4j.eval.data.TextSource;
-import io.fusion4j.eval.data.fetch.DatasetCache;
-import io.fusion4j.eval.data.images.CaptionedPairs;
-import io.fusion4j.eval.data.images.Datasets;
 import io.fusion4j.eval.data.images.ImageTextDataset;
-import io.fusion4j.eval.data.shapes.ShapesWorld;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,10 +18,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.AbstractList;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -41,17 +34,14 @@ import java.util.concurrent.Callable;
         + " (tokens and modality, [N, T+1]) for 'fusion4j train --tokens', laid out as MoMa trains: BOS caption BOI"
         + " <image> EOI EOS or image first, with text documents mixed in 1:1.")
 final class DataTokenizeCommand implements Callable<Integer> {
-    /** Training examples whose captions train the text tokenizer. */
-    static final int TOKENIZER_SAMPLE = 2048;
     /** The largest image codebook: every code is an embedding row and an output of the model. */
     static final int MAX_CODES = 65_536;
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--dataset", defaultValue = "shapes", description = "shapes, mnist, emoji (fetched first) or a"
-            + " folder of PNGs with captions.tsv (default: ${DEFAULT-VALUE}).")
-    String dataset;
+    @Mixin
+    ImageTextOptions data;
 
     @Option(names = "--split", defaultValue = "train", description = "train, or held-out: the dataset's validation"
             + " examples (shapes' validation scenes, the held-out tenth of the others), which no training file shares"
@@ -73,15 +63,10 @@ final class DataTokenizeCommand implements Callable<Integer> {
             + " (written whole or not at all).")
     Path out;
 
-    @Option(names = "--vocab-text", defaultValue = "512", description = "Text BPE vocabulary: 256 bytes plus merges"
-            + " learned from the training split's captions (fewer when they run out) (default: ${DEFAULT-VALUE}).")
-    int vocabText;
-
-    @Option(names = "--text", defaultValue = "builtin", description = "Text documents mixed in: builtin (the built-in"
-            + " corpus; its held-out part for --split held-out), a UTF-8 text file or folder of .txt files (every tenth"
-            + " document held out)"
-            + " (documents separated by blank lines), or none (default: ${DEFAULT-VALUE}).")
-    String text;
+    @Option(names = "--caption-dropout", defaultValue = "0", description = "Share of image-caption pairs laid out"
+            + " without their caption, so the model can be sampled with classifier-free guidance (default:"
+            + " ${DEFAULT-VALUE}).")
+    double captionDropout;
 
     @Option(names = "--cell", defaultValue = "4", description = "Grid image tokenizer: one code per cell x cell pixels"
             + " (default: ${DEFAULT-VALUE}).")
@@ -90,18 +75,6 @@ final class DataTokenizeCommand implements Callable<Integer> {
     @Option(names = "--levels", description = "Grid image tokenizer: steps per channel of a cell's mean colour, codes"
             + " = levels^channels (default: 4 for colour images, 64 for grey: 64 codes).")
     Integer levels;
-
-    @Option(names = "--size", defaultValue = "32", description = "shapes: image side, 16 to 64 pixels (default:"
-            + " ${DEFAULT-VALUE}).")
-    int size;
-
-    @Option(names = "--hold-out", split = ",", description = "shapes: colour/shape pairs kept out of every split, e.g."
-            + " red/triangle,blue/ring.")
-    List<String> holdOut;
-
-    @Option(names = "--cache", paramLabel = "DIR",
-            description = "Where fetched datasets are (default: $XDG_CACHE_HOME/fusion4j, else ~/.cache/fusion4j).")
-    Path cache;
 
     @Override
     public Integer call() throws Exception {
@@ -122,9 +95,8 @@ final class DataTokenizeCommand implements Callable<Integer> {
             throw new UserInputException("--rows " + rows + " of --length " + length + " make " + (long) rows * (length
                     + 1) + " ids; at most " + (Integer.MAX_VALUE - 8) + " fit one file");
         }
-        if (vocabText < 256 || vocabText > 65_536) {
-            throw new UserInputException("--vocab-text must be in [256, 65536] (256 byte ids plus merges), found "
-                    + vocabText);
+        if (!(captionDropout >= 0 && captionDropout <= 1)) {
+            throw new UserInputException("--caption-dropout must be in [0, 1], found " + captionDropout);
         }
         if (cell < 1) {
             throw new UserInputException("--cell must be >= 1 pixel, found " + cell);
@@ -135,23 +107,15 @@ final class DataTokenizeCommand implements Callable<Integer> {
         if (Files.isDirectory(out)) {
             throw new UserInputException("--out " + out + " is a folder; expected the file to write");
         }
-        if (!dataset.equals("shapes") && (holdOut != null
-                || spec.commandLine().getParseResult().hasMatchedOption("--size"))) {
-            throw new UserInputException("--size and --hold-out apply to --dataset shapes only, found --dataset "
-                    + dataset);
-        }
-        if (size < 16 || size > 64) {
-            throw new UserInputException("--size must be in [16, 64] pixels, found " + size);
-        }
-
-        ImageTextDataset data = open();
+        this.data.check(spec);
+        ImageTextDataset data = this.data.open(seed);
         int trainSize = data.size(ImageTextDataset.Split.TRAIN);
         if (trainSize == 0) {
-            throw new UserInputException("--dataset " + dataset + " has no training examples (its tokenizer and image"
+            throw new UserInputException("--dataset " + this.data.dataset + " has no training examples (its tokenizer and image"
                     + " codebook come from them)");
         }
         if (data.size(which) == 0) {
-            throw new UserInputException("--split " + split + ": --dataset " + dataset + " has no " + split
+            throw new UserInputException("--split " + split + ": --dataset " + this.data.dataset + " has no " + split
                     + " examples (the held-out tenth of " + trainSize + " is empty)");
         }
         // The codebook and the text tokenizer come from the training split alone, so both splits agree.
@@ -165,25 +129,31 @@ final class DataTokenizeCommand implements Callable<Integer> {
             throw new UserInputException("--levels " + steps + " over " + channels + " channels make " + codes
                     + " image codes; at most " + MAX_CODES);
         }
-        GridImageTokenizer grid = GridImageTokenizer.discrete(cell, steps);
-        ByteBpeTokenizer tok = ByteBpeTokenizer.train(CaptionedPairs.trainingCaptions(data, TOKENIZER_SAMPLE),
-                vocabText - 256, List.of());
-        Vocabulary vocab = Vocabulary.of(tok.vocabSize(), (int) codes);
-        List<int[]> texts = texts(tok, which);
-        CaptionedPairs pairs = new CaptionedPairs(data, which, tok, channels, cell, length, seed);
-        MixedSequenceSource source = new MixedSequenceSource(vocab, grid::encode, pairs, texts,
-                MixedSequenceSource.Options.moma(MixedTokenRows.BATCH_ROWS, length + 1, seed));
+        ByteBpeTokenizer tok = this.data.textTokenizer(data);
+        ImageTextDataset.Sample sample = data.get(ImageTextDataset.Split.TRAIN, 0);
+        if (sample.image().height() != sample.image().width()) {
+            throw new UserInputException("--dataset " + this.data.dataset + ": images are " + sample.image().height()
+                    + "x" + sample.image().width() + "; the image tokenizers take square images");
+        }
+        if (sample.image().height() % cell != 0) {
+            throw new UserInputException("--cell " + cell + " must divide both sides of every image, but "
+                    + this.data.dataset + "'s are " + sample.image().height() + "x" + sample.image().width());
+        }
+        DiscreteImageCodec codec = GridImageTokenizer.discrete(cell, steps).codec(channels, sample.image().height());
         long started = System.nanoTime();
         long[] shown = {started};
-        MixedTokenRows.Rows built = MixedTokenRows.build(source, vocab, rows, length, done -> {
-            long now = System.nanoTime();
-            if (now - shown[0] > 2_000_000_000L && done < rows) {
-                shown[0] = now;
-                err.printf("fusion4j: %,d of %,d rows...%n", done, rows);
-                err.flush();
-            }
-        });
-        MixedTokenRows.write(built, metadata(vocab, tok, channels, steps, built), out);
+        ImageTextRows.Built made = ImageTextRows.build(data, which, codec, tok, this.data.texts(tok, which), rows,
+                length, seed, captionDropout, done -> {
+                    long now = System.nanoTime();
+                    if (now - shown[0] > 2_000_000_000L && done < rows) {
+                        shown[0] = now;
+                        err.printf("fusion4j: %,d of %,d rows...%n", done, rows);
+                        err.flush();
+                    }
+                });
+        Vocabulary vocab = made.vocabulary();
+        MixedTokenRows.Rows built = made.rows();
+        MixedTokenRows.write(built, metadata(made, channels, steps), out);
 
         double epochs = (double) built.documents() / built.documentsPerEpoch();
         o.printf(Locale.ROOT, "wrote %,d rows of %d (+1) to %s: vocab %d (text %d, BOS/EOS/BOI/EOI %d-%d, %d image"
@@ -191,101 +161,25 @@ final class DataTokenizeCommand implements Callable<Integer> {
                         + " of positions repeat the next row's start (for padding)%n",
                 rows, length, out, vocab.size(), vocab.textSize(), vocab.bos(), vocab.eoi(), vocab.imageCodes(),
                 vocab.imageOffset(), 100 * built.textShare(), 100 * (1 - built.textShare()), built.documents(),
-                dataset, split, epochs >= 1 ? String.format(Locale.ROOT, "%.2f epochs", epochs)
+                this.data.dataset, split, epochs >= 1 ? String.format(Locale.ROOT, "%.2f epochs", epochs)
                         : String.format(Locale.ROOT, "%.2f%% of an epoch", 100 * epochs),
                 100.0 * built.repeated() / ((long) rows * (length + 1)));
         return 0;
     }
 
-    private ImageTextDataset open() throws java.io.IOException {
-        ShapesWorld world = new ShapesWorld(size, seed, DataShowCommand.combos(holdOut));
-        Path root = DatasetCache.rootFor(cache);
-        try {
-            return Datasets.open(dataset, world, new DatasetCache(root), false);
-        } catch (UserInputException e) {
-            throw new UserInputException("--dataset: " + e.getMessage(), e);
-        }
-    }
-
-    /** The text documents, each a list of text ids (the source adds BOS and EOS), encoded when read. */
-    private List<int[]> texts(ByteBpeTokenizer tok, ImageTextDataset.Split which) throws java.io.IOException {
-        String all = switch (text) {
-            case "none" -> "";
-            case "builtin" -> which == ImageTextDataset.Split.TRAIN ? BuiltinCorpus.training()
-                    : BuiltinCorpus.heldOut();
-            default -> {
-                try {
-                    yield TextSource.read(text);
-                } catch (UserInputException e) {
-                    throw new UserInputException(e.getMessage().replaceFirst("^--data", "--text"), e);
-                }
-            }
-        };
-        List<String> docs = new ArrayList<>();
-        int index = 0;
-        boolean own = !text.equals("none") && !text.equals("builtin");
-        for (String d : all.split("\n\n")) {
-            if (!d.isBlank()) {
-                // A user's text is split like the image datasets: every tenth document is held out, so a held-out
-                // file shares no text document with a training file.
-                boolean heldOut = index++ % 10 == 9;
-                if (!own || heldOut == (which != ImageTextDataset.Split.TRAIN)) {
-                    docs.add(d.strip());
-                }
-            }
-        }
-        if (docs.isEmpty() && !text.equals("none")) {
-            throw new UserInputException("--text " + text + " holds no text" + (own && which != ImageTextDataset.Split.TRAIN
-                    ? " for --split held-out (every tenth document, separated by blank lines, is held out; it has "
-                    + index + ")" : " (only blank lines)") + "; pass --text none for pairs alone");
-        }
-        return new TextDocuments(docs, tok);
-    }
-
-    /** Documents encoded on demand: the source reads a few for its estimate, then only those it places. */
-    private static final class TextDocuments extends AbstractList<int[]> implements java.util.RandomAccess {
-        private final List<String> docs;
-        private final ByteBpeTokenizer tok;
-
-        TextDocuments(List<String> docs, ByteBpeTokenizer tok) {
-            this.docs = docs;
-            this.tok = tok;
-        }
-
-        @Override
-        public int[] get(int index) {
-            return tok.encode(docs.get(index));
-        }
-
-        @Override
-        public int size() {
-            return docs.size();
-        }
-    }
-
-    private Map<String, String> metadata(Vocabulary v, ByteBpeTokenizer tok, int channels, int steps,
-                                         MixedTokenRows.Rows built) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("vocab", Integer.toString(v.size()));
-        m.put("image_offset", Integer.toString(v.imageOffset()));
-        m.put("image_codes", Integer.toString(v.imageCodes()));
-        m.put("bos", Integer.toString(v.bos()));
-        m.put("eos", Integer.toString(v.eos()));
-        m.put("boi", Integer.toString(v.boi()));
-        m.put("eoi", Integer.toString(v.eoi()));
-        m.put("text_vocab", Integer.toString(v.textSize()));
-        m.put("text_tokenizer", tok.text());
+    private Map<String, String> metadata(ImageTextRows.Built made, int channels, int steps) {
+        Map<String, String> m = ImageTextRows.metadata(made);
         m.put("image_tokenizer", "grid cell=" + cell + " levels=" + steps + " channels=" + channels);
-        m.put("layout", "moma");
-        m.put("dataset", dataset);
-        if (dataset.equals("shapes")) {
-            m.put("shapes_size", Integer.toString(size));
-            m.put("shapes_hold_out", holdOut == null ? "" : String.join(",", holdOut));
+        m.put("dataset", data.dataset);
+        if (data.dataset.equals("shapes")) {
+            m.put("shapes_size", Integer.toString(data.size));
+            m.put("shapes_hold_out", data.holdOut == null ? "" : String.join(",", data.holdOut));
         }
         m.put("split", split);
         m.put("seed", Long.toString(seed));
-        m.put("text", text);
-        m.put("repeated_positions", Long.toString(built.repeated()));
+        m.put("text", data.text);
+        m.put("caption_dropout", Double.toString(captionDropout));
+        m.put("repeated_positions", Long.toString(made.rows().repeated()));
         return m;
     }
 }

@@ -9,6 +9,17 @@ import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.text.ByteBpeTokenizer;
 import io.fusion4j.eval.generate.Generation;
+import io.fusion4j.api.data.DiscreteImageCodec;
+import io.fusion4j.api.data.Image;
+import io.fusion4j.api.data.Vocabulary;
+import io.fusion4j.api.generate.MixedModalGenerator;
+import io.fusion4j.eval.data.ImageCodecs;
+import io.fusion4j.eval.data.MixedVocabulary;
+import io.fusion4j.eval.image.ImageGrid;
+import io.fusion4j.eval.image.Png;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import io.fusion4j.api.io.WeightLoader;
 import io.fusion4j.api.io.NameMapping;
 import io.fusion4j.api.io.Strictness;
@@ -29,7 +40,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /** {@code fusion4j generate}: continues a prompt with the newest checkpoint of a run. */
-@Command(name = "generate", description = "Generate text from the newest checkpoint of a training run (KV-cached decoding).")
+@Command(name = "generate", description = "Generate from the newest checkpoint of a training run (KV-cached decoding):"
+        + " text; for a run trained on images (train --image-tokenizer), an image from a caption (--out), a grid of"
+        + " them (--samples), or a caption for an image (--image).")
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,8 +56,30 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "40", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 for greedy decoding (default), else the sampling temperature.")
-    double temperature;
+    @Option(names = "--temperature", description = "0 for greedy decoding, else the sampling temperature (default: 0"
+            + " for text, 1 for images).")
+    Double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Draw from the k most probable tokens only (default:"
+            + " 0, no limit).")
+    int topK;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Image runs: draw an image for --prompt (the caption)"
+            + " and write it here as PNG; with --samples, a grid of them.")
+    Path imageOut;
+
+    @Option(names = "--samples", defaultValue = "1", description = "Image runs: images to draw for the caption, in"
+            + " one grid (default: ${DEFAULT-VALUE}; more than 1 writes to --out, default generated.png).")
+    int samples;
+
+    @Option(names = "--image", paramLabel = "PNG", description = "Image runs: caption this image (its size must be"
+            + " the tokenizer's).")
+    Path imageIn;
+
+    @Option(names = "--cfg", defaultValue = "1", description = "Image runs: classifier-free guidance scale for image"
+            + " codes, against the caption-less context BOS BOI (default: ${DEFAULT-VALUE}, off; train with"
+            + " --caption-dropout for it to mean anything).")
+    double cfg;
 
     @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling mass (default: ${DEFAULT-VALUE}).")
     double topP;
@@ -58,14 +93,30 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--allow-non-finite", description = "Load weights that hold NaN or Inf (to inspect a diverged run).")
     boolean allowNonFinite;
 
-    /** A checkpoint that verified and the decoder built from it. */
-    private record Ready(Path folder, Decoder decoder, ByteBpeTokenizer tokenizer, int context) {
+    /**
+     * A checkpoint that verified and the decoder built from it; for a run on mixed-modal rows also its vocabulary and
+     * settings ({@code mixed.json}), and its image tokenizer when the run folder keeps one.
+     */
+    private record Ready(Path folder, Decoder decoder, ByteBpeTokenizer tokenizer, int context, Vocabulary vocabulary,
+                         Map<String, String> mixed, DiscreteImageCodec codec) {
     }
 
     @Override
     public Integer call() throws Exception {
-        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+        if (temperature != null && (!(temperature >= 0) || Double.isInfinite(temperature))) {
             throw new UserInputException("--temperature must be a finite number >= 0 (0 for greedy), found " + temperature);
+        }
+        if (topK < 0) {
+            throw new UserInputException("--top-k must be >= 0 (0 for no limit), found " + topK);
+        }
+        if (samples < 1) {
+            throw new UserInputException("--samples must be >= 1, found " + samples);
+        }
+        if (!Double.isFinite(cfg)) {
+            throw new UserInputException("--cfg must be a finite number, found " + cfg);
+        }
+        if (imageIn != null && (imageOut != null || samples > 1)) {
+            throw new UserInputException("--image asks for a caption; --out and --samples ask for images: give one");
         }
         if (!(topP > 0 && topP <= 1)) {
             throw new UserInputException("--top-p must be in (0, 1], found " + topP);
@@ -101,8 +152,31 @@ final class GenerateCommand implements Callable<Integer> {
                     throw new UserInputException(folder + " holds no " + TextCorpus.TOKENIZER_FILE + " and neither does "
                             + run);
                 }
-                return new Ready(folder, d, ByteBpeTokenizer.load(tokFile), cfg.train().seqLen());
+                Path mixedFile = folder.resolve(TrainCommand.MIXED_FILE);
+                Vocabulary vocab = null;
+                Map<String, String> mixed = Map.of();
+                DiscreteImageCodec codec = null;
+                if (Files.isRegularFile(mixedFile)) {
+                    vocab = MixedVocabulary.read(mixedFile);
+                    mixed = MixedVocabulary.settings(mixedFile);
+                    Path images = run.resolve(ImageCodecs.RUN_FOLDER);
+                    if (Files.isDirectory(images)) {
+                        codec = ImageCodecs.load(images, backend);
+                        if (codec.codebookSize() != vocab.imageCodes()) {
+                            throw new UserInputException(images + " has " + codec.codebookSize() + " codes, but the"
+                                    + " run's vocabulary (" + mixedFile + ") has " + vocab.imageCodes());
+                        }
+                    }
+                }
+                return new Ready(folder, d, ByteBpeTokenizer.load(tokFile), cfg.train().seqLen(), vocab, mixed, codec);
             }, w -> out.println("WARNING: " + w));
+            if (loaded.vocabulary() != null && loaded.vocabulary().imageCodes() > 0) {
+                return mixedModal(loaded, backend, out);
+            }
+            if (imageIn != null || imageOut != null || samples > 1 || cfg != 1) {
+                throw new UserInputException("--image, --out, --samples and --cfg need a run trained on images"
+                        + " ('fusion4j train --dataset … --image-tokenizer …'); " + run + " trained on text");
+            }
             Decoder decoder = loaded.decoder();
             ByteBpeTokenizer tok = loaded.tokenizer();
             int[] ids = tok.encode(prompt);
@@ -116,13 +190,17 @@ final class GenerateCommand implements Callable<Integer> {
                         + " for at most " + Math.max(0, loaded.context() - ids.length) + " new tokens");
             }
             out.print(prompt);
-            TokenSampler sampler = new TokenSampler(temperature, topP, new SplittableRandom(seed));
+            TokenSampler sampler = new TokenSampler(temperature == null ? 0 : temperature, topK, topP,
+                    new SplittableRandom(seed));
             TextGenerator generator = new TextGenerator(decoder, backend, tok::decode, tok.specialId("<|eos|>"));
             Generation.flux(generator, ids, maxTokens, sampler).doOnNext(event -> {
                 switch (event) {
                     case GenerationEvent.Token t -> {
                         out.print(t.textDelta());
                         out.flush();
+                    }
+                    case GenerationEvent.ImageFinished f -> {
+                        // a text model's vocabulary has no image codes
                     }
                     case GenerationEvent.Finished f -> {
                         out.println();
@@ -132,6 +210,124 @@ final class GenerateCommand implements Callable<Integer> {
             }).blockLast();
             return 0;
         }
+    }
+
+    /** Generation for a run on mixed-modal rows: text, an image for a caption, or a caption for an image. */
+    private int mixedModal(Ready loaded, Backend backend, PrintWriter out) throws java.io.IOException {
+        Vocabulary v = loaded.vocabulary();
+        DiscreteImageCodec codec = loaded.codec();
+        ByteBpeTokenizer tok = loaded.tokenizer();
+        boolean drawing = imageOut != null || samples > 1;
+        if ((drawing || imageIn != null) && codec == null) {
+            throw new UserInputException("--run " + run + " keeps no image tokenizer (" + run.resolve(
+                    ImageCodecs.RUN_FOLDER) + "), so its image codes cannot be drawn or made; runs trained with"
+                    + " --image-tokenizer keep one");
+        }
+        if (cfg != 1 && "0.0".equals(loaded.mixed().getOrDefault("caption_dropout", "0.0"))) {
+            out.println("WARNING: --cfg " + cfg + ": this run trained with no captions dropped, so the caption-less"
+                    + " context guidance compares against was never trained (train with --caption-dropout 0.1)");
+        }
+        int tpi = codec != null ? codec.tokensPerImage() : imageLength(loaded);
+        boolean promptGiven = spec.commandLine().getParseResult().hasMatchedOption("--prompt");
+        int[] text = promptGiven || imageIn == null ? tok.encode(prompt) : new int[0];
+        int[] ids;
+        if (imageIn != null) {
+            Image im = Png.read(imageIn);
+            if (im.channels() < codec.channels()) {
+                im = io.fusion4j.eval.data.images.ImageTextDataset.promoted(im);
+            }
+            if (im.height() != codec.side() || im.width() != codec.side() || im.channels() != codec.channels()) {
+                throw new UserInputException("--image " + imageIn + " is " + im.channels() + "x" + im.height() + "x"
+                        + im.width() + "; the run's image tokenizer takes " + codec.channels() + "x" + codec.side()
+                        + "x" + codec.side());
+            }
+            int[] codes = codec.encode(im).codes();
+            ids = new int[codes.length + 3 + text.length];
+            ids[0] = v.bos();
+            ids[1] = v.boi();
+            for (int i = 0; i < codes.length; i++) {
+                ids[2 + i] = v.imageId(codes[i]);
+            }
+            ids[2 + codes.length] = v.eoi();
+            System.arraycopy(text, 0, ids, codes.length + 3, text.length);
+        } else {
+            ids = new int[text.length + (drawing ? 2 : 1)];
+            ids[0] = v.bos();
+            System.arraycopy(text, 0, ids, 1, text.length);
+            if (drawing) {
+                ids[ids.length - 1] = v.boi(); // the caption is done: an image follows
+            }
+        }
+        int newTokens = drawing ? 0 : maxTokens;
+        MixedModalGenerator.Request request = new MixedModalGenerator.Request(ids, newTokens, drawing ? 1 : 0, cfg,
+                new int[]{v.bos()});
+        MixedModalGenerator generator = new MixedModalGenerator(loaded.decoder(), backend, v, tpi, tok::decode,
+                codec == null ? null : codec::decode);
+        int needed = generator.positionsNeeded(request) - (drawing ? 1 : 0);
+        if (needed > loaded.context()) {
+            throw new UserInputException(drawing ? "--prompt: the caption (" + ids.length + " tokens with BOS and BOI)"
+                    + " and an image (" + tpi + " codes) exceed the " + loaded.context() + "-token context the model was"
+                    + " trained on" : "--max-tokens: the prompt (" + ids.length + " tokens) and " + newTokens + " new"
+                    + " tokens exceed the " + loaded.context() + "-token context the model was trained on; ask for at"
+                    + " most " + Math.max(0, loaded.context() - ids.length) + " new tokens");
+        }
+        double t = temperature != null ? temperature : drawing ? 1 : 0;
+        TokenSampler sampler = new TokenSampler(t, topK, topP, new SplittableRandom(seed));
+        List<ImageGrid.Cell> drawn = new ArrayList<>();
+        int[] freeImages = {0};
+        if (!drawing) {
+            out.print(imageIn != null ? "caption: " + prompt(promptGiven) : prompt);
+        }
+        for (int s = 0; s < samples; s++) {
+            Generation.flux(generator, request, sampler).doOnNext(event -> {
+                switch (event) {
+                    case GenerationEvent.Token tk -> {
+                        out.print(tk.textDelta());
+                        out.flush();
+                    }
+                    case GenerationEvent.ImageFinished f -> {
+                        if (drawing) {
+                            drawn.add(new ImageGrid.Cell(f.image(), prompt));
+                        } else if (f.image() != null) {
+                            Path file = Path.of("generated-" + (++freeImages[0]) + ".png");
+                            try {
+                                Png.write(f.image(), file);
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                            out.print("[image: " + file + "]");
+                        }
+                    }
+                    case GenerationEvent.Finished f -> {
+                        if (!drawing) {
+                            out.println();
+                            out.printf("(%d tokens from %s)%n", f.generated(), loaded.folder());
+                        }
+                    }
+                }
+            }).blockLast();
+        }
+        if (drawing) {
+            Path file = imageOut != null ? imageOut : Path.of("generated.png");
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Png.write(drawn.size() == 1 ? drawn.getFirst().image()
+                    : ImageGrid.render(drawn, Math.min(8, drawn.size()), 2, 2), file);
+            out.printf("wrote %d image%s for \"%s\" to %s (%s, temperature %s%s, from %s)%n", drawn.size(),
+                    drawn.size() == 1 ? "" : "s", prompt, file, codec.tokensPerImage() + " codes each", t,
+                    cfg != 1 ? ", cfg " + cfg : "", loaded.folder());
+        }
+        return 0;
+    }
+
+    private String prompt(boolean given) {
+        return given ? prompt : "";
+    }
+
+    /** Codes per image from the run's settings when it keeps no tokenizer (its images cannot be drawn). */
+    private static int imageLength(Ready loaded) {
+        String s = loaded.mixed().get("image_tokens");
+        return s != null ? Integer.parseInt(s) : 1;
     }
 
     /**

@@ -19,6 +19,8 @@ import io.fusion4j.eval.config.Presets;
 import io.fusion4j.eval.config.RunConfig;
 import io.fusion4j.eval.data.BuiltinCorpus;
 import io.fusion4j.eval.data.DataFingerprint;
+import io.fusion4j.eval.data.ImageTextRows;
+import io.fusion4j.eval.data.MixedVocabulary;
 import io.fusion4j.eval.data.TextCorpus;
 import io.fusion4j.eval.data.TextSource;
 import io.fusion4j.eval.data.TokenDataset;
@@ -40,6 +42,9 @@ import java.util.concurrent.CountDownLatch;
 /** {@code fusion4j train}: trains a decoder on text, with checkpoints and resume. */
 @Command(name = "train", description = "Train a model: the dense decoder or a MoMa variant (checkpoints in --out; Ctrl-C stops at a step boundary).")
 final class TrainCommand implements Callable<Integer> {
+    /** A checkpoint's vocabulary layout for mixed-modal rows, which generation reads. */
+    static final String MIXED_FILE = "mixed.json";
+
     @Spec
     CommandSpec spec;
 
@@ -89,6 +94,23 @@ final class TrainCommand implements Callable<Integer> {
             + " format, row length and vocabulary): the first validationBatches batches, in file order.")
     Path validationTokens;
 
+    @Option(names = "--image-tokenizer", paramLabel = "DIR|grid", description = "Train on image-caption pairs of"
+            + " --dataset mixed with text, as MoMa does, images as the codes of this tokenizer: a folder from 'fusion4j"
+            + " tokenizer train', or grid (the fixed grid tokenizer). The rows are made once into --out/data.")
+    String imageTokenizer;
+
+    @Mixin
+    ImageTextOptions imageText;
+
+    @Option(names = "--caption-dropout", defaultValue = "0", description = "With --image-tokenizer: the share of"
+            + " pairs trained without their caption, which classifier-free guidance ('generate --cfg') needs (default:"
+            + " ${DEFAULT-VALUE}).")
+    double captionDropout;
+
+    @Option(names = "--data-seed", defaultValue = "0", description = "With --image-tokenizer: the data order and"
+            + " shapes' world (default: ${DEFAULT-VALUE}, as 'data tokenize').")
+    long dataSeed;
+
     @Override
     public Integer call() throws Exception {
         // One writer per run folder, from before the tokenizer is written to after the last checkpoint.
@@ -114,6 +136,12 @@ final class TrainCommand implements Callable<Integer> {
         models.builder(model).decoder(model);
         Files.createDirectories(out);
         TrainConfig cfg = run.train();
+        if (imageTokenizer != null) {
+            prepareMixed(cfg, o);
+        } else if (spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
+            throw new UserInputException("--dataset needs --image-tokenizer: a folder from 'fusion4j tokenizer train',"
+                    + " or grid for the fixed grid tokenizer");
+        }
         if (tokens != null && spec.commandLine().getParseResult().hasMatchedOption("--data")) {
             throw new UserInputException("--tokens and --data both name training data; give one");
         }
@@ -181,6 +209,13 @@ final class TrainCommand implements Callable<Integer> {
         if (rows != null) {
             source = rows.source(cfg.batch(), cfg.seed());
             held = heldOut(rows, cfg);
+            String text = rows.metadata().get(ImageTextRows.TEXT_TOKENIZER);
+            if (text != null) {
+                // What generation needs: the text tokenizer and the vocabulary layout of the rows.
+                store.include(TextCorpus.TOKENIZER_FILE, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                store.include(MIXED_FILE, MixedVocabulary.json(rows.metadata()).getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8));
+            }
             o.printf("data: %,d pre-tokenized rows of %d from %s; model: %s%n", rows.count(), rows.length(), tokens, model);
         } else {
             TokenDataset dataset = new TokenDataset(corpus.tokens(), cfg.seqLen(), cfg.seed());
@@ -224,6 +259,30 @@ final class TrainCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * The rows of a {@code --dataset … --image-tokenizer …} run, made into the run folder (kept on resume), which then
+     * train as {@code --tokens} and {@code --validation-tokens}.
+     */
+    private void prepareMixed(TrainConfig cfg, PrintWriter o) throws java.io.IOException {
+        var parse = spec.commandLine().getParseResult();
+        if (tokens != null || validationTokens != null || parse.hasMatchedOption("--data")
+                || validationData != null) {
+            throw new UserInputException("--image-tokenizer makes its own rows from --dataset; drop --tokens,"
+                    + " --validation-tokens, --data and --validation-data");
+        }
+        if (!(captionDropout >= 0 && captionDropout <= 1)) {
+            throw new UserInputException("--caption-dropout must be in [0, 1], found " + captionDropout);
+        }
+        imageText.check(spec);
+        long total = steps != null ? steps : cfg.steps();
+        int heldRows = cfg.validateEvery() == 0 ? 0 : cfg.batch() * cfg.validationBatches();
+        MixedRunData.RowFiles f = MixedRunData.prepare(out, resume, imageText, imageTokenizer, dataSeed,
+                captionDropout, (int) Math.min(Integer.MAX_VALUE, total * cfg.batch()), heldRows, cfg.seqLen(),
+                backendChoice::create, o, spec.commandLine().getErr());
+        tokens = f.train();
+        validationTokens = f.heldOut();
     }
 
     /**
@@ -366,6 +425,16 @@ final class TrainCommand implements Callable<Integer> {
             this.tty = tty;
         }
 
+        /** The text and image losses when the objective reports them over tokens of both (mixed-modal data). */
+        private static String modalities(io.fusion4j.api.train.StepLosses l) {
+            var text = l.term("text");
+            var image = l.term("image");
+            if (text == null || image == null || text.count() == 0 || image.count() == 0) {
+                return "";
+            }
+            return String.format(" (text %.3f, image %.3f)", text.value(), image.value());
+        }
+
         void accept(TrainEvent e) {
             switch (e) {
                 case TrainEvent.Step s -> {
@@ -376,17 +445,17 @@ final class TrainCommand implements Callable<Integer> {
                     double perStep = elapsed / Math.max(1, s.step() - firstStep);
                     long eta = Math.round(perStep * (s.totalSteps() - s.step()));
                     String line = String.format(
-                            "step %d/%d  loss %.4f  lr %.2e  |g| %.3f  %,.0f tok/s  %,.1f GFLOP/s  ETA %d:%02d",
-                            s.step(), s.totalSteps(), s.loss(), s.lr(), s.gradNorm(), s.tokensPerSecond(),
-                            s.gigaflopsPerSecond(), eta / 60, eta % 60);
+                            "step %d/%d  loss %.4f%s  lr %.2e  |g| %.3f  %,.0f tok/s  %,.1f GFLOP/s  ETA %d:%02d",
+                            s.step(), s.totalSteps(), s.loss(), modalities(s.losses()), s.lr(), s.gradNorm(),
+                            s.tokensPerSecond(), s.gigaflopsPerSecond(), eta / 60, eta % 60);
                     if (tty) {
                         out.print("\r" + line);
                     } else if (s.step() % 10 == 0 || s.step() == s.totalSteps()) {
                         out.println(line);
                     }
                 }
-                case TrainEvent.Validation v -> out.printf("%svalidation at step %d: loss %.4f%n", tty ? "\n" : "",
-                        v.step(), v.loss());
+                case TrainEvent.Validation v -> out.printf("%svalidation at step %d: loss %.4f%s%n", tty ? "\n" : "",
+                        v.step(), v.loss(), modalities(v.losses()));
                 case TrainEvent.Checkpoint c -> out.printf("%scheckpoint %s%n", tty ? "\n" : "", c.folder());
                 case TrainEvent.Resumed r -> out.printf("resumed at step %d from %s%n", r.step(), r.folder());
                 case TrainEvent.Warning w -> out.printf("%sWARNING: %s%n", tty ? "\n" : "", w.message());

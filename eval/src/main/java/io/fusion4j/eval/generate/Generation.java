@@ -1,6 +1,7 @@
 package io.fusion4j.eval.generate;
 
 import io.fusion4j.api.generate.GenerationEvent;
+import io.fusion4j.api.generate.MixedModalGenerator;
 import io.fusion4j.api.generate.TextGenerator;
 import io.fusion4j.api.generate.TokenSampler;
 import reactor.core.publisher.Flux;
@@ -19,6 +20,15 @@ public final class Generation {
     public static Flux<GenerationEvent> flux(TextGenerator generator, int[] prompt, int maxTokens, TokenSampler sampler) {
         return Flux.create(sink -> {
             generator.generate(prompt, maxTokens, sampler, sink::isCancelled, sink::next);
+            sink.complete();
+        });
+    }
+
+    /** As {@link #flux(TextGenerator, int[], int, TokenSampler)} for a mixed-modal generation: tokens and images. */
+    public static Flux<GenerationEvent> flux(MixedModalGenerator generator, MixedModalGenerator.Request request,
+                                             TokenSampler sampler) {
+        return Flux.create(sink -> {
+            generator.generate(request, sampler, sink::isCancelled, sink::next);
             sink.complete();
         });
     }

@@ -1,0 +1,104 @@
+package io.fusion4j.eval.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fusion4j.api.UserInputException;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.data.DiscreteImageCodec;
+import io.fusion4j.api.data.GridImageTokenizer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Image tokenizer folders: {@value #CONFIG} names the kind ({@code grid}, or {@code vq} from {@code fusion4j tokenizer
+ * train}) and its settings; a learned kind keeps its weights beside it. A training run copies the folder it trains with
+ * into its own {@value #RUN_FOLDER}, so generation from the run never depends on the original staying put.
+ */
+public final class ImageCodecs {
+    /** The config file of an image tokenizer folder. */
+    public static final String CONFIG = "tokenizer.json";
+    /** Where a run keeps its copy of the image tokenizer. */
+    public static final String RUN_FOLDER = "image-tokenizer";
+
+    private ImageCodecs() {
+    }
+
+    /** The grid tokenizer for images of {@code channels} channels: cells of 4 pixels, 4 levels (colour) or 64 (grey). */
+    public static GridImageTokenizer defaultGrid(int channels) {
+        return GridImageTokenizer.discrete(4, channels == 1 ? 64 : 4);
+    }
+
+    /** Writes a grid tokenizer's folder. */
+    public static void writeGrid(Path dir, GridImageTokenizer grid, int channels, int side) throws IOException {
+        Files.createDirectories(dir);
+        String json = "{\n  \"kind\": \"grid\",\n  \"cell\": " + grid.cell() + ",\n  \"levels\": " + grid.levels()
+                + ",\n  \"channels\": " + channels + ",\n  \"side\": " + side + "\n}\n";
+        Path tmp = dir.resolve("." + CONFIG + ".tmp");
+        Files.writeString(tmp, json, StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(CONFIG), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * The codec the folder holds; learned weights are allocated on {@code backend}, which must outlive the codec.
+     *
+     * @throws UserInputException naming the folder or file when it is not an image tokenizer or is damaged
+     */
+    public static DiscreteImageCodec load(Path dir, Backend backend) throws IOException {
+        Path config = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(config)) {
+            throw new UserInputException(dir + " is not an image tokenizer folder: it has no " + CONFIG
+                    + " (make one with 'fusion4j tokenizer train --kind vq --out " + dir + "')");
+        }
+        JsonNode n;
+        try {
+            n = new ObjectMapper().readTree(Files.readString(config));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new UserInputException(config + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        String kind = n.path("kind").asText("");
+        return switch (kind) {
+            case "grid" -> {
+                int cell = intField(n, "cell", config);
+                int levels = intField(n, "levels", config);
+                int channels = intField(n, "channels", config);
+                int side = intField(n, "side", config);
+                try {
+                    yield GridImageTokenizer.discrete(cell, levels).codec(channels, side);
+                } catch (IllegalArgumentException e) {
+                    throw new UserInputException(config + ": " + e.getMessage(), e);
+                }
+            }
+            case "vq" -> VqCodecs.load(dir, backend);
+            default -> throw new UserInputException(config + ": field 'kind' must be grid or vq, found '" + kind + "'");
+        };
+    }
+
+    /** Copies the files an image tokenizer folder needs (its config and weights, not its training checkpoints). */
+    public static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String name = f.getFileName().toString();
+                if (name.startsWith("tokenizer.")) {
+                    Path tmp = to.resolve("." + name + ".tmp");
+                    Files.copy(f, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, to.resolve(name), StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        }
+    }
+
+    private static int intField(JsonNode n, String field, Path file) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
+            throw new UserInputException(file + ": field '" + field + "' must be an integer, found "
+                    + (v == null ? "nothing" : v.toString()));
+        }
+        return v.intValue();
+    }
+}

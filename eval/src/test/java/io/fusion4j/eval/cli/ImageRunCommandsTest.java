@@ -1,0 +1,100 @@
+package io.fusion4j.eval.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fusion4j.api.data.Image;
+import io.fusion4j.api.data.Vocabulary;
+import io.fusion4j.eval.data.MixedVocabulary;
+import io.fusion4j.eval.data.TokenRows;
+import io.fusion4j.eval.image.Png;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A run on images end to end, as a user runs it: {@code train --dataset shapes --image-tokenizer grid} makes its rows
+ * and trains, {@code generate} draws images for a caption and captions an image, and bad combinations are one-line
+ * errors.
+ */
+class ImageRunCommandsTest {
+    private StringWriter out = new StringWriter();
+    private StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        out = new StringWriter();
+        err = new StringWriter();
+        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    @Test
+    void trainOnShapesWithTheGridTokenizerThenDrawAndCaption(@TempDir Path dir) throws Exception {
+        Path runDir = dir.resolve("run");
+        assertThat(run("train", "--preset", "moma-1t1i", "--dataset", "shapes", "--image-tokenizer", "grid",
+                "--caption-dropout", "0.2", "--steps", "4", "--out", runDir.toString(), "--threads", "1"))
+                .as(err.toString()).isZero();
+        // One fresh row per training sequence (4 steps × batch 8), held-out rows for 2 validation batches of 8.
+        TokenRows train = TokenRows.read(runDir.resolve("data/train.safetensors"));
+        assertThat(train.count()).isEqualTo(32);
+        assertThat(TokenRows.read(runDir.resolve("data/held-out.safetensors")).count()).isEqualTo(16);
+        assertThat(train.metadata()).containsEntry("caption_dropout", "0.2").containsEntry("image_tokens", "64");
+        assertThat(out.toString()).contains("validation at step 4").containsPattern("\\(text \\d\\.\\d+, image \\d\\.\\d+\\)");
+        Path step = runDir.resolve("step-00000004");
+        Vocabulary v = MixedVocabulary.read(step.resolve(TrainCommand.MIXED_FILE));
+        assertThat(v.imageCodes()).isEqualTo(64); // grid: 4 levels over 3 channels
+        assertThat(v.size()).isEqualTo(train.vocab());
+        assertThat(runDir.resolve("image-tokenizer/tokenizer.json")).exists();
+
+        Path grid = dir.resolve("grid.png");
+        assertThat(run("generate", "--run", runDir.toString(), "--prompt", "a red circle", "--out", grid.toString(),
+                "--samples", "3", "--threads", "1")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("wrote 3 images for \"a red circle\"");
+        Image g = Png.read(grid);
+        assertThat(g.width()).isGreaterThan(3 * 32 * 2);
+
+        Path one = dir.resolve("one.png");
+        assertThat(run("generate", "--run", runDir.toString(), "--prompt", "a red circle", "--out", one.toString(),
+                "--cfg", "2", "--threads", "1")).as(err.toString()).isZero();
+        Image im = Png.read(one);
+        assertThat(im.width()).isEqualTo(32);
+        assertThat(im.height()).isEqualTo(32);
+        // A grid drawing has one colour per 4x4 cell.
+        assertThat(im.at(0, 0, 0)).isEqualTo(im.at(0, 3, 3));
+
+        assertThat(run("generate", "--run", runDir.toString(), "--image", one.toString(), "--max-tokens", "8",
+                "--threads", "1")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("caption: ").contains("tokens from");
+
+        // The wrong size of image is named with the size expected.
+        assertThat(run("generate", "--run", runDir.toString(), "--image", grid.toString(), "--threads", "1"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("the run's image tokenizer takes 3x32x32");
+
+        // Resuming keeps the rows the run trained on.
+        long before = Files.getLastModifiedTime(runDir.resolve("data/train.safetensors")).toMillis();
+        assertThat(run("train", "--preset", "moma-1t1i", "--dataset", "shapes", "--image-tokenizer", "grid",
+                "--caption-dropout", "0.2", "--steps", "6", "--out", runDir.toString(), "--threads", "1", "--resume",
+                "--allow-config-change")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("the run's own rows");
+        assertThat(Files.getLastModifiedTime(runDir.resolve("data/train.safetensors")).toMillis()).isEqualTo(before);
+    }
+
+    @Test
+    void badCombinationsAreOneLineErrors(@TempDir Path dir) {
+        assertThat(run("train", "--preset", "moma-1t1i", "--dataset", "shapes", "--out", dir.resolve("a").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--dataset needs --image-tokenizer");
+        assertThat(run("train", "--preset", "moma-1t1i", "--image-tokenizer", dir.resolve("nope").toString(),
+                "--out", dir.resolve("b").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("no such folder");
+        assertThat(run("train", "--preset", "moma-1t1i", "--image-tokenizer", "grid", "--tokens", "x.safetensors",
+                "--out", dir.resolve("c").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("drop --tokens");
+        assertThat(run("train", "--preset", "moma-1t1i", "--image-tokenizer", "grid", "--caption-dropout", "2",
+                "--out", dir.resolve("d").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--caption-dropout must be in [0, 1], found 2");
+    }
+}
