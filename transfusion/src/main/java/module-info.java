@@ -6,5 +6,6 @@ module io.fusion4j.transfusion {
     requires transitive io.fusion4j.api;
     requires io.fusion4j.moma;
 
+    exports io.fusion4j.transfusion;
     exports io.fusion4j.transfusion.diffusion;
 }

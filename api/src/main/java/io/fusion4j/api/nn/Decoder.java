@@ -48,6 +48,16 @@ public final class Decoder {
         return trunk;
     }
 
+    /** The input layer, for models that embed some positions otherwise (Transfusion's image patches). */
+    public TokenEmbedding embedding() {
+        return embedding;
+    }
+
+    /** The output layer. */
+    public LmHead head() {
+        return head;
+    }
+
     /** Logits {@code [B·T, vocab]} for the pass's tokens. */
     public Var logits(ForwardPass pass) {
         return head.forward(pass.graph(), trunk.forward(pass, embedding.forward(pass)));

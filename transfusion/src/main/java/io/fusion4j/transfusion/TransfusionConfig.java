@@ -1,0 +1,66 @@
+package io.fusion4j.transfusion;
+
+import io.fusion4j.api.nn.ModelConfig;
+import io.fusion4j.moma.MomaConfig;
+
+/**
+ * A Transfusion model (kind {@value #KIND}): a {@code trunk} (any MoMa-family config: dense, or modality experts,
+ * which gives a Transfusion-MoMa model neither paper shipped) that reads text ids and continuous image patches of
+ * {@code patchWidth} floats each, trained with next-token loss on text and DDPM ε-prediction on the patches.
+ *
+ * @param trunk           embedding, blocks and LM head, as a MoMa-family decoder
+ * @param patchWidth      floats per patch (k·k·C of the latent or pixel patch)
+ * @param timeFeatures    sinusoidal features of the timestep, before its MLP (even)
+ * @param timesteps       T, the training timesteps of the cosine schedule (Transfusion: 1000)
+ * @param diffusionWeight λ in {@code L = L_LM + λ·L_DDPM} (Transfusion: 5)
+ * @param noiseLimit      the largest t drawn for an image that comes before its caption (Transfusion: 500; T: off)
+ */
+public record TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatures, int timesteps,
+                                double diffusionWeight, int noiseLimit) implements ModelConfig {
+    public static final String KIND = "transfusion";
+
+    public TransfusionConfig {
+        if (trunk == null) {
+            throw new IllegalArgumentException("a transfusion config needs its 'trunk' (a moma-family config)");
+        }
+        if (patchWidth < 1) {
+            throw new IllegalArgumentException("transfusion config: 'patchWidth' must be >= 1, found " + patchWidth);
+        }
+        if (timeFeatures < 2 || timeFeatures % 2 != 0) {
+            throw new IllegalArgumentException("transfusion config: 'timeFeatures' must be even and >= 2, found "
+                    + timeFeatures);
+        }
+        if (timesteps < 1) {
+            throw new IllegalArgumentException("transfusion config: 'timesteps' must be >= 1, found " + timesteps);
+        }
+        if (!(diffusionWeight >= 0) || Double.isInfinite(diffusionWeight)) {
+            throw new IllegalArgumentException("transfusion config: 'diffusionWeight' must be finite and >= 0, found "
+                    + diffusionWeight);
+        }
+        if (noiseLimit < 1 || noiseLimit > timesteps) {
+            throw new IllegalArgumentException("transfusion config: 'noiseLimit' must be in [1, timesteps=" + timesteps
+                    + "], found " + noiseLimit);
+        }
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public int vocab() {
+        return trunk.vocab();
+    }
+
+    @Override
+    public TransfusionConfig withVocab(int v) {
+        return new TransfusionConfig(trunk.withVocab(v), patchWidth, timeFeatures, timesteps, diffusionWeight,
+                noiseLimit);
+    }
+
+    /** A copy for patches of another width (the data's patch size decides it). */
+    public TransfusionConfig withPatchWidth(int w) {
+        return new TransfusionConfig(trunk, w, timeFeatures, timesteps, diffusionWeight, noiseLimit);
+    }
+}

@@ -1,0 +1,100 @@
+package io.fusion4j.transfusion;
+
+import io.fusion4j.api.autograd.Graph;
+import io.fusion4j.api.autograd.Var;
+import io.fusion4j.api.data.Modality;
+import io.fusion4j.api.nn.Decoder;
+import io.fusion4j.api.nn.DecoderConfig;
+import io.fusion4j.api.nn.ForwardPass;
+import io.fusion4j.api.nn.KvCache;
+import io.fusion4j.api.router.Routers;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.tensor.Tensor;
+import io.fusion4j.moma.MomaModel;
+
+/**
+ * The Transfusion network (docs/model.md): the trunk's token embedding on text positions, the patch encoder plus the
+ * image's timestep embedding on image positions, the trunk's blocks over the whole sequence (the mask is causal and
+ * bidirectional inside each image), the LM head for text and the patch decoder's noise prediction for images, read
+ * from the same positions as the input patches. Its parameters are the trunk decoder's plus {@code patch_in},
+ * {@code patch_out.*} and {@code time.*}, declared in the decoder's {@link io.fusion4j.api.autograd.Parameters}.
+ */
+public final class TransfusionModel {
+    private final TransfusionConfig config;
+    private final Decoder decoder;
+    private final LinearPatches patches;
+    private final TimestepEmbedding time;
+
+    private TransfusionModel(TransfusionConfig config, Decoder decoder) {
+        this.config = config;
+        this.decoder = decoder;
+        DecoderConfig b = config.trunk().base();
+        this.patches = new LinearPatches(decoder.parameters(), config.patchWidth(), b.dim(), b.normEps(), b.initStd());
+        this.time = new TimestepEmbedding(decoder.parameters(), "time", config.timeFeatures(), b.dim(), b.initStd());
+    }
+
+    public static TransfusionModel build(TransfusionConfig c, Routers routers) {
+        return new TransfusionModel(c, MomaModel.build(c.trunk(), routers));
+    }
+
+    public TransfusionConfig config() {
+        return config;
+    }
+
+    /** The trunk with all parameters (the patch and time modules' too). */
+    public Decoder decoder() {
+        return decoder;
+    }
+
+    /** What one forward gives: text logits over every row, and the noise prediction at the image rows. */
+    public record Outputs(Var logits, Var noise) {
+    }
+
+    /**
+     * The forward pass of a batch whose image positions hold {@code noised} patches {@code [P, width]} (rows in the
+     * order of {@code pass.tokens().rowsOf(IMAGE)}), patch {@code p} belonging to the image of timestep
+     * {@code timesteps[imageOf[p]]}. With no image positions, {@code noise} is null.
+     */
+    public Outputs forward(ForwardPass pass, Var noised, int[] timesteps, Tensor imageOf) {
+        Graph g = pass.graph();
+        Var x = embed(pass, noised, timesteps, imageOf);
+        Var h = decoder.trunk().forward(pass, x);
+        Var logits = decoder.head().forward(g, h);
+        int images = pass.tokens().countOf(Modality.IMAGE);
+        Var noise = images == 0 ? null : patches.decode(g, g.gatherRows(h, pass.tokens().rowsOf(Modality.IMAGE)));
+        return new Outputs(logits, noise);
+    }
+
+    /**
+     * The trunk's input {@code [B·T, dim]}: the token embedding on text rows (the embedding of the placeholder id is
+     * zeroed on image rows) plus, scattered to the image rows, the encoded patches with their image's timestep
+     * embedding.
+     */
+    Var embed(ForwardPass pass, Var noised, int[] timesteps, Tensor imageOf) {
+        Graph g = pass.graph();
+        var tokens = pass.tokens();
+        long rows = (long) tokens.batch() * tokens.length();
+        Var text = decoder.embedding().forward(pass);
+        int n = tokens.countOf(Modality.IMAGE);
+        if (n == 0) {
+            return text;
+        }
+        Tensor image = tokens.rowsOf(Modality.IMAGE);
+        // keep = 1 − (1 at image rows): built on the backend from the image row indices.
+        Tensor ones = g.arena().allocate(DType.F32, Shape.of(rows, 1));
+        g.backend().fill(ones, 1f);
+        Tensor marks = g.arena().allocate(DType.F32, Shape.of(rows, 1));
+        g.backend().fill(marks, 0f);
+        g.backend().scatterAddRows(ones.slice(0, n), image, null, marks);
+        Tensor keep = g.arena().allocate(DType.F32, Shape.of(rows, 1));
+        g.backend().axpby(-1f, marks, 1f, ones, keep);
+        Var p = g.add(patches.encode(g, noised), g.gatherRows(time.forward(g, timesteps), imageOf));
+        return g.add(g.mulRows(text, g.constant(keep.reshape(rows))), g.scatterAddRows(p, image, null, rows));
+    }
+
+    /** One decode step of a text token over the cache (text after an image attends to its clean patches' K/V). */
+    public Var decodeText(Graph g, int token, KvCache cache) {
+        return decoder.decodeStep(g, token, Modality.TEXT, cache);
+    }
+}
