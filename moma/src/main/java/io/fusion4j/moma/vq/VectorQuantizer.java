@@ -186,7 +186,7 @@ public final class VectorQuantizer {
         int used = 0;
         for (float c : histogram) {
             if (c > 0) {
-                double p = c / n;
+                double p = (double) c / n;
                 entropy -= p * Math.log(p);
                 used++;
             }
