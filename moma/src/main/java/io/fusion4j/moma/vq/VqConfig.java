@@ -53,7 +53,7 @@ public record VqConfig(int channels, int side, int downsample, List<Integer> wid
 
     /** The default: 32×32 RGB to 8×8 codes of 1,024. */
     public static VqConfig defaults() {
-        return new VqConfig(3, 32, 4, List.of(32, 64, 64), 16, 1024, 0.25f, 0.99f, 0.03f, 1e-5f);
+        return new VqConfig(3, 32, 4, List.of(32, 64, 64), 16, 1024, 0.25f, 0.99f, 1f, 1e-5f);
     }
 
     /** A copy with another codebook size. */
