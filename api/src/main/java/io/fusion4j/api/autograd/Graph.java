@@ -450,6 +450,78 @@ public final class Graph {
         return op(y, (dy, gr) -> gr.accumulate(x, dx -> backend.transpose(dy, dx)), x);
     }
 
+    /** {@code x · sigmoid(x)}, element-wise. */
+    public Var silu(Var x) {
+        Tensor y = alloc(x.value.shape());
+        backend.silu(x.value, y);
+        return op(y, (dy, gr) -> gr.accumulate(x, dx -> backend.siluBackward(x.value, dy, dx)), x);
+    }
+
+    /**
+     * {@code x [R, C] + bias [C]}, the bias added to every row (a convolution's or a linear layer's bias); the bias
+     * gradient is the sum of the rows' gradients.
+     */
+    public Var addRowBias(Var x, Var bias) {
+        long cols = bias.value.numel();
+        if (x.value.dim(-1) != cols) {
+            throw new IllegalArgumentException("addRowBias: bias must have x's last dim " + x.value.dim(-1)
+                    + " elements, found " + bias.value.shape());
+        }
+        Tensor y = alloc(x.value.shape());
+        backend.add(x.value, bias.value, y);
+        return op(y, (dy, gr) -> {
+            gr.pass(x, dy);
+            if (gr.wants(bias)) {
+                long rows = x.value.numel() / cols;
+                // db = 1ᵀ dy: a ones-row GEMM sums over the rows, accumulating into the bias gradient.
+                Tensor ones = gr.scratch(Shape.of(1, rows));
+                backend.fill(ones, 1f);
+                backend.gemm(ones, dy.reshape(rows, cols), gr.accumulator(bias).reshape(1, cols), 1f, 1f);
+            }
+        }, x, bias);
+    }
+
+    /**
+     * {@code [B, C, R]} from {@code x [B, R, C]}: each batch item's matrix transposed (NHWC feature maps to the
+     * NCHW layout {@link #im2col} reads, and back). One {@link Backend#transpose} per batch item.
+     */
+    public Var transposeBatch(Var x) {
+        if (x.value.rank() != 3) {
+            throw new IllegalArgumentException("transposeBatch: expected x [B, R, C], found " + x.value.shape());
+        }
+        long b = x.value.dim(0);
+        long r = x.value.dim(1);
+        long c = x.value.dim(2);
+        Tensor y = alloc(Shape.of(b, c, r));
+        transposeEach(x.value, y, b, r, c);
+        return op(y, (dy, gr) -> gr.accumulate(x, dx -> transposeEach(dy, dx, b, c, r)), x);
+    }
+
+    private void transposeEach(Tensor from, Tensor to, long b, long r, long c) {
+        for (long i = 0; i < b; i++) {
+            backend.transpose(from.select(i), to.select(i));
+        }
+    }
+
+    /**
+     * The patches of {@code x [B, C, H, W]} as rows {@code [B·OH·OW, C·KH·KW]} (zero padding), column
+     * {@code c·KH·KW + ky·KW + kx}: a convolution is then one GEMM. The backward folds the rows' gradients back
+     * with {@link Backend#col2im}, the adjoint, summing where patches overlap.
+     */
+    public Var im2col(Var x, io.fusion4j.api.backend.ConvGeometry geometry) {
+        if (x.value.rank() != 4) {
+            throw new IllegalArgumentException("im2col: expected x [B, C, H, W], found " + x.value.shape());
+        }
+        long b = x.value.dim(0);
+        long c = x.value.dim(1);
+        int h = (int) x.value.dim(2);
+        int w = (int) x.value.dim(3);
+        Tensor cols = alloc(Shape.of(b * geometry.outH(h) * geometry.outW(w),
+                c * geometry.kernelH() * geometry.kernelW()));
+        backend.im2col(x.value, geometry, cols);
+        return op(cols, (dy, gr) -> gr.accumulate(x, dx -> backend.col2im(dy, geometry, dx)), x);
+    }
+
     /**
      * The {@code k} largest values of each row of {@code x [R, C]} (descending, ties to the lower column) as a
      * differentiable {@code [R, k]}, their columns written to I32 {@code indices [R, k]}: the gradient of a picked

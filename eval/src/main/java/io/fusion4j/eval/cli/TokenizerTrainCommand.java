@@ -1,0 +1,300 @@
+package io.fusion4j.eval.cli;
+
+import io.fusion4j.api.UserInputException;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.data.Image;
+import io.fusion4j.api.io.CheckpointStore;
+import io.fusion4j.api.io.RunLock;
+import io.fusion4j.api.io.StrictJson;
+import io.fusion4j.api.train.LossTerm;
+import io.fusion4j.api.train.TrainConfig;
+import io.fusion4j.api.train.TrainEvent;
+import io.fusion4j.api.train.Trainer;
+import io.fusion4j.eval.data.images.ImageBatches;
+import io.fusion4j.eval.data.images.ImageTextDataset;
+import io.fusion4j.moma.vq.ImageBatch;
+import io.fusion4j.moma.vq.Reconstruction;
+import io.fusion4j.moma.vq.VqAutoencoder;
+import io.fusion4j.moma.vq.VqConfig;
+import io.fusion4j.moma.vq.VqImageTokenizer;
+import io.fusion4j.moma.vq.VqObjective;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code fusion4j tokenizer train}: trains a VQ image tokenizer with the shared {@link Trainer} (checkpoints,
+ * {@code metrics.jsonl}, bit-exact {@code --resume}), then writes {@code tokenizer.json} and
+ * {@code tokenizer.safetensors} into {@code --out}.
+ */
+@Command(name = "train", description = "Train an image tokenizer (a VQ autoencoder) on a dataset; checkpoints in --out,"
+        + " the finished tokenizer in --out/tokenizer.json and tokenizer.safetensors.")
+final class TokenizerTrainCommand implements Callable<Integer> {
+    /** What a resumed run must share with the run it continues; a run file of every checkpoint. */
+    static final String RUN_FILE = "tokenizer_run.json";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--kind", defaultValue = "vq", description = "vq (a VAE for Transfusion comes with a later issue)"
+            + " (default: ${DEFAULT-VALUE}).")
+    String kind;
+
+    @Mixin
+    TokenizerDatasetOptions dataset;
+
+    @Option(names = "--codes", defaultValue = "1024", description = "Codebook size, 256 to 4096 (default: ${DEFAULT-VALUE}).")
+    int codes;
+
+    @Option(names = "--downsample", defaultValue = "4", description = "Image side / code grid side: 2, 4 or 8"
+            + " (default: ${DEFAULT-VALUE}, 32x32 to 8x8).")
+    int downsample;
+
+    @Option(names = "--out", required = true, description = "Run folder: checkpoints, metrics.jsonl and the tokenizer.")
+    Path out;
+
+    @Option(names = "--steps", defaultValue = "600", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak AdamW learning rate, cosine to a tenth"
+            + " (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the weights, the data order and the restarts"
+            + " (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--checkpoint-every", defaultValue = "200", description = "Steps between checkpoints (default:"
+            + " ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue from the newest good checkpoint in --out.")
+    boolean resume;
+
+    @Mixin
+    BackendChoice backendChoice;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!kind.equals("vq")) {
+            throw new UserInputException("--kind " + kind + ": only vq is available; "
+                    + (kind.equals("vae") ? "the continuous VAE for Transfusion comes with a later issue"
+                    : "expected vq"));
+        }
+        if (codes < 256 || codes > 4096) {
+            throw new UserInputException("--codes must be in [256, 4096], found " + codes);
+        }
+        if (downsample != 2 && downsample != 4 && downsample != 8) {
+            throw new UserInputException("--downsample must be 2, 4 or 8, found " + downsample);
+        }
+        if (steps < 1 || batch < 1 || !(lr > 0) || checkpointEvery < 1) {
+            throw new UserInputException("--steps, --batch and --checkpoint-every must be >= 1 and --lr > 0, found "
+                    + steps + ", " + batch + ", " + checkpointEvery + " and " + lr);
+        }
+        try (RunLock lock = RunLock.acquire(out)) {
+            return train();
+        }
+    }
+
+    private int train() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        CheckpointStore probe = new CheckpointStore(out, 3);
+        if (!resume && !probe.checkpoints().isEmpty()) {
+            throw new UserInputException("--out " + out + " already holds checkpoints; pass --resume to continue"
+                    + " or choose another --out (a good checkpoint is never overwritten by a new run)");
+        }
+        ImageTextDataset data = dataset.open(false);
+        Image first = data.get(ImageTextDataset.Split.TRAIN, 0).image();
+        if (first.height() != first.width() || first.height() % downsample != 0) {
+            throw new UserInputException("--dataset " + dataset.name + ": images are " + first.width() + "x"
+                    + first.height() + "; the tokenizer needs square images whose side is a multiple of --downsample "
+                    + downsample);
+        }
+        VqConfig config = vqConfig(first.channels(), first.height());
+        String runJson = runJson(config);
+        if (resume) {
+            checkSameRun(probe, runJson);
+        }
+        TrainConfig cfg = new TrainConfig(batch, 1, steps, lr, lr / 10, Math.min(50, steps / 10), 0f, 1.0,
+                0.9f, 0.99f, 1e-8f, seed, checkpointEvery, 3, 1, (int) Math.min(100, steps), 2);
+        List<ImageBatch> held = heldOut(data);
+        CheckpointStore store = new CheckpointStore(out, cfg.keep()).include(RUN_FILE,
+                runJson.getBytes(StandardCharsets.UTF_8));
+        o.printf("data: %s, %,d training images of %dx%dx%d; tokenizer: %d codes of %d, %dx%d grid (%d tokens)%n",
+                data.name(), data.size(ImageTextDataset.Split.TRAIN), first.channels(), first.height(), first.width(),
+                config.codes(), config.codeDim(), config.grid(), config.grid(), config.tokensPerImage());
+        try (Backend backend = backendChoice.create()) {
+            VqAutoencoder model = new VqAutoencoder(config).allocate(backend, seed);
+            Trainer<ImageBatch> trainer = new Trainer<>(backend, model.parameters(), new VqObjective(model),
+                    ImageBatches.source(data, batch, seed, false), held, cfg, store, config.toJson());
+            boolean[] interrupted = {false};
+            CountDownLatch done = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                trainer.requestStop();
+                try {
+                    done.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            Progress progress = new Progress(o, System.console() != null);
+            try {
+                trainer.run(resume, e -> {
+                    if (e instanceof TrainEvent.Finished f) {
+                        interrupted[0] = f.interrupted();
+                    }
+                    progress.accept(e);
+                });
+                if (!interrupted[0]) {
+                    VqImageTokenizer tokenizer = new VqImageTokenizer(model, backend);
+                    tokenizer.save(out);
+                    Reconstruction r = Reconstruction.of(tokenizer, validationImages(data, 256));
+                    o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
+                    o.printf("validation (%d images): recon MSE %.5f, %d of %d codes used, perplexity %.1f%n",
+                            r.originals().size(), r.mse(), r.codesUsed(), config.codes(), r.perplexity());
+                }
+            } finally {
+                done.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running (Ctrl-C) and waits for the latch just released
+                }
+            }
+            return 0;
+        }
+    }
+
+    private VqConfig vqConfig(int channels, int side) {
+        VqConfig d = VqConfig.defaults();
+        int levels = Integer.numberOfTrailingZeros(downsample);
+        List<Integer> widths = new ArrayList<>();
+        for (int l = 0; l <= levels; l++) {
+            widths.add(d.widths().get(Math.min(l, d.widths().size() - 1)));
+        }
+        return new VqConfig(channels, side, downsample, widths, d.codeDim(), codes, d.beta(), d.emaDecay(),
+                d.deadBelow(), d.normEps());
+    }
+
+    /** The settings a resumed run must keep to be the same run. */
+    private String runJson(VqConfig config) {
+        return "{\"dataset\": " + StrictJson.quote(dataset.name) + ", \"size\": " + dataset.size + ", \"steps\": "
+                + steps + ", \"batch\": " + batch + ", \"lr\": \"" + lr + "\", \"seed\": \"" + seed
+                + "\", \"tokenizer\": " + StrictJson.quote(config.toJson()) + "}\n";
+    }
+
+    /** Refuses to resume a run with other settings, listing what differs. */
+    private void checkSameRun(CheckpointStore store, String runJson) throws java.io.IOException {
+        String saved = store.latest(folder -> {
+            CheckpointStore.verify(folder);
+            Path f = folder.resolve(RUN_FILE);
+            if (!Files.isRegularFile(f)) {
+                throw new UserInputException(folder + " holds no " + RUN_FILE + ": not a tokenizer run");
+            }
+            return Files.readString(f);
+        }, w -> spec.commandLine().getOut().println("WARNING: " + w));
+        if (saved == null) {
+            return;
+        }
+        Map<String, Object> was = StrictJson.parseObject(saved, RUN_FILE);
+        Map<String, Object> now = StrictJson.parseObject(runJson, RUN_FILE);
+        List<String> changes = new ArrayList<>();
+        for (String k : now.keySet()) {
+            if (!now.get(k).equals(was.get(k))) {
+                changes.add(k.equals("tokenizer") ? "tokenizer config (--codes, --downsample or the images)"
+                        : k + " " + was.get(k) + " → " + now.get(k));
+            }
+        }
+        if (!changes.isEmpty()) {
+            throw new UserInputException("--resume: the options change the run in " + out + ": "
+                    + String.join("; ", changes) + "; give the options it was started with");
+        }
+    }
+
+    private List<ImageBatch> heldOut(ImageTextDataset data) {
+        List<Image> images = validationImages(data, 2 * batch);
+        if (images.size() < 2 * batch) {
+            return List.of();
+        }
+        return List.of(new ImageBatch(images.subList(0, batch), io.fusion4j.api.data.DataPosition.START),
+                new ImageBatch(images.subList(batch, 2 * batch), io.fusion4j.api.data.DataPosition.START));
+    }
+
+    static List<Image> validationImages(ImageTextDataset data, int n) {
+        int count = Math.min(n, data.size(ImageTextDataset.Split.VALIDATION));
+        List<Image> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(data.get(ImageTextDataset.Split.VALIDATION, i).image());
+        }
+        return out;
+    }
+
+    /** A progress line: in place on a terminal, every 10 steps otherwise. */
+    private static final class Progress {
+        private final PrintWriter out;
+        private final boolean tty;
+        private final long start = System.nanoTime();
+        private long firstStep = -1;
+
+        Progress(PrintWriter out, boolean tty) {
+            this.out = out;
+            this.tty = tty;
+        }
+
+        void accept(TrainEvent e) {
+            switch (e) {
+                case TrainEvent.Step s -> {
+                    if (firstStep < 0) {
+                        firstStep = s.step() - 1;
+                    }
+                    double elapsed = (System.nanoTime() - start) / 1e9;
+                    long eta = Math.round(elapsed / Math.max(1, s.step() - firstStep) * (s.totalSteps() - s.step()));
+                    String line = String.format("step %d/%d  recon %.5f  commit %.5f  perplexity %.1f  codes %d"
+                                    + "  restarts %d  %.2f s/step  ETA %d:%02d", s.step(), s.totalSteps(),
+                            term(s.losses().term(VqObjective.RECON)), term(s.losses().term(VqObjective.COMMIT)),
+                            metric(s.losses().metrics(), "perplexity"), Math.round(metric(s.losses().metrics(),
+                                    "codes_used")), Math.round(metric(s.losses().metrics(), "restarts")), s.seconds(),
+                            eta / 60, eta % 60);
+                    if (tty) {
+                        out.print("\r" + line);
+                    } else if (s.step() % 10 == 0 || s.step() == s.totalSteps()) {
+                        out.println(line);
+                    }
+                }
+                case TrainEvent.Validation v -> out.printf("%svalidation at step %d: recon %.5f  perplexity %.1f%n",
+                        tty ? "\n" : "", v.step(), term(v.losses().term(VqObjective.RECON)),
+                        metric(v.losses().metrics(), "perplexity"));
+                case TrainEvent.Checkpoint c -> out.printf("%scheckpoint %s%n", tty ? "\n" : "", c.folder());
+                case TrainEvent.Resumed r -> out.printf("resumed at step %d from %s%n", r.step(), r.folder());
+                case TrainEvent.Warning w -> out.printf("%sWARNING: %s%n", tty ? "\n" : "", w.message());
+                case TrainEvent.Finished f -> out.printf("%s%s at step %d%n", tty ? "\n" : "",
+                        f.interrupted() ? "stopped (checkpoint written)" : "finished", f.step());
+            }
+            out.flush();
+        }
+
+        private static double term(LossTerm t) {
+            return t == null ? Double.NaN : t.value();
+        }
+
+        private static double metric(Map<String, Double> m, String name) {
+            return m.getOrDefault(name, Double.NaN);
+        }
+    }
+}
