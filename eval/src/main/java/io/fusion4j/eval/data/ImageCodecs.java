@@ -72,7 +72,7 @@ public final class ImageCodecs {
                     throw new UserInputException(config + ": " + e.getMessage(), e);
                 }
             }
-            case "vq" -> VqCodecs.load(dir, backend);
+            case "vq" -> io.fusion4j.moma.vq.VqImageTokenizer.load(dir, backend);
             default -> throw new UserInputException(config + ": field 'kind' must be grid or vq, found '" + kind + "'");
         };
     }
