@@ -12,7 +12,10 @@ import io.fusion4j.eval.generate.Generation;
 import io.fusion4j.api.io.WeightLoader;
 import io.fusion4j.api.io.NameMapping;
 import io.fusion4j.api.io.Strictness;
+import io.fusion4j.eval.models.AuxiliaryRouterFiles;
 import io.fusion4j.eval.models.Models;
+import io.fusion4j.api.router.RoutingMode;
+import io.fusion4j.moma.auxiliary.AuxiliaryRouters;
 import io.fusion4j.eval.config.ConfigJson;
 import io.fusion4j.eval.config.RunConfig;
 import io.fusion4j.eval.data.TextCorpus;
@@ -104,6 +107,14 @@ final class GenerateCommand implements Callable<Integer> {
                 return new Ready(folder, d, ByteBpeTokenizer.load(tokFile), cfg.train().seqLen());
             }, w -> out.println("WARNING: " + w));
             Decoder decoder = loaded.decoder();
+            RoutingMode routing = RoutingMode.BATCH;
+            AuxiliaryRouters aux = AuxiliaryRouters.of(decoder);
+            if (!aux.isEmpty()) {
+                // Expert choice or MoD: membership from the run's auxiliary routers, trained for this very checkpoint.
+                aux.parameters().allocate(backend, 0);
+                AuxiliaryRouterFiles.load(run, loaded.folder().getFileName().toString(), aux, backend);
+                routing = RoutingMode.causal(aux);
+            }
             ByteBpeTokenizer tok = loaded.tokenizer();
             int[] ids = tok.encode(prompt);
             if (ids.length == 0) {
@@ -117,7 +128,8 @@ final class GenerateCommand implements Callable<Integer> {
             }
             out.print(prompt);
             TokenSampler sampler = new TokenSampler(temperature, topP, new SplittableRandom(seed));
-            TextGenerator generator = new TextGenerator(decoder, backend, tok::decode, tok.specialId("<|eos|>"));
+            TextGenerator generator = new TextGenerator(decoder, backend, tok::decode, tok.specialId("<|eos|>"),
+                    routing);
             Generation.flux(generator, ids, maxTokens, sampler).doOnNext(event -> {
                 switch (event) {
                     case GenerationEvent.Token t -> {
@@ -135,11 +147,11 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses, before any checkpoint is hashed, a model that cannot decode one token at a time: the run's model does
-     * not change between its checkpoints, so the newest one's config says. An unreadable config is left to the
-     * checkpoint loop, which skips bad checkpoints loudly.
+     * Refuses, before any checkpoint is hashed, a model that cannot decode one token at a time and has no auxiliary
+     * routers to make it causal: the run's model does not change between its checkpoints, so the newest one's config
+     * says. An unreadable config is left to the checkpoint loop, which skips bad checkpoints loudly.
      */
-    private static void refuseNonCausal(Models models, Path newest) {
+    private void refuseNonCausal(Models models, Path newest) {
         RunConfig cfg;
         try {
             cfg = ConfigJson.read(newest.resolve("config.json"));
@@ -147,10 +159,11 @@ final class GenerateCommand implements Callable<Integer> {
             return;
         }
         String why = models.builder(cfg.model()).whyNotCausal(cfg.model());
-        if (why != null) {
+        if (why != null && !AuxiliaryRouterFiles.present(run)) {
             throw new UserInputException(newest.resolve("config.json") + ": this " + cfg.model().kind()
-                    + " model cannot generate token by token: " + why + " (causal auxiliary routers, MoMa §3.2, are what"
-                    + " makes that possible)");
+                    + " model cannot generate token by token because " + why + ", and " + run + " holds no causal"
+                    + " auxiliary routers (MoMa §3.2) to decide instead; train them with `fusion4j train-aux-routers"
+                    + " --run " + run + "`");
         }
     }
 }
