@@ -8,6 +8,7 @@ module io.fusion4j.moma {
     exports io.fusion4j.moma;
     exports io.fusion4j.moma.routing;
     exports io.fusion4j.moma.vq;
+    exports io.fusion4j.moma.auxiliary;
 
     provides io.fusion4j.api.router.RouterProvider with
             io.fusion4j.moma.routing.ExpertChoiceProvider,

@@ -51,23 +51,42 @@ public final class AttentionMask {
      * are in order, they are again a contiguous range.
      */
     public AttentionMask select(int[] chosen, int k) {
+        return select(chosen, k, null);
+    }
+
+    /**
+     * As {@link #select(int[], int)} for rows that keep different numbers of positions: row {@code b} keeps the first
+     * {@code kept[b]} of its {@code k} entries, and the rest are filler that sees no key and that no query sees (the
+     * same as padding). {@code kept} null keeps all {@code k}.
+     */
+    public AttentionMask select(int[] chosen, int k, int[] kept) {
         if (k < 0 || chosen.length != batch * k) {
             throw new IllegalArgumentException("attention mask select: chosen must hold " + batch + " rows of " + k
                     + " positions, found " + chosen.length);
+        }
+        if (kept != null && kept.length != batch) {
+            throw new IllegalArgumentException("attention mask select: kept must hold one count per row (" + batch
+                    + "), found " + kept.length);
         }
         int[] ks = new int[batch * k];
         int[] ke = new int[batch * k];
         for (int b = 0; b < batch; b++) {
             int base = b * k;
-            for (int j = 0; j < k; j++) {
+            int real = kept == null ? k : kept[b];
+            if (real < 0 || real > k) {
+                throw new IllegalArgumentException("attention mask select: row " + b + " keeps " + real
+                        + " positions, expected 0.." + k);
+            }
+            for (int j = 0; j < real; j++) {
                 int p = chosen[base + j];
                 if (p < 0 || p >= length || (j > 0 && p <= chosen[base + j - 1])) {
                     throw new IllegalArgumentException("attention mask select: row " + b + " must keep ascending"
                             + " positions in [0, " + length + "), found " + p + " at " + j);
                 }
-                ks[base + j] = lowerBound(chosen, base, k, keyStart(b, p));
-                ke[base + j] = Math.max(ks[base + j], lowerBound(chosen, base, k, keyEnd(b, p)));
+                ks[base + j] = lowerBound(chosen, base, real, keyStart(b, p));
+                ke[base + j] = Math.max(ks[base + j], lowerBound(chosen, base, real, keyEnd(b, p)));
             }
+            // Filler entries keep the empty range [0, 0): they see nothing, and no real query's range reaches them.
         }
         return new AttentionMask(batch, k, causal, ks, ke);
     }

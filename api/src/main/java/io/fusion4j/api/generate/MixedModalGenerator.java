@@ -11,6 +11,7 @@ import io.fusion4j.api.generate.GenerationEvent.ImageFinished;
 import io.fusion4j.api.generate.GenerationEvent.Token;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.KvCache;
+import io.fusion4j.api.router.RoutingMode;
 import io.fusion4j.api.tensor.StepArena;
 
 import java.util.Arrays;
@@ -43,6 +44,7 @@ public final class MixedModalGenerator {
     private final int imageLength;
     private final Function<int[], String> textDecoder;
     private final Function<int[], Image> imageDecoder;
+    private final RoutingMode routing;
 
     /**
      * @param decoder      the model, its parameters on {@code backend}; its vocabulary covers {@code vocabulary}
@@ -53,6 +55,17 @@ public final class MixedModalGenerator {
      */
     public MixedModalGenerator(Decoder decoder, Backend backend, Vocabulary vocabulary, int imageLength,
                                Function<int[], String> textDecoder, Function<int[], Image> imageDecoder) {
+        this(decoder, backend, vocabulary, imageLength, textDecoder, imageDecoder, RoutingMode.BATCH);
+    }
+
+    /**
+     * As above, routing every decode step by {@code routing} (causal auxiliary routing for an expert-choice or
+     * mixture-of-depths model, which cannot decode token by token otherwise).
+     */
+    public MixedModalGenerator(Decoder decoder, Backend backend, Vocabulary vocabulary, int imageLength,
+                               Function<int[], String> textDecoder, Function<int[], Image> imageDecoder,
+                               RoutingMode routing) {
+        this.routing = Objects.requireNonNull(routing, "routing");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.vocabulary = Objects.requireNonNull(vocabulary, "vocabulary");
@@ -288,7 +301,8 @@ public final class MixedModalGenerator {
 
     /** One decode step of {@code token} with its modality; copies its logits to {@code logits} unless null. */
     private void step(StepArena arena, int token, KvCache cache, float[] logits) {
-        Var l = decoder.decodeStep(new Graph(backend, arena, false), token, vocabulary.modalityOf(token), cache);
+        Var l = decoder.decodeStep(new Graph(backend, arena, false), token, vocabulary.modalityOf(token), cache,
+                routing);
         if (logits != null) {
             backend.copyToHost(l.value(), logits);
         }

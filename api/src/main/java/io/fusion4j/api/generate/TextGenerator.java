@@ -8,6 +8,8 @@ import io.fusion4j.api.generate.GenerationEvent.Finished.Reason;
 import io.fusion4j.api.generate.GenerationEvent.Token;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.KvCache;
+import io.fusion4j.api.data.Modality;
+import io.fusion4j.api.router.RoutingMode;
 import io.fusion4j.api.tensor.StepArena;
 
 import java.util.Arrays;
@@ -31,6 +33,7 @@ public final class TextGenerator {
     private final Backend backend;
     private final Function<int[], String> detokenizer;
     private final int endOfSequence;
+    private final RoutingMode routing;
 
     /**
      * @param decoder       the model, its parameters allocated (and loaded) on {@code backend}
@@ -39,6 +42,16 @@ public final class TextGenerator {
      * @param endOfSequence the id that ends a generation (it is not reported), or -1 for none
      */
     public TextGenerator(Decoder decoder, Backend backend, Function<int[], String> detokenizer, int endOfSequence) {
+        this(decoder, backend, detokenizer, endOfSequence, RoutingMode.BATCH);
+    }
+
+    /**
+     * As {@link #TextGenerator(Decoder, Backend, Function, int)}, decoding with the routers deciding by
+     * {@code routing} (causal routing for a model whose routers rank tokens against each other).
+     */
+    public TextGenerator(Decoder decoder, Backend backend, Function<int[], String> detokenizer, int endOfSequence,
+                         RoutingMode routing) {
+        this.routing = Objects.requireNonNull(routing, "routing");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.detokenizer = Objects.requireNonNull(detokenizer, "detokenizer");
@@ -112,7 +125,7 @@ public final class TextGenerator {
 
     /** One decode step; copies its logits to {@code logits} unless that is null. */
     private void step(StepArena arena, int token, KvCache cache, float[] logits) {
-        Var l = decoder.decodeStep(new Graph(backend, arena, false), token, cache);
+        Var l = decoder.decodeStep(new Graph(backend, arena, false), token, Modality.TEXT, cache, routing);
         if (logits != null) {
             backend.copyToHost(l.value(), logits);
         }

@@ -5,6 +5,7 @@ import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
 import io.fusion4j.api.data.Modality;
+import io.fusion4j.api.router.RoutingMode;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
@@ -78,6 +79,14 @@ public final class Decoder {
 
     /** As {@link #decodeStep(Graph, int, KvCache)} for a token of modality {@code modality}. */
     public Var decodeStep(Graph g, int token, Modality modality, KvCache cache) {
+        return decodeStep(g, token, modality, cache, RoutingMode.BATCH);
+    }
+
+    /**
+     * As {@link #decodeStep(Graph, int, Modality, KvCache)} with the routers deciding by {@code routing}: a model whose
+     * routers rank tokens against each other decodes with {@link RoutingMode#causal causal} routing.
+     */
+    public Var decodeStep(Graph g, int token, Modality modality, KvCache cache, RoutingMode routing) {
         if (cache.position() >= cache.capacity()) {
             throw new IllegalStateException("KV cache is full (" + cache.capacity() + " positions)");
         }
@@ -85,7 +94,8 @@ public final class Decoder {
         Tensor pos = g.arena().allocate(DType.I32, Shape.of(1, 1));
         g.backend().copyFromHost(new int[]{token}, id);
         g.backend().copyFromHost(new int[]{cache.position()}, pos);
-        ForwardPass pass = ForwardPass.of(g, TokenMeta.uniform(id, pos, AttentionMask.causal(1, 1), modality));
+        ForwardPass pass = ForwardPass.of(g, TokenMeta.uniform(id, pos, AttentionMask.causal(1, 1), modality))
+                .withRouting(routing);
         Var x = trunk.decode(pass, embedding.forward(pass), cache);
         cache.advance();
         return head.forward(g, x);

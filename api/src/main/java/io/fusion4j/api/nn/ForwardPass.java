@@ -3,13 +3,15 @@ package io.fusion4j.api.nn;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.LossSink;
 import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.router.RoutingMode;
 
 /**
  * One forward pass through a model: the graph that records it, the tokens it runs over, and where layers report
- * auxiliary losses and metrics (a router's balance loss, tokens per expert). Every {@link Block} and
- * {@link FeedForward} receives it.
+ * auxiliary losses and metrics (a router's balance loss, tokens per expert), and how its routers decide
+ * ({@link RoutingMode}: by batch, as in training, or causally). Every {@link Block} and {@link FeedForward}
+ * receives it.
  */
-public record ForwardPass(Graph graph, TokenMeta tokens, LossSink losses, Noise random) {
+public record ForwardPass(Graph graph, TokenMeta tokens, LossSink losses, Noise random, RoutingMode routing) {
     /**
      * Where training-only noise (a router's Gumbel noise) is drawn: Philox key and the counter offset of the pass's
      * stream ({@link io.fusion4j.api.train.StepContext#randomKey()} and one of its streams, 2^32 counters). A router
@@ -20,19 +22,29 @@ public record ForwardPass(Graph graph, TokenMeta tokens, LossSink losses, Noise 
     }
 
     public ForwardPass {
-        if (graph == null || tokens == null || losses == null) {
-            throw new IllegalArgumentException("a forward pass needs a graph, tokens and a loss sink");
+        if (graph == null || tokens == null || losses == null || routing == null) {
+            throw new IllegalArgumentException("a forward pass needs a graph, tokens, a loss sink and a routing mode");
         }
+    }
+
+    /** A pass with batch (training-time) routing. */
+    public ForwardPass(Graph graph, TokenMeta tokens, LossSink losses, Noise random) {
+        this(graph, tokens, losses, random, RoutingMode.BATCH);
     }
 
     /** A pass that draws no noise. */
     public ForwardPass(Graph graph, TokenMeta tokens, LossSink losses) {
-        this(graph, tokens, losses, null);
+        this(graph, tokens, losses, null, RoutingMode.BATCH);
     }
 
     /** The same pass over other tokens (the subset a depth router sends through its block). */
     public ForwardPass withTokens(TokenMeta t) {
-        return new ForwardPass(graph, t, losses, random);
+        return new ForwardPass(graph, t, losses, random, routing);
+    }
+
+    /** The same pass with its routers deciding by {@code mode}. */
+    public ForwardPass withRouting(RoutingMode mode) {
+        return new ForwardPass(graph, tokens, losses, random, mode);
     }
 
     /**

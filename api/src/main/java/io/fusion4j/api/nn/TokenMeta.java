@@ -104,6 +104,16 @@ public final class TokenMeta {
      * inputs are not carried (they enter at the embedding, before any block).
      */
     public TokenMeta select(Backend backend, StepArena arena, int[] chosen, int k) {
+        return select(backend, arena, chosen, k, null);
+    }
+
+    /**
+     * As {@link #select(Backend, StepArena, int[], int)} for rows that keep different numbers of positions (causal
+     * depth routing): row {@code b} keeps the first {@code kept[b]} of its {@code k} entries; the others are filler,
+     * treated as padding (no modality, no key seen or seen by). A filler entry must still name a position of its row.
+     * {@code kept} null keeps all {@code k}.
+     */
+    public TokenMeta select(Backend backend, StepArena arena, int[] chosen, int k, int[] kept) {
         if (chosen.length != batch * k) {
             throw new IllegalArgumentException("select: chosen must hold " + batch + " rows of " + k + " positions, found "
                     + chosen.length);
@@ -115,14 +125,15 @@ public final class TokenMeta {
         int[] subPos = new int[n];
         byte[] subMod = new byte[n];
         for (int b = 0; b < batch; b++) {
+            int real = kept == null ? k : kept[b];
             for (int j = 0; j < k; j++) {
                 int i = b * k + j;
                 flat[i] = b * length + chosen[i];
                 subPos[i] = pos[flat[i]];
-                subMod[i] = mod[flat[i]];
+                subMod[i] = j < real ? mod[flat[i]] : -1;
             }
         }
-        AttentionMask subMask = mask.select(chosen, k);
+        AttentionMask subMask = mask.select(chosen, k, kept);
         Tensor flatRows = arena.allocate(DType.I32, Shape.of(n));
         backend.copyFromHost(flat, flatRows);
         Tensor subIds = arena.allocate(DType.I32, Shape.of(batch, k));

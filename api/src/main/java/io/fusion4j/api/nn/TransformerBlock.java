@@ -22,6 +22,11 @@ public final class TransformerBlock extends NamedComponent implements Block {
         this.ffnNorm = new RmsNorm(params, prefix + ".ffn_norm", c.dim(), c.normEps());
     }
 
+    /** The feed-forward slot (a mixture of experts exposes its router through it). */
+    public FeedForward feedForward() {
+        return ffn;
+    }
+
     /** The block around an attention function, in the configured norm placement. */
     private Var apply(ForwardPass pass, Var x, java.util.function.UnaryOperator<Var> attend) {
         Graph g = pass.graph();

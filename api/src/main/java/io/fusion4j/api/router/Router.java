@@ -19,7 +19,9 @@ import java.util.List;
  *   <li>Auxiliary losses (load balance, z-loss) are reported to the pass's {@link io.fusion4j.api.autograd.LossSink}
  *       as named terms, with the gradient scale the sink gives, before {@code route} returns.</li>
  *   <li>{@link #causal()} is true only when a row's routing depends on no later row (token choice); expert choice
- *       and depth routing compare rows across the batch or sequence and are not causal.</li>
+ *       and depth routing compare rows across the batch or sequence and are not causal. Under
+ *       {@link RoutingMode#causal causal routing} such a router takes membership from a per-token predictor and
+ *       becomes causal for that pass; {@code causal()} describes the batch routing it was trained with.</li>
  * </ul>
  */
 public interface Router extends Component {

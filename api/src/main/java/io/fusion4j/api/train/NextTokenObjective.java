@@ -7,6 +7,7 @@ import io.fusion4j.api.data.Modality;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.ForwardPass;
 import io.fusion4j.api.nn.TokenMeta;
+import io.fusion4j.api.router.RoutingMode;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
@@ -27,6 +28,7 @@ public final class NextTokenObjective implements Objective<MixedBatch> {
     public static final String TERM = "lm";
     private final Decoder decoder;
     private final Set<Modality> reported;
+    private final RoutingMode routing;
 
     /** A text model: the single term {@value #TERM}. */
     public NextTokenObjective(Decoder decoder) {
@@ -35,8 +37,18 @@ public final class NextTokenObjective implements Objective<MixedBatch> {
 
     /** Also reports the loss of each modality in {@code reported} as a term named by the modality. */
     public NextTokenObjective(Decoder decoder, Set<Modality> reported) {
+        this(decoder, reported, RoutingMode.BATCH);
+    }
+
+    private NextTokenObjective(Decoder decoder, Set<Modality> reported, RoutingMode routing) {
         this.decoder = decoder;
         this.reported = Set.copyOf(reported);
+        this.routing = routing;
+    }
+
+    /** The same objective with the model's routers deciding by {@code mode} (validation with causal routing). */
+    public NextTokenObjective routedBy(RoutingMode mode) {
+        return new NextTokenObjective(decoder, reported, mode);
     }
 
     /** The report-only term of modality {@code m}: {@code "text"}, {@code "image"}. */
@@ -63,7 +75,7 @@ public final class NextTokenObjective implements Objective<MixedBatch> {
         Tensor targets = g.arena().allocate(DType.I32, Shape.of((long) b.rows() * b.length()));
         g.backend().copyFromHost(b.targetsFor(null), targets);
         ForwardPass pass = new ForwardPass(g, tokens, ctx.losses(),
-                ctx.training() ? new ForwardPass.Noise(ctx.randomKey(), ctx.randomOffset(NOISE_STREAM)) : null);
+                ctx.training() ? new ForwardPass.Noise(ctx.randomKey(), ctx.randomOffset(NOISE_STREAM)) : null, routing);
         float scale = ctx.losses().gradScale(TERM, 1);
         if (reported.isEmpty()) {
             ctx.losses().loss(TERM, 1, g.crossEntropySum(decoder.logits(pass), targets, decoder.config().zLoss(), scale));

@@ -23,7 +23,10 @@ import java.util.Map;
 import io.fusion4j.api.io.WeightLoader;
 import io.fusion4j.api.io.NameMapping;
 import io.fusion4j.api.io.Strictness;
+import io.fusion4j.eval.models.AuxiliaryRouterFiles;
 import io.fusion4j.eval.models.Models;
+import io.fusion4j.api.router.RoutingMode;
+import io.fusion4j.moma.auxiliary.AuxiliaryRouters;
 import io.fusion4j.eval.config.ConfigJson;
 import io.fusion4j.eval.config.RunConfig;
 import io.fusion4j.eval.data.TextCorpus;
@@ -170,14 +173,22 @@ final class GenerateCommand implements Callable<Integer> {
                 }
                 return new Ready(folder, d, ByteBpeTokenizer.load(tokFile), cfg.train().seqLen(), vocab, mixed, codec);
             }, w -> out.println("WARNING: " + w));
+            Decoder decoder = loaded.decoder();
+            RoutingMode routing = RoutingMode.BATCH;
+            AuxiliaryRouters aux = AuxiliaryRouters.of(decoder);
+            if (!aux.isEmpty()) {
+                // Expert choice or MoD: membership from the run's auxiliary routers, trained for this very checkpoint.
+                aux.parameters().allocate(backend, 0);
+                AuxiliaryRouterFiles.load(run, loaded.folder().getFileName().toString(), aux, backend);
+                routing = RoutingMode.causal(aux);
+            }
             if (loaded.vocabulary() != null && loaded.vocabulary().imageCodes() > 0) {
-                return mixedModal(loaded, backend, out);
+                return mixedModal(loaded, backend, out, routing);
             }
             if (imageIn != null || imageOut != null || samples > 1 || cfg != 1) {
                 throw new UserInputException("--image, --out, --samples and --cfg need a run trained on images"
                         + " ('fusion4j train --dataset … --image-tokenizer …'); " + run + " trained on text");
             }
-            Decoder decoder = loaded.decoder();
             ByteBpeTokenizer tok = loaded.tokenizer();
             int[] ids = tok.encode(prompt);
             if (ids.length == 0) {
@@ -192,7 +203,8 @@ final class GenerateCommand implements Callable<Integer> {
             out.print(prompt);
             TokenSampler sampler = new TokenSampler(temperature == null ? 0 : temperature, topK, topP,
                     new SplittableRandom(seed));
-            TextGenerator generator = new TextGenerator(decoder, backend, tok::decode, tok.specialId("<|eos|>"));
+            TextGenerator generator = new TextGenerator(decoder, backend, tok::decode, tok.specialId("<|eos|>"),
+                    routing);
             Generation.flux(generator, ids, maxTokens, sampler).doOnNext(event -> {
                 switch (event) {
                     case GenerationEvent.Token t -> {
@@ -213,7 +225,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** Generation for a run on mixed-modal rows: text, an image for a caption, or a caption for an image. */
-    private int mixedModal(Ready loaded, Backend backend, PrintWriter out) throws java.io.IOException {
+    private int mixedModal(Ready loaded, Backend backend, PrintWriter out, RoutingMode routing) throws java.io.IOException {
         Vocabulary v = loaded.vocabulary();
         DiscreteImageCodec codec = loaded.codec();
         ByteBpeTokenizer tok = loaded.tokenizer();
@@ -262,7 +274,7 @@ final class GenerateCommand implements Callable<Integer> {
         MixedModalGenerator.Request request = new MixedModalGenerator.Request(ids, newTokens, drawing ? 1 : 0, cfg,
                 new int[]{v.bos()});
         MixedModalGenerator generator = new MixedModalGenerator(loaded.decoder(), backend, v, tpi, tok::decode,
-                codec == null ? null : codec::decode);
+                codec == null ? null : codec::decode, routing);
         int needed = generator.positionsNeeded(request) - (drawing ? 1 : 0);
         if (needed > loaded.context()) {
             throw new UserInputException(drawing ? "--prompt: the caption (" + ids.length + " tokens with BOS and BOI)"
@@ -331,11 +343,11 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses, before any checkpoint is hashed, a model that cannot decode one token at a time: the run's model does
-     * not change between its checkpoints, so the newest one's config says. An unreadable config is left to the
-     * checkpoint loop, which skips bad checkpoints loudly.
+     * Refuses, before any checkpoint is hashed, a model that cannot decode one token at a time and has no auxiliary
+     * routers to make it causal: the run's model does not change between its checkpoints, so the newest one's config
+     * says. An unreadable config is left to the checkpoint loop, which skips bad checkpoints loudly.
      */
-    private static void refuseNonCausal(Models models, Path newest) {
+    private void refuseNonCausal(Models models, Path newest) {
         RunConfig cfg;
         try {
             cfg = ConfigJson.read(newest.resolve("config.json"));
@@ -343,10 +355,11 @@ final class GenerateCommand implements Callable<Integer> {
             return;
         }
         String why = models.builder(cfg.model()).whyNotCausal(cfg.model());
-        if (why != null) {
+        if (why != null && !AuxiliaryRouterFiles.present(run)) {
             throw new UserInputException(newest.resolve("config.json") + ": this " + cfg.model().kind()
-                    + " model cannot generate token by token: " + why + " (causal auxiliary routers, MoMa §3.2, are what"
-                    + " makes that possible)");
+                    + " model cannot generate token by token because " + why + ", and " + run + " holds no causal"
+                    + " auxiliary routers (MoMa §3.2) to decide instead; train them with `fusion4j train-aux-routers"
+                    + " --run " + run + "`");
         }
     }
 }

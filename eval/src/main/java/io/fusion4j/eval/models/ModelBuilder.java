@@ -21,8 +21,9 @@ public interface ModelBuilder {
     Objective<MixedBatch> objective(Decoder decoder);
 
     /**
-     * Null when {@code decoder} can generate one token at a time as it was trained; otherwise why not (a router that
-     * ranks a token against later ones).
+     * Null when {@code decoder} can generate one token at a time as it was trained (with batch routing); otherwise why
+     * not (a router that ranks a token against later ones). Such a model generates with causal auxiliary routers when
+     * its run holds them ({@link AuxiliaryRouterFiles}).
      */
     String whyNotCausal(ModelConfig config);
 }

@@ -8,6 +8,7 @@ import io.fusion4j.api.router.ExpertGroup;
 import io.fusion4j.api.router.Router;
 import io.fusion4j.api.router.RouterInput;
 import io.fusion4j.api.router.Routing;
+import io.fusion4j.api.router.RoutingMode;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
@@ -19,7 +20,8 @@ import java.util.List;
  * {@code r = x·w}; in each sequence the {@code k = clamp(floor(c·T), 1, T)} tokens with the highest logits go through
  * the block ("expert" 0), gated by {@code sigmoid(r)}, the rest skip it. Padding is chosen last, and only when a
  * sequence has fewer than k valid tokens (static shapes); its gate is 0, so it leaves the block unchanged. The chosen rows come
- * sorted by position inside each sequence, sequence after sequence, so the block sees them in causal order.
+ * sorted by position inside each sequence, sequence after sequence, so the block sees them in causal order. Under
+ * causal routing an auxiliary predictor chooses instead (any number of valid tokens per sequence), with the same gate.
  */
 public final class DepthRouter extends NamedComponent implements Router {
     private final RouterScores scores;
@@ -63,6 +65,20 @@ public final class DepthRouter extends NamedComponent implements Router {
                     + " layout; it cannot be a sub-router");
         }
         Graph g = in.pass().graph();
+        RoutingMode mode = in.pass().routing();
+        if (mode.isCausal()) {
+            Var logits = scores.logits(g, in.hidden());
+            return CausalMembership.route(g, mode.causal(), name(), in.hidden(), g.sigmoid(logits), 1,
+                    tokens.hostValid(g.backend()));
+        }
+        Routing r = batchRoute(in, tokens, g);
+        if (mode.tap() != null) {
+            mode.tap().routed(name(), in.hidden(), r, tokens.hostValid(g.backend()));
+        }
+        return r;
+    }
+
+    private Routing batchRoute(RouterInput in, TokenMeta tokens, Graph g) {
         int b = tokens.batch();
         int t = tokens.length();
         int k = keep(capacity, t);

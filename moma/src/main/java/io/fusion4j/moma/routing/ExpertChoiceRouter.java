@@ -7,6 +7,7 @@ import io.fusion4j.api.router.ExpertGroup;
 import io.fusion4j.api.router.Router;
 import io.fusion4j.api.router.RouterInput;
 import io.fusion4j.api.router.Routing;
+import io.fusion4j.api.router.RoutingMode;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
@@ -18,7 +19,9 @@ import java.util.List;
  * Expert-choice routing (Zhou et al. 2022; MoMa §1.2): scores {@code s = sigmoid(x·W)} (or softmax over the experts),
  * and each expert takes the {@code k = clamp(ceil(c·n/E), 1, n)} rows of the routing group with its highest scores
  * (ties to the lower row), gated by its score. Balanced by construction, so there is no auxiliary loss; a row may be
- * taken by no expert or by several. Not causal: a row's routing depends on every row of the group.
+ * taken by no expert or by several. Not causal: a row's routing depends on every row of the group. Under causal
+ * routing ({@link io.fusion4j.api.router.RoutingMode#causal}) an auxiliary predictor decides membership instead and
+ * the score still gives the gate; a {@link io.fusion4j.api.router.RoutingTap} sees each batch decision.
  */
 public final class ExpertChoiceRouter extends NamedComponent implements Router {
     /** How a token's logits become scores. */
@@ -74,6 +77,24 @@ public final class ExpertChoiceRouter extends NamedComponent implements Router {
             return withoutPadding;
         }
         Graph g = in.pass().graph();
+        RoutingMode mode = in.pass().routing();
+        if (mode.isCausal()) {
+            // Inference: no noise, and no capacity (the predictor may admit a row to any number of experts).
+            Var s = score(g, scores.logits(g, in.hidden()));
+            return CausalMembership.route(g, mode.causal(), name(), in.hidden(), s, experts, null);
+        }
+        Routing r = batchRoute(in, g);
+        if (mode.tap() != null) {
+            mode.tap().routed(name(), in.hidden(), r, null);
+        }
+        return r;
+    }
+
+    private Var score(Graph g, Var logits) {
+        return kind == Scores.SIGMOID ? g.sigmoid(logits) : g.softmax(logits);
+    }
+
+    private Routing batchRoute(RouterInput in, Graph g) {
         int n = Math.toIntExact(in.rows());
         int k = capacity(capacity, n, experts);
         int[] counts = new int[experts];
@@ -87,7 +108,7 @@ public final class ExpertChoiceRouter extends NamedComponent implements Router {
         if (noise) {
             logits = scores.withLogisticNoise(in.pass(), logits);
         }
-        Var s = kind == Scores.SIGMOID ? g.sigmoid(logits) : g.softmax(logits);
+        Var s = score(g, logits);
         // Experts choose among tokens: top-k along each expert's row of the transposed scores.
         Var gates = g.topK(g.transpose(s), k, rows.reshape(experts, k));
         return new Routing(n, experts, rows, offsets, counts, g.reshape(gates, Shape.of((long) experts * k)), 0);

@@ -35,6 +35,17 @@ public final class ModalityRouter extends NamedComponent implements Router {
         this.sub = sub.clone();
     }
 
+    /** The groups' sub-routers in group order (text, image), leaving out groups of one expert, which have none. */
+    public List<Router> subRouters() {
+        List<Router> out = new ArrayList<>();
+        for (Router r : sub) {
+            if (r != null) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
     @Override
     public int experts() {
         return sizes[0] + sizes[1];
