@@ -137,7 +137,7 @@ final class DataTokenizeCommand implements Callable<Integer> {
         }
         if (sample.image().height() % cell != 0) {
             throw new UserInputException("--cell " + cell + " must divide both sides of every image, but "
-                    + this.data.dataset + "'s are " + sample.image().height() + "x" + sample.image().width());
+                    + data.name() + " training image 0 is " + sample.image().height() + "x" + sample.image().width());
         }
         DiscreteImageCodec codec = GridImageTokenizer.discrete(cell, steps).codec(channels, sample.image().height());
         long started = System.nanoTime();
