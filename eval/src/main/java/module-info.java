@@ -5,6 +5,7 @@
 module io.fusion4j.eval {
     requires io.fusion4j.api;
     requires io.fusion4j.moma;
+    requires io.fusion4j.transfusion;
     requires info.picocli;
     requires com.google.guice;
     requires jakarta.inject;

@@ -102,10 +102,13 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ImageTextOptions imageText;
 
-    @Option(names = "--caption-dropout", defaultValue = "0", description = "With --image-tokenizer: the share of"
-            + " pairs trained without their caption, which classifier-free guidance ('generate --cfg') needs (default:"
-            + " ${DEFAULT-VALUE}).")
-    double captionDropout;
+    @Option(names = "--caption-dropout", description = "With --dataset: the share of pairs trained without their"
+            + " caption, which classifier-free guidance ('generate --cfg') needs (default: 0; 0.1 for Transfusion).")
+    Double captionDropout;
+
+    @Option(names = "--patch-size", defaultValue = "4", description = "Transfusion with --image-tokenizer pixels:"
+            + " pixels per patch side (default: ${DEFAULT-VALUE}).")
+    int patchSize;
 
     @Option(names = "--data-seed", defaultValue = "0", description = "With --image-tokenizer: the data order and"
             + " shapes' world (default: ${DEFAULT-VALUE}, as 'data tokenize').")
@@ -136,7 +139,21 @@ final class TrainCommand implements Callable<Integer> {
         models.builder(model).decoder(model);
         Files.createDirectories(out);
         TrainConfig cfg = run.train();
-        if (imageTokenizer != null) {
+        ContinuousRunData continuous = null;
+        if (captionDropout != null && !(captionDropout >= 0 && captionDropout <= 1)) {
+            throw new UserInputException("--caption-dropout must be in [0, 1], found " + captionDropout);
+        }
+        if (models.builder(model).continuousImages()) {
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
+                throw new UserInputException("a " + model.kind() + " model trains on image-caption pairs: give"
+                        + " --dataset shapes|mnist|emoji|FOLDER");
+            }
+            refuseOtherData("--dataset");
+            imageText.check(spec);
+            continuous = ContinuousRunData.open(imageText, imageTokenizer == null ? "pixels" : imageTokenizer,
+                    patchSize, dataSeed, captionDropout == null ? 0.1 : captionDropout);
+            model = models.builder(model).fitImages(model, continuous.codec().patchWidth());
+        } else if (imageTokenizer != null) {
             prepareMixed(cfg, o);
         } else if (spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
             throw new UserInputException("--dataset needs --image-tokenizer: a folder from 'fusion4j tokenizer train',"
@@ -156,7 +173,13 @@ final class TrainCommand implements Callable<Integer> {
         Saved saved = resume ? readSaved(probe, o) : null;
         TokenRows rows = tokens != null ? TokenRows.read(tokens) : null;
         TextCorpus corpus = null;
-        if (rows != null) {
+        if (continuous != null) {
+            if (saved != null && saved.tokenizer() != null
+                    && !saved.tokenizer().text().equals(continuous.textTokenizer().text())) {
+                throw new UserInputException("--resume: the text tokenizer learned from --dataset "
+                        + imageText.dataset + " differs from the run's; pass the options the run was trained with");
+            }
+        } else if (rows != null) {
             // Pre-tokenized rows fix the sequence length and the vocabulary; there is no tokenizer.
             cfg = cfg.withSeqLen(rows.length());
         } else {
@@ -187,8 +210,9 @@ final class TrainCommand implements Callable<Integer> {
         if (stopAt != null && (stopAt < 1 || stopAt > cfg.steps())) {
             throw new UserInputException("--stop-at must be in [1, " + cfg.steps() + "] (the run's steps), found " + stopAt);
         }
-        int vocab = rows != null ? rows.vocab() : corpus.tokenizer().vocabSize();
-        if (configFile != null && rows == null && model.vocab() != vocab) {
+        int vocab = continuous != null ? continuous.vocabulary().size() : rows != null ? rows.vocab()
+                : corpus.tokenizer().vocabSize();
+        if (configFile != null && rows == null && continuous == null && model.vocab() != vocab) {
             throw new UserInputException("the config's vocab is " + model.vocab() + " but " + out.resolve(
                     TextCorpus.TOKENIZER_FILE) + " has " + vocab + " tokens");
         }
@@ -197,8 +221,8 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig chosen = saved != null ? resumeConfig(saved.config(), asked, o) : asked;
         model = chosen.model();
         cfg = chosen.train();
-        DataFingerprint fingerprint = rows != null ? rows.fingerprint(tokens.toString())
-                : DataFingerprint.of(data, corpus.tokens());
+        DataFingerprint fingerprint = continuous != null ? continuous.fingerprint()
+                : rows != null ? rows.fingerprint(tokens.toString()) : DataFingerprint.of(data, corpus.tokens());
         if (saved != null) {
             checkSameData(saved.data(), fingerprint, o);
         }
@@ -206,7 +230,17 @@ final class TrainCommand implements Callable<Integer> {
         List<MixedBatch> held;
         CheckpointStore store = new CheckpointStore(out, cfg.keep()).include(DataFingerprint.FILE,
                 fingerprint.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        if (rows != null) {
+        if (continuous != null) {
+            source = continuous.training(cfg);
+            held = continuous.heldOut(cfg);
+            store.include(TextCorpus.TOKENIZER_FILE, continuous.textTokenizer().text().getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            store.include(MIXED_FILE, continuous.mixedJson());
+            o.printf("data: %s image-caption pairs as %d patches of %d floats per image, Transfusion's mix%s; model:"
+                            + " %s%n", imageText.dataset, continuous.codec().patchesPerImage(),
+                    continuous.codec().patchWidth(), held.isEmpty() ? "" : ", " + held.size() + " held-out batches",
+                    model);
+        } else if (rows != null) {
             source = rows.source(cfg.batch(), cfg.seed());
             held = heldOut(rows, cfg);
             String text = rows.metadata().get(ImageTextRows.TEXT_TOKENIZER);
@@ -266,23 +300,24 @@ final class TrainCommand implements Callable<Integer> {
      * train as {@code --tokens} and {@code --validation-tokens}.
      */
     private void prepareMixed(TrainConfig cfg, PrintWriter o) throws java.io.IOException {
-        var parse = spec.commandLine().getParseResult();
-        if (tokens != null || validationTokens != null || parse.hasMatchedOption("--data")
-                || validationData != null) {
-            throw new UserInputException("--image-tokenizer makes its own rows from --dataset; drop --tokens,"
-                    + " --validation-tokens, --data and --validation-data");
-        }
-        if (!(captionDropout >= 0 && captionDropout <= 1)) {
-            throw new UserInputException("--caption-dropout must be in [0, 1], found " + captionDropout);
-        }
+        refuseOtherData("--image-tokenizer");
         imageText.check(spec);
         long total = steps != null ? steps : cfg.steps();
         int heldRows = cfg.validateEvery() == 0 ? 0 : cfg.batch() * cfg.validationBatches();
         MixedRunData.RowFiles f = MixedRunData.prepare(out, resume, imageText, imageTokenizer, dataSeed,
-                captionDropout, (int) Math.min(Integer.MAX_VALUE, total * cfg.batch()), heldRows, cfg.seqLen(),
+                captionDropout == null ? 0 : captionDropout, (int) Math.min(Integer.MAX_VALUE, total * cfg.batch()), heldRows, cfg.seqLen(),
                 backendChoice::create, o, spec.commandLine().getErr());
         tokens = f.train();
         validationTokens = f.heldOut();
+    }
+
+    /** Image-caption data is made from --dataset: the options that name other data are refused. */
+    private void refuseOtherData(String by) {
+        if (tokens != null || validationTokens != null || spec.commandLine().getParseResult().hasMatchedOption("--data")
+                || validationData != null) {
+            throw new UserInputException(by + " makes its own data from --dataset; drop --tokens,"
+                    + " --validation-tokens, --data and --validation-data");
+        }
     }
 
     /**

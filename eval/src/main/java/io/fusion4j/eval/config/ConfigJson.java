@@ -46,6 +46,7 @@ public final class ConfigJson {
     static {
         register(DecoderConfig.KIND, DecoderConfig.class);
         register(io.fusion4j.moma.MomaConfig.KIND, io.fusion4j.moma.MomaConfig.class);
+        register(io.fusion4j.transfusion.TransfusionConfig.KIND, io.fusion4j.transfusion.TransfusionConfig.class);
     }
 
     private ConfigJson() {

@@ -26,4 +26,17 @@ public interface ModelBuilder {
      * its run holds them ({@link AuxiliaryRouterFiles}).
      */
     String whyNotCausal(ModelConfig config);
+
+    /**
+     * True when the model reads images as continuous patch vectors (Transfusion) rather than as discrete codes, so its
+     * data cannot be pre-tokenized rows.
+     */
+    default boolean continuousImages() {
+        return false;
+    }
+
+    /** {@code config} fitted to image patches of {@code width} floats (the data decides; unchanged by default). */
+    default ModelConfig fitImages(ModelConfig config, int width) {
+        return config;
+    }
 }

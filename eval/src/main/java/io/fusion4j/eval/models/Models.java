@@ -14,6 +14,10 @@ import io.fusion4j.moma.MomaConfig;
 import io.fusion4j.moma.MomaModel;
 
 import java.util.List;
+import java.util.Map;
+import io.fusion4j.transfusion.TransfusionConfig;
+import io.fusion4j.transfusion.TransfusionModel;
+import io.fusion4j.transfusion.TransfusionObjective;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -27,7 +31,7 @@ public final class Models {
 
     /** The dense decoder and the MoMa family, with routers from {@code routers}. */
     public static Models standard(Routers routers) {
-        return new Models(List.of(new DenseBuilder(), new MomaBuilder(routers)));
+        return new Models(List.of(new DenseBuilder(), new MomaBuilder(routers), new TransfusionBuilder(routers)));
     }
 
     public ModelBuilder builder(ModelConfig c) {
@@ -110,6 +114,65 @@ public final class Models {
             var params = new io.fusion4j.api.autograd.Parameters();
             return routers.create(s, new io.fusion4j.api.router.RouterContext(params, "probe", 8, experts, 0, 0.02f,
                     routers)).causal();
+        }
+    }
+
+    /**
+     * Transfusion: the trunk decoder carries the patch and time modules' parameters too; the objective needs the model
+     * those belong to, so the builder remembers which model each decoder it built is part of.
+     */
+    static final class TransfusionBuilder implements ModelBuilder {
+        private final Routers routers;
+        private final Map<Decoder, TransfusionModel> built = java.util.Collections.synchronizedMap(
+                new java.util.WeakHashMap<>());
+
+        TransfusionBuilder(Routers routers) {
+            this.routers = routers;
+        }
+
+        @Override
+        public String kind() {
+            return TransfusionConfig.KIND;
+        }
+
+        @Override
+        public Decoder decoder(ModelConfig config) {
+            TransfusionConfig c = (TransfusionConfig) config;
+            if (c.trunk().router() != null) {
+                routers.check(c.trunk().router());
+            }
+            TransfusionModel m = TransfusionModel.build(c, routers);
+            built.put(m.decoder(), m);
+            return m.decoder();
+        }
+
+        /** The model {@code decoder} belongs to (built by this builder). */
+        TransfusionModel model(Decoder decoder) {
+            TransfusionModel m = built.get(decoder);
+            if (m == null) {
+                throw new IllegalArgumentException("this decoder was not built by the transfusion builder");
+            }
+            return m;
+        }
+
+        @Override
+        public Objective<MixedBatch> objective(Decoder decoder) {
+            return new TransfusionObjective(model(decoder));
+        }
+
+        @Override
+        public String whyNotCausal(ModelConfig config) {
+            return null;
+        }
+
+        @Override
+        public boolean continuousImages() {
+            return true;
+        }
+
+        @Override
+        public ModelConfig fitImages(ModelConfig config, int width) {
+            return ((TransfusionConfig) config).withPatchWidth(width);
         }
     }
 }
