@@ -24,10 +24,16 @@ public sealed interface GenerationEvent {
     }
 
     /**
+     * A denoising step of an image finished (Transfusion): {@code step} of {@code steps}, from 1.
+     */
+    record DenoisingStep(int step, int steps) implements GenerationEvent {
+    }
+
+    /**
      * An image was completed: its codes in raster order and, when the generator can draw, the picture they stand for.
      *
      * @param index the image's number in this generation, from 0
-     * @param codes its codebook indices (local to the image codebook, not vocabulary ids)
+     * @param codes its codebook indices (local to the image codebook, not vocabulary ids); empty for a denoised image
      * @param image the decoded picture, or null when the generator was given no image decoder
      */
     record ImageFinished(int index, int[] codes, io.fusion4j.api.data.Image image) implements GenerationEvent {

@@ -75,6 +75,14 @@ final class GenerateCommand implements Callable<Integer> {
             + " one grid (default: ${DEFAULT-VALUE}; more than 1 writes to --out, default generated.png).")
     int samples;
 
+    @Option(names = "--steps", defaultValue = "250", description = "Transfusion runs: denoising steps (default:"
+            + " ${DEFAULT-VALUE}, as the paper; 50 is plenty at small scale).")
+    int denoisingSteps;
+
+    @Option(names = "--sampler", defaultValue = "ddim", description = "Transfusion runs: ddim (eta 0) or ddpm"
+            + " (default: ${DEFAULT-VALUE}).")
+    String samplerName;
+
     @Option(names = "--image", paramLabel = "PNG", description = "Image runs: caption this image (its size must be"
             + " the tokenizer's).")
     Path imageIn;
@@ -185,6 +193,9 @@ final class GenerateCommand implements Callable<Integer> {
             if (loaded.vocabulary() != null && loaded.vocabulary().imageCodes() > 0) {
                 return mixedModal(loaded, backend, out, routing);
             }
+            if ("transfusion".equals(loaded.mixed().get("layout"))) {
+                return transfusion(loaded, models, backend, out);
+            }
             if (imageIn != null || imageOut != null || samples > 1 || cfg != 1) {
                 throw new UserInputException("--image, --out, --samples and --cfg need a run trained on images"
                         + " ('fusion4j train --dataset … --image-tokenizer …'); " + run + " trained on text");
@@ -213,6 +224,9 @@ final class GenerateCommand implements Callable<Integer> {
                     }
                     case GenerationEvent.ImageFinished f -> {
                         // a text model's vocabulary has no image codes
+                    }
+                    case GenerationEvent.DenoisingStep d -> {
+                        // nor does it denoise
                     }
                     case GenerationEvent.Finished f -> {
                         out.println();
@@ -310,6 +324,9 @@ final class GenerateCommand implements Callable<Integer> {
                             out.print("[image: " + file + "]");
                         }
                     }
+                    case GenerationEvent.DenoisingStep d -> {
+                        // discrete images are sampled, not denoised
+                    }
                     case GenerationEvent.Finished f -> {
                         if (!drawing) {
                             out.println();
@@ -329,6 +346,98 @@ final class GenerateCommand implements Callable<Integer> {
                     drawn.size() == 1 ? "" : "s", prompt, file, codec.tokensPerImage() + " codes each", t,
                     cfg != 1 ? ", cfg " + cfg : "", loaded.folder());
         }
+        return 0;
+    }
+
+    /** A Transfusion run: an image denoised for the caption (--out, --samples), or a caption for --image. */
+    private int transfusion(Ready loaded, Models models, Backend backend, PrintWriter out) throws java.io.IOException {
+        Vocabulary v = loaded.vocabulary();
+        Map<String, String> m = loaded.mixed();
+        io.fusion4j.transfusion.PixelPatches codec = new io.fusion4j.transfusion.PixelPatches(
+                Integer.parseInt(m.get("patch_size")), Integer.parseInt(m.get("channels")),
+                Integer.parseInt(m.get("side")));
+        io.fusion4j.transfusion.diffusion.Sampler kind;
+        try {
+            kind = io.fusion4j.transfusion.diffusion.Sampler.of(samplerName);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException("--sampler: " + e.getMessage(), e);
+        }
+        if (denoisingSteps < 1 || denoisingSteps > 1000) {
+            throw new UserInputException("--steps must be in [1, 1000] (the training timesteps), found "
+                    + denoisingSteps);
+        }
+        var sampler = new io.fusion4j.transfusion.TransfusionSampler(models.transfusion(loaded.decoder()), backend, v,
+                codec.patchesPerImage());
+        ByteBpeTokenizer tok = loaded.tokenizer();
+        boolean promptGiven = spec.commandLine().getParseResult().hasMatchedOption("--prompt");
+        if (imageIn != null) {
+            Image im = Png.read(imageIn);
+            if (im.channels() < codec.channels()) {
+                im = io.fusion4j.eval.data.images.ImageTextDataset.promoted(im);
+            }
+            if (im.height() != codec.side() || im.width() != codec.side() || im.channels() != codec.channels()) {
+                throw new UserInputException("--image " + imageIn + " is " + im.channels() + "x" + im.height() + "x"
+                        + im.width() + "; the run's patches take " + codec.channels() + "x" + codec.side() + "x"
+                        + codec.side());
+            }
+            int[] text = promptGiven ? tok.encode(prompt) : new int[0];
+            int room = loaded.context() - (3 + codec.patchesPerImage() + text.length);
+            int[] caption = sampler.textAfter(new int[]{v.bos(), v.boi()}, codec.encode(im).patches(), text,
+                    Math.max(0, Math.min(maxTokens, room)));
+            int[] all = java.util.Arrays.copyOf(text, text.length + caption.length);
+            System.arraycopy(caption, 0, all, text.length, caption.length);
+            out.println("caption: " + tok.decode(all));
+            return 0;
+        }
+        if (imageOut == null && samples == 1) {
+            throw new UserInputException("a Transfusion run draws images (--out FILE, --samples N) or captions them"
+                    + " (--image PNG); text-only continuation is not available for it yet");
+        }
+        int[] text = tok.encode(prompt);
+        int[] prefix = new int[text.length + 2];
+        prefix[0] = v.bos();
+        System.arraycopy(text, 0, prefix, 1, text.length);
+        prefix[prefix.length - 1] = v.boi();
+        if (prefix.length + codec.patchesPerImage() > loaded.context()) {
+            throw new UserInputException("--prompt: the caption (" + prefix.length + " tokens with BOS and BOI) and an"
+                    + " image (" + codec.patchesPerImage() + " patches) exceed the " + loaded.context() + "-token"
+                    + " context the model was trained on");
+        }
+        if (cfg != 1 && "0.0".equals(m.getOrDefault("caption_dropout", "0.0"))) {
+            out.println("WARNING: --cfg " + cfg + ": this run trained with no captions dropped");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        List<ImageGrid.Cell> drawn = new ArrayList<>();
+        long started = System.nanoTime();
+        for (int k = 0; k < samples; k++) {
+            int sample = k;
+            // Pixel patches lie in [−1, 1]: the clean estimate is clamped there at every step.
+            Generation.image(sampler, prefix, kind, denoisingSteps, cfg, new int[]{v.bos(), v.boi()}, seed + k, 1.0,
+                    codec::decode).doOnNext(event -> {
+                switch (event) {
+                    case GenerationEvent.DenoisingStep d -> {
+                        if (d.step() % 10 == 0 || d.step() == d.steps()) {
+                            err.printf("\rimage %d/%d: denoising step %d/%d", sample + 1, samples, d.step(), d.steps());
+                            err.flush();
+                        }
+                    }
+                    case GenerationEvent.ImageFinished f -> drawn.add(new ImageGrid.Cell(f.image(), prompt));
+                    case GenerationEvent.Token t -> {
+                    }
+                    case GenerationEvent.Finished f -> {
+                    }
+                }
+            }).blockLast();
+        }
+        err.println();
+        Path file = imageOut != null ? imageOut : Path.of("generated.png");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Png.write(drawn.size() == 1 ? drawn.getFirst().image()
+                : ImageGrid.render(drawn, Math.min(8, drawn.size()), 2, 2), file);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        out.printf(java.util.Locale.ROOT, "wrote %d image%s for \"%s\" to %s (%s-%d%s, %.2f images/s, from %s)%n",
+                drawn.size(), drawn.size() == 1 ? "" : "s", prompt, file, samplerName.toUpperCase(java.util.Locale.ROOT),
+                denoisingSteps, cfg != 1 ? ", cfg " + cfg : "", drawn.size() / seconds, loaded.folder());
         return 0;
     }
 

@@ -460,14 +460,31 @@ final class TrainCommand implements Callable<Integer> {
             this.tty = tty;
         }
 
-        /** The text and image losses when the objective reports them over tokens of both (mixed-modal data). */
+        /**
+         * The parts of the loss when there is more than one trained term (Transfusion's lm and diffusion, a router's
+         * auxiliary losses), then the text and image losses or token counts when the objective reports them.
+         */
         private static String modalities(io.fusion4j.api.train.StepLosses l) {
+            StringBuilder b = new StringBuilder();
+            var trained = l.terms().stream().filter(t -> t.weight() > 0 && t.count() > 0).toList();
+            if (trained.size() > 1) {
+                for (var t : trained) {
+                    b.append(b.isEmpty() ? "" : ", ").append(String.format("%s %.3f", t.name(), t.value()));
+                }
+            }
             var text = l.term("text");
             var image = l.term("image");
-            if (text == null || image == null || text.count() == 0 || image.count() == 0) {
-                return "";
+            if (text != null && image != null && text.count() > 0 && image.count() > 0) {
+                b.append(b.isEmpty() ? "" : ", ").append(String.format("text %.3f, image %.3f", text.value(),
+                        image.value()));
             }
-            return String.format(" (text %.3f, image %.3f)", text.value(), image.value());
+            Double textTokens = l.metrics().get("tokens.text");
+            Double imageTokens = l.metrics().get("tokens.image");
+            if (textTokens != null && imageTokens != null) {
+                b.append(b.isEmpty() ? "" : "; ").append(String.format("tokens text %.0f, image %.0f", textTokens,
+                        imageTokens));
+            }
+            return b.isEmpty() ? "" : " (" + b + ")";
         }
 
         void accept(TrainEvent e) {

@@ -34,6 +34,16 @@ public final class Models {
         return new Models(List.of(new DenseBuilder(), new MomaBuilder(routers), new TransfusionBuilder(routers)));
     }
 
+    /** The Transfusion model a decoder from {@link #builder}'s {@code decoder} belongs to. */
+    public TransfusionModel transfusion(Decoder decoder) {
+        for (ModelBuilder b : builders) {
+            if (b instanceof TransfusionBuilder t) {
+                return t.model(decoder);
+            }
+        }
+        throw new IllegalStateException("no transfusion builder");
+    }
+
     public ModelBuilder builder(ModelConfig c) {
         for (ModelBuilder b : builders) {
             if (b.kind().equals(c.kind())) {

@@ -44,11 +44,11 @@ public enum Sampler {
         return switch (this) {
             case DDIM -> {
                 double s = Math.sqrt(abNext);
-                yield new SamplerStep(t, next, s * x0FromX, s * x0FromEps + Math.sqrt(1 - abNext), 0);
+                yield new SamplerStep(this, t, next, abT, abNext, s * x0FromX, s * x0FromEps + Math.sqrt(1 - abNext), 0);
             }
             case DDPM -> {
                 DiffusionSchedule.Posterior p = DiffusionSchedule.posterior(abT, abNext);
-                yield new SamplerStep(t, next, p.x0() * x0FromX + p.xt(), p.x0() * x0FromEps,
+                yield new SamplerStep(this, t, next, abT, abNext, p.x0() * x0FromX + p.xt(), p.x0() * x0FromEps,
                         Math.sqrt(p.variance()));
             }
         };
