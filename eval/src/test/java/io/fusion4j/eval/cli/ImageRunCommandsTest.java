@@ -97,4 +97,44 @@ class ImageRunCommandsTest {
                 "--out", dir.resolve("d").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("--caption-dropout must be in [0, 1], found 2");
     }
+
+    /** The validation value of {@code term} at each validation, in order, from a run's metrics.jsonl. */
+    private static java.util.List<Double> validation(Path run, String term) throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            var n = mapper.readTree(line);
+            if (n.path("event").asText().equals("validation")) {
+                out.add(n.path("terms").path(term).path("value").asDouble());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void transfusionTrainsOnShapesThenDrawsAndCaptions(@TempDir Path dir) throws Exception {
+        Path runDir = dir.resolve("tf");
+        assertThat(run("train", "--preset", "transfusion-tiny", "--dataset", "shapes", "--steps", "50", "--out",
+                runDir.toString(), "--threads", "1")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("64 patches of 48 floats").containsPattern("lm \\d\\.\\d+, diffusion \\d");
+        java.util.List<Double> diffusion = validation(runDir, "diffusion");
+        java.util.List<Double> lm = validation(runDir, "lm");
+        assertThat(diffusion).hasSize(2);
+        assertThat(diffusion.get(1)).as("held-out diffusion loss falls").isLessThan(diffusion.get(0));
+        assertThat(lm.get(1)).as("held-out LM loss falls").isLessThan(lm.get(0));
+
+        Path png = dir.resolve("tf.png");
+        assertThat(run("generate", "--run", runDir.toString(), "--prompt", "a red circle", "--out", png.toString(),
+                "--steps", "4", "--cfg", "2", "--threads", "1")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("DDIM-4, cfg 2.0");
+        Image im = Png.read(png);
+        assertThat(im.width()).isEqualTo(32);
+        assertThat(run("generate", "--run", runDir.toString(), "--image", png.toString(), "--max-tokens", "6",
+                "--threads", "1")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("caption: ");
+        assertThat(run("generate", "--run", runDir.toString(), "--prompt", "a", "--threads", "1")).isEqualTo(2);
+        assertThat(err.toString()).contains("draws images (--out FILE");
+        assertThat(run("train", "--preset", "transfusion-tiny", "--out", dir.resolve("x").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("trains on image-caption pairs: give --dataset");
+    }
 }

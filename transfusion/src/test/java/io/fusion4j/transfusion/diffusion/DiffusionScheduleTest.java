@@ -147,4 +147,25 @@ class DiffusionScheduleTest {
         assertThat(Sampler.of("DDIM")).isEqualTo(Sampler.DDIM);
         assertThatThrownBy(() -> Sampler.of("euler")).hasMessageContaining("ddim or ddpm, found 'euler'");
     }
+
+    @Test
+    void aClippedUpdateIsTheAffineOneWhenTheEstimateIsInsideTheClipAndClampsItOtherwise() {
+        for (Sampler kind : Sampler.values()) {
+            for (SamplerStep s : kind.plan(S, 10)) {
+                double x = 0.3;
+                double eps = 0.2;
+                double x0 = (x - Math.sqrt(1 - s.alphaBar()) * eps) / Math.sqrt(s.alphaBar());
+                double affine = s.update(x, eps, 0.5, Double.POSITIVE_INFINITY);
+                assertThat(affine).isCloseTo(s.a() * x + s.b() * eps + s.sigma() * 0.5, offset(1e-12));
+                if (Math.abs(x0) <= 1) {
+                    assertThat(s.update(x, eps, 0.5, 1)).as("%s %d", kind, s.t()).isCloseTo(affine, offset(1e-9));
+                }
+            }
+            // The last step returns the clean estimate itself: clamped into [−1, 1].
+            SamplerStep last = kind.plan(S, 10)[9];
+            double x = 3.0;
+            assertThat(last.update(x, 0, 0, 1)).isCloseTo(1.0, offset(1e-12));
+            assertThat(last.update(x, 0, 0, Double.POSITIVE_INFINITY)).isGreaterThan(1.0);
+        }
+    }
 }

@@ -1,0 +1,77 @@
+package io.fusion4j.transfusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.backend.BackendOptions;
+import io.fusion4j.api.backend.Backends;
+import io.fusion4j.api.data.Vocabulary;
+import io.fusion4j.api.router.Routers;
+import io.fusion4j.transfusion.diffusion.Sampler;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Transfusion sampler on a small random model: guidance at its fixed points (w = 1 the conditional stream, w = 0
+ * the caption-less one), the same seed giving the same image, and captions that never start an image.
+ */
+class TransfusionSamplerTest {
+    private static final Vocabulary V = Vocabulary.of(10, 0);
+    private static Backend be;
+    private static TransfusionSampler sampler;
+
+    @BeforeAll
+    static void start() {
+        be = Backends.discover().create("cpu", BackendOptions.withThreads(1));
+        TransfusionModel m = TransfusionModel.build(TransfusionLayoutTest.tiny(V.size(), 4), Routers.discover());
+        m.decoder().parameters().allocate(be, 3);
+        sampler = new TransfusionSampler(m, be, V, 4);
+    }
+
+    @AfterAll
+    static void stop() {
+        be.close();
+    }
+
+    @Test
+    void guidanceAtOneIsConditionalAndAtZeroTheUnconditionalSample() {
+        int[] cond = {V.bos(), 3, 4, V.boi()};
+        int[] uncond = {V.bos(), V.boi()};
+        for (Sampler kind : Sampler.values()) {
+            float[] c = sampler.image(cond, kind, 5, 1, null, 7, k -> { });
+            float[] c1 = sampler.image(cond, kind, 5, 1, uncond, 7, k -> { });
+            assertThat(c1).containsExactly(c);
+            float[] zero = sampler.image(cond, kind, 5, 0, uncond, 7, k -> { });
+            float[] free = sampler.image(uncond, kind, 5, 1, null, 7, k -> { });
+            assertThat(zero).containsExactly(free);
+            float[] strong = sampler.image(cond, kind, 5, 4, uncond, 7, k -> { });
+            assertThat(strong).isNotEqualTo(c);
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameImageAndEveryStepIsReported() {
+        int[] prefix = {V.bos(), 5, V.boi()};
+        int[] steps = {0};
+        float[] a = sampler.image(prefix, Sampler.DDPM, 6, 1, null, 11, k -> steps[0] = k);
+        assertThat(steps[0]).isEqualTo(6);
+        assertThat(sampler.image(prefix, Sampler.DDPM, 6, 1, null, 11, k -> { })).containsExactly(a);
+        assertThat(sampler.image(prefix, Sampler.DDPM, 6, 1, null, 12, k -> { })).isNotEqualTo(a);
+        assertThat(a).hasSize(16);
+        float[] clipped = sampler.image(prefix, Sampler.DDIM, 6, 1, null, 11, 1.0, k -> { });
+        for (float v : clipped) {
+            assertThat(v).isBetween(-1f, 1f); // the last step returns the clamped clean estimate
+        }
+        assertThatThrownBy(() -> sampler.image(new int[]{V.bos()}, Sampler.DDIM, 2, 1, null, 1, k -> { }))
+                .hasMessageContaining("must end with BOI");
+    }
+
+    @Test
+    void aCaptionNeverOpensOrClosesAnImage() {
+        int[] caption = sampler.textAfter(new int[]{V.bos(), V.boi()}, new float[16], new int[0], 12);
+        assertThat(caption.length).isLessThanOrEqualTo(12);
+        assertThat(caption).doesNotContain(V.boi(), V.eoi(), V.eos());
+    }
+}
