@@ -53,7 +53,7 @@ class ConfigJsonTest {
     @Test
     void badConfigsNameTheFileAndWhatIsWrong() {
         assertThatThrownBy(() -> ConfigJson.read("{\"model\":{\"kind\":\"mamba\"},\"batch\":1}", "run.json"))
-                .hasMessage("run.json: model kind 'mamba' is unknown; known kinds: decoder, moma");
+                .hasMessage("run.json: model kind 'mamba' is unknown; known kinds: decoder, moma, transfusion");
         assertThatThrownBy(() -> ConfigJson.read("{\"batch\":1}", "run.json")).hasMessage("run.json: no \"model\" object");
         assertThatThrownBy(() -> ConfigJson.read("[1]", "run.json")).hasMessageStartingWith("run.json: expected a JSON object");
         String tiny = ConfigJson.write(Presets.get("tiny").config());
@@ -61,6 +61,6 @@ class ConfigJsonTest {
                 .hasMessageStartingWith("run.json: not a valid run config: Unrecognized field \"bacth\"");
         assertThatThrownBy(() -> ConfigJson.read(tiny.replace("\"beta1\" : 0.9", "\"beta1\" : 1.5"), "run.json"))
                 .hasMessageContaining("run.json").hasMessageContaining("AdamW needs 0 <= beta1, beta2 < 1");
-        assertThatThrownBy(() -> Presets.get("huge")).hasMessage("--preset: expected one of tiny, dense, moma-dense, moe-8x, moma-1t1i, moma-2t2i, moma-4t4i, moma-7t1i, mod, mod-moma-4t4i, found huge");
+        assertThatThrownBy(() -> Presets.get("huge")).hasMessage("--preset: expected one of tiny, dense, moma-dense, moe-8x, moma-1t1i, moma-2t2i, moma-4t4i, moma-7t1i, mod, mod-moma-4t4i, transfusion-tiny, transfusion-moma, found huge");
     }
 }
