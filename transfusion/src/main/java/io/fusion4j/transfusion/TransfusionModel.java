@@ -7,6 +7,7 @@ import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.DecoderConfig;
 import io.fusion4j.api.nn.ForwardPass;
 import io.fusion4j.api.nn.KvCache;
+import io.fusion4j.api.nn.TokenMeta;
 import io.fusion4j.api.router.Routers;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
@@ -93,8 +94,26 @@ public final class TransfusionModel {
         return g.add(g.mulRows(text, g.constant(keep.reshape(rows))), g.scatterAddRows(p, image, null, rows));
     }
 
-    /** One decode step of a text token over the cache (text after an image attends to its clean patches' K/V). */
-    public Var decodeText(Graph g, int token, KvCache cache) {
-        return decoder.decodeStep(g, token, Modality.TEXT, cache);
+    /**
+     * The noise prediction {@code [n, width]} for one image's noised patches {@code [n, width]} at timestep {@code t},
+     * run as a span over {@code cache} (which holds the prefix): the patches see the whole prefix and each other, and
+     * are appended to the cache; truncate it back to the prefix before the next step.
+     */
+    public Var spanNoise(Graph g, Tensor noised, int t, KvCache cache) {
+        int n = (int) noised.shape().dim(0);
+        Tensor ids = g.arena().allocate(DType.I32, Shape.of(1, n));
+        g.backend().copyFromHost(new int[n], ids); // placeholder ids: image rows are embedded from their patches
+        Tensor pos = g.arena().allocate(DType.I32, Shape.of(1, n));
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = cache.position() + i;
+        }
+        g.backend().copyFromHost(p, pos);
+        ForwardPass pass = ForwardPass.of(g, TokenMeta.uniform(ids, pos,
+                io.fusion4j.api.backend.AttentionMask.bidirectional(1, n), Modality.IMAGE));
+        Tensor owner = g.arena().allocate(DType.I32, Shape.of(n));
+        g.backend().copyFromHost(new int[n], owner);
+        Var x = g.add(patches.encode(g, g.constant(noised)), g.gatherRows(time.forward(g, new int[]{t}), owner));
+        return patches.decode(g, decoder.decodeSpan(pass, x, cache));
     }
 }

@@ -9,6 +9,7 @@ import io.fusion4j.api.data.Modality;
 import io.fusion4j.api.data.Vocabulary;
 import io.fusion4j.api.autograd.LossSink;
 import io.fusion4j.api.nn.ForwardPass;
+import io.fusion4j.api.nn.KvCache;
 import io.fusion4j.api.nn.TokenMeta;
 import io.fusion4j.api.random.Philox;
 import io.fusion4j.api.tensor.DType;
@@ -30,9 +31,10 @@ import java.util.function.IntConsumer;
  * {@code ε̂ = ε_u + w·(ε_c − ε_u)} against a caption-less prefix; and text after an image (a caption), greedy, with
  * the image's clean patches in the context at {@code t = 0}.
  *
- * <p>Every step runs the whole sequence: the prefix is short at this scale, so the recomputation costs less than the
- * bookkeeping of a span re-run over a prefix cache would save (a cached span forward is future work; see the issue
- * note). Noise comes from Philox on {@code seed}, so the same seed gives the same image.
+ * <p>The prefix's keys and values are computed once into a KV cache per branch; each step runs only the image's
+ * patches over it ({@link io.fusion4j.api.nn.Decoder#decodeSpan}) and truncates the cache back to the prefix.
+ * {@link #uncachedNoise} runs the whole sequence instead, the reference the cached path is tested against. Noise comes
+ * from Philox on {@code seed}, so the same seed gives the same image.
  */
 public final class TransfusionSampler {
     private final TransfusionModel model;
@@ -76,16 +78,40 @@ public final class TransfusionSampler {
         if (guided) {
             checkPrefix(unconditional, "unconditional prefix");
         }
+        try (StepArena arena = backend.newArena()) {
+            KvCache cond = prefill(arena, prefix);
+            KvCache uncond = guided ? prefill(arena, unconditional) : null;
+            Tensor noised = backend.allocate(DType.F32, Shape.of(patches, width));
+            return denoise(sampler, steps, guidance, seed, clip, progress,
+                    (x, t, eps) -> spanNoise(arena, noised, x, t, cond, prefix.length, eps),
+                    (x, t, eps) -> spanNoise(arena, noised, x, t, uncond, unconditional.length, eps));
+        }
+    }
+
+    /** A noise prediction for patches {@code x} at timestep {@code t}, written into {@code eps}. */
+    private interface NoisePredictor {
+        void predict(float[] x, int t, float[] eps);
+    }
+
+    /**
+     * The sampling loop, whatever computes the predictions: pure noise from Philox, then each planned step with the
+     * guided prediction {@code ε_u + w·(ε_c − ε_u)} (the conditional one alone at w = 1).
+     */
+    private float[] denoise(Sampler sampler, int steps, double guidance, long seed, double clip, IntConsumer progress,
+                            NoisePredictor conditional, NoisePredictor unconditional) {
+        boolean guided = guidance != 1;
         float[] x = new float[patches * width];
         long g = 0;
         for (int i = 0; i < x.length; i++) {
             x[i] = Philox.normal(seed, g++);
         }
+        float[] eps = new float[x.length];
+        float[] free = guided ? new float[x.length] : null;
         int n = 0;
         for (SamplerStep s : sampler.plan(schedule, steps)) {
-            float[] eps = noise(prefix, x, s.t());
+            conditional.predict(x, s.t(), eps);
             if (guided) {
-                float[] free = noise(unconditional, x, s.t());
+                unconditional.predict(x, s.t(), free);
                 for (int i = 0; i < eps.length; i++) {
                     eps[i] = (float) (free[i] + guidance * (eps[i] - free[i]));
                 }
@@ -99,6 +125,32 @@ public final class TransfusionSampler {
         return x;
     }
 
+    /** A cache holding {@code prefix}, decoded token by token (causal among themselves), with room for one image. */
+    private KvCache prefill(StepArena arena, int[] prefix) {
+        KvCache cache = new KvCache(backend, model.config().trunk().base(), prefix.length + patches);
+        for (int id : prefix) {
+            model.decoder().decodeStep(new Graph(backend, arena, false), id, vocabulary.modalityOf(id), cache);
+            arena.release();
+        }
+        return cache;
+    }
+
+    /** The noise prediction of the image span over {@code cache}, into {@code eps}; the cache is left at the prefix. */
+    private void spanNoise(StepArena arena, Tensor noised, float[] x, int t, KvCache cache, int prefix, float[] eps) {
+        backend.copyFromHost(x, noised);
+        backend.copyToHost(model.spanNoise(new Graph(backend, arena, false), noised, t, cache).value(), eps);
+        arena.release();
+        cache.truncate(prefix);
+    }
+
+    /** The whole-sequence loop the cached one must equal (the definition; tests compare the two). */
+    float[] uncachedImage(int[] prefix, Sampler sampler, int steps, double guidance, int[] unconditional, long seed,
+                          double clip) {
+        return denoise(sampler, steps, guidance, seed, clip, k -> { },
+                (x, t, eps) -> System.arraycopy(uncachedNoise(prefix, x, t), 0, eps, 0, eps.length),
+                (x, t, eps) -> System.arraycopy(uncachedNoise(unconditional, x, t), 0, eps, 0, eps.length));
+    }
+
     private void checkPrefix(int[] prefix, String what) {
         if (prefix == null || prefix.length == 0 || prefix[prefix.length - 1] != vocabulary.boi()) {
             throw new IllegalArgumentException("the " + what + " must end with BOI (" + vocabulary.boi() + "), found "
@@ -106,8 +158,8 @@ public final class TransfusionSampler {
         }
     }
 
-    /** The model's noise prediction for patches {@code x} at timestep {@code t} after {@code prefix}. */
-    float[] noise(int[] prefix, float[] x, int t) {
+    /** The model's noise prediction for patches {@code x} at timestep {@code t} after {@code prefix}, whole sequence. */
+    float[] uncachedNoise(int[] prefix, float[] x, int t) {
         MixedBatch b = sequence(prefix, x, null);
         try (StepArena arena = backend.newArena()) {
             var out = forward(arena, b, t);

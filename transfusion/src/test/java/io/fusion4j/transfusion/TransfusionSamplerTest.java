@@ -74,4 +74,27 @@ class TransfusionSamplerTest {
         assertThat(caption.length).isLessThanOrEqualTo(12);
         assertThat(caption).doesNotContain(V.boi(), V.eoi(), V.eos());
     }
+
+    @Test
+    void cachedSamplingEqualsTheWholeSequenceLoopForDenseAndModalityExpertTrunks() {
+        var moma = TransfusionLayoutTest.tiny(V.size(), 4);
+        var untied = new TransfusionConfig(new io.fusion4j.moma.MomaConfig(moma.trunk().base(), 2,
+                io.fusion4j.api.router.RouterSpec.of("modality", "text", 1), null), 4, 8, 1000, 5, 500);
+        TransfusionModel m2 = TransfusionModel.build(untied, Routers.discover());
+        m2.decoder().parameters().allocate(be, 4);
+        TransfusionSampler experts = new TransfusionSampler(m2, be, V, 4);
+        int[] cond = {V.bos(), 3, 4, 5, V.boi()};
+        int[] uncond = {V.bos(), V.boi()};
+        for (TransfusionSampler s : new TransfusionSampler[]{sampler, experts}) {
+            for (Sampler kind : Sampler.values()) {
+                float[] cached = s.image(cond, kind, 6, 3, uncond, 5, 1.0, k -> { });
+                float[] whole = s.uncachedImage(cond, kind, 6, 3, uncond, 5, 1.0);
+                assertThat(cached).hasSameSizeAs(whole);
+                for (int i = 0; i < whole.length; i++) {
+                    assertThat(cached[i]).as("%s element %d", kind, i)
+                            .isCloseTo(whole[i], org.assertj.core.data.Offset.offset(2e-4f));
+                }
+            }
+        }
+    }
 }

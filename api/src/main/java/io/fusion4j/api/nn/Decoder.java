@@ -102,6 +102,24 @@ public final class Decoder {
     }
 
     /**
+     * The trunk's hidden states {@code [n, dim]} for {@code n} new positions whose inputs {@code x [n, dim]} the
+     * caller embedded ({@code pass} describes them: one row of {@code n} positions from {@link KvCache#position()} on,
+     * their modality); they attend to every cached position and to each other, and are appended to the cache. This is
+     * how a bidirectional span (a Transfusion image) runs over a cached prefix: {@link KvCache#truncate} back to the
+     * prefix and run the span again at the next denoising step.
+     */
+    public Var decodeSpan(ForwardPass pass, Var x, KvCache cache) {
+        int n = (int) x.value().shape().dim(0);
+        if (cache.position() + n > cache.capacity()) {
+            throw new IllegalStateException("KV cache holds " + cache.capacity() + " positions; " + cache.position()
+                    + " are used and the span needs " + n);
+        }
+        Var h = trunk.decode(pass, x, cache);
+        cache.advance(n);
+        return h;
+    }
+
+    /**
      * Mean next-token cross-entropy (plus z-loss) against I32 targets {@code [B, T]} (negative = ignored), with its
      * gradient; training goes through {@link io.fusion4j.api.train.NextTokenObjective} instead.
      */

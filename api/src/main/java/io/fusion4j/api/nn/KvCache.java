@@ -70,20 +70,27 @@ public final class KvCache {
         return values[layer];
     }
 
-    /** Records that layer {@code layer} stored an entry for the current position at index {@code length(layer)}. */
-    void appended(int layer) {
-        if (lengths[layer] >= capacity) {
+    /** Records that layer {@code layer} stored entries for the next {@code n} positions from the current one. */
+    void appended(int layer, int n) {
+        if (lengths[layer] + n > capacity) {
             throw new IllegalStateException("KV cache of layer " + layer + " is full (" + capacity + " positions)");
         }
-        entryPositions[layer][lengths[layer]++] = position;
+        for (int j = 0; j < n; j++) {
+            entryPositions[layer][lengths[layer]++] = position + j;
+        }
     }
 
     /** Marks the current position as decoded (after every layer that processes it stored it). */
     void advance() {
-        if (position >= capacity) {
+        advance(1);
+    }
+
+    /** Marks the next {@code n} positions as decoded. */
+    void advance(int n) {
+        if (position + n > capacity) {
             throw new IllegalStateException("KV cache is full (" + capacity + " positions)");
         }
-        position++;
+        position += n;
     }
 
     /**

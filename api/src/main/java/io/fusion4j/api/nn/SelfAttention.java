@@ -54,36 +54,66 @@ public final class SelfAttention extends NamedComponent {
     }
 
     /**
-     * One new position {@code x [1, dim]} at {@code position}: stores its key and value as the next entry of
-     * {@code layer}'s cache and attends over every entry of that layer (no-grad inference).
+     * New positions {@code x [n, dim]} at {@code positions [1, n]}: stores their keys and values as the next {@code n}
+     * entries of {@code layer}'s cache and attends each over every entry of that layer, the new ones included (no-grad
+     * inference). One position is a causal decode step; several see each other both ways, as the patches of one
+     * Transfusion image do (a span re-run over a cached prefix).
      */
-    public Var decode(Graph g, Var x, Tensor position, KvCache cache, int layer) {
+    public Var decode(Graph g, Var x, Tensor positions, KvCache cache, int layer) {
         Backend be = g.backend();
+        int n = (int) x.value().shape().dim(0);
         int h = c.heads();
         int hd = c.headDim();
         int at = cache.length(layer);
-        int len = at + 1;
-        Shape one = Shape.of(1, 1, h, hd);
-        Tensor q = project(g, wq, qNorm, x, one, position).value().reshape(h, hd);
-        Tensor k = project(g, wk, kNorm, x, one, position).value().reshape(h, hd);
-        Tensor v = wv.forward(g, x).value().reshape(h, hd);
+        int len = at + n;
+        Shape heads = Shape.of(1, n, h, hd);
+        Tensor q = project(g, wq, qNorm, x, heads, positions).value().reshape(n, h, hd);
+        Tensor k = project(g, wk, kNorm, x, heads, positions).value().reshape(n, h, hd);
+        Tensor v = wv.forward(g, x).value().reshape(n, h, hd);
         Tensor kc = cache.keys(layer);
         Tensor vc = cache.values(layer);
-        Tensor out = g.arena().allocate(DType.F32, Shape.of(h, hd));
-        Tensor scores = g.arena().allocate(DType.F32, Shape.of(1, len));
         float scale = (float) (1 / Math.sqrt(hd));
-        for (int i = 0; i < h; i++) {
-            Tensor kh = kc.select(i);
-            Tensor vh = vc.select(i);
-            be.copy(k.select(i), kh.slice(at, at + 1).reshape(hd));
-            be.copy(v.select(i), vh.slice(at, at + 1).reshape(hd));
-            Tensor qi = q.select(i).reshape(1, hd);
-            be.gemm(qi, kh.slice(0, len).t(), scores, scale, 0f);
-            be.softmax(scores, scores);
-            be.gemm(scores, vh.slice(0, len), out.select(i).reshape(1, hd), 1f, 0f);
+        Tensor out;
+        if (n == 1) {
+            out = g.arena().allocate(DType.F32, Shape.of(n, h, hd));
+            Tensor scores = g.arena().allocate(DType.F32, Shape.of(1, len));
+            for (int i = 0; i < h; i++) {
+                Tensor kh = kc.select(i);
+                Tensor vh = vc.select(i);
+                be.copy(k.select(0).select(i), kh.slice(at, at + 1).reshape(hd));
+                be.copy(v.select(0).select(i), vh.slice(at, at + 1).reshape(hd));
+                be.gemm(q.select(0).select(i).reshape(1, hd), kh.slice(0, len).t(), scores, scale, 0f);
+                be.softmax(scores, scores);
+                be.gemm(scores, vh.slice(0, len), out.select(0).select(i).reshape(1, hd), 1f, 0f);
+            }
+        } else {
+            // A head's rows are strided in [n, h, hd]; transposed to [h·hd, n] each head is one contiguous block,
+            // so every product is a plain GEMM and each head's keys and values land in the cache in one transpose.
+            int dim = h * hd;
+            Tensor qT = g.arena().allocate(DType.F32, Shape.of(dim, n));
+            Tensor kT = g.arena().allocate(DType.F32, Shape.of(dim, n));
+            Tensor vT = g.arena().allocate(DType.F32, Shape.of(dim, n));
+            be.transpose(q.reshape(n, dim), qT);
+            be.transpose(k.reshape(n, dim), kT);
+            be.transpose(v.reshape(n, dim), vT);
+            Tensor scoresT = g.arena().allocate(DType.F32, Shape.of(len, n));
+            Tensor scores = g.arena().allocate(DType.F32, Shape.of(n, len));
+            Tensor outT = g.arena().allocate(DType.F32, Shape.of(dim, n));
+            for (int i = 0; i < h; i++) {
+                Tensor kh = kc.select(i);
+                Tensor vh = vc.select(i);
+                be.transpose(kT.slice((long) i * hd, (long) (i + 1) * hd), kh.slice(at, at + n));
+                be.transpose(vT.slice((long) i * hd, (long) (i + 1) * hd), vh.slice(at, at + n));
+                be.gemm(kh.slice(0, len), qT.slice((long) i * hd, (long) (i + 1) * hd), scoresT, scale, 0f);
+                be.transpose(scoresT, scores);
+                be.softmax(scores, scores);
+                be.gemm(vh.slice(0, len).t(), scores.t(), outT.slice((long) i * hd, (long) (i + 1) * hd), 1f, 0f);
+            }
+            out = g.arena().allocate(DType.F32, Shape.of(n, dim));
+            be.transpose(outT, out);
         }
-        cache.appended(layer);
-        return wo.forward(g, g.constant(out.reshape(1, c.dim())));
+        cache.appended(layer, n);
+        return wo.forward(g, g.constant(out.reshape(n, c.dim())));
     }
 
 }
