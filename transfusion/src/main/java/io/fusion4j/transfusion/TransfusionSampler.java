@@ -129,8 +129,7 @@ public final class TransfusionSampler {
     private KvCache prefill(StepArena arena, int[] prefix) {
         KvCache cache = new KvCache(backend, model.config().trunk().base(), prefix.length + patches);
         for (int id : prefix) {
-            model.decoder().decodeStep(new Graph(backend, arena, false), id, vocabulary.modalityOf(id), cache);
-            arena.release();
+            step(arena, id, cache, null);
         }
         return cache;
     }
@@ -160,47 +159,13 @@ public final class TransfusionSampler {
 
     /** The model's noise prediction for patches {@code x} at timestep {@code t} after {@code prefix}, whole sequence. */
     float[] uncachedNoise(int[] prefix, float[] x, int t) {
-        MixedBatch b = sequence(prefix, x, null);
+        MixedBatch b = sequence(prefix, x);
         try (StepArena arena = backend.newArena()) {
             var out = forward(arena, b, t);
             float[] eps = new float[patches * width];
             backend.copyToHost(out.noise().value(), eps);
             return eps;
         }
-    }
-
-    /**
-     * Greedy text after {@code prefix} (ending with BOI), the image's clean patches {@code x0}, EOI and {@code text}:
-     * up to {@code maxTokens} ids, stopping before EOS.
-     */
-    public int[] textAfter(int[] prefix, float[] x0, int[] text, int maxTokens) {
-        checkPrefix(prefix, "prefix");
-        int[] out = new int[maxTokens];
-        int n = 0;
-        int[] tail = Arrays.copyOf(text, text.length + maxTokens);
-        while (n < maxTokens) {
-            MixedBatch b = sequence(prefix, x0, Arrays.copyOf(tail, text.length + n));
-            int next;
-            try (StepArena arena = backend.newArena()) {
-                var logits = forward(arena, b, 0).logits();
-                int vocab = model.config().vocab();
-                float[] last = new float[vocab];
-                backend.copyToHost(logits.value().slice(b.length() - 1, b.length()), last);
-                next = 0;
-                for (int v = 1; v < vocab; v++) {
-                    if (last[v] > last[next] && v != vocabulary.boi() && v != vocabulary.eoi()) {
-                        next = v;
-                    }
-                }
-            }
-            if (next == vocabulary.eos()) {
-                break;
-            }
-            out[n] = next;
-            tail[text.length + n] = next;
-            n++;
-        }
-        return Arrays.copyOf(out, n);
     }
 
     private TransfusionModel.Outputs forward(StepArena arena, MixedBatch b, int t) {
@@ -212,23 +177,154 @@ public final class TransfusionSampler {
         return model.forward(pass, g.constant(tokens.imageInputs()), new int[]{t}, owner);
     }
 
-    /** One row: {@code prefix}, the image's patches, then (unless {@code text} is null) EOI and {@code text}. */
-    private MixedBatch sequence(int[] prefix, float[] x, int[] text) {
-        int len = prefix.length + patches + (text == null ? 0 : 1 + text.length);
+    /** One row: {@code prefix}, then the image's patches. */
+    private MixedBatch sequence(int[] prefix, float[] x) {
+        int len = prefix.length + patches;
         int[] ids = new int[len];
         System.arraycopy(prefix, 0, ids, 0, prefix.length);
         byte[] modality = new byte[len];
         for (int i = prefix.length; i < prefix.length + patches; i++) {
             modality[i] = (byte) Modality.IMAGE.ordinal();
         }
-        if (text != null) {
-            ids[prefix.length + patches] = vocabulary.eoi();
-            System.arraycopy(text, 0, ids, prefix.length + patches + 1, text.length);
-        }
         int[] targets = new int[len];
         Arrays.fill(targets, MixedBatch.IGNORE);
         return new MixedBatch(1, len, ids, targets, modality, modality.clone(), new int[]{len}, new int[][]{{}},
                 java.util.List.of(new ImageSpan(0, prefix.length, prefix.length + patches)), x.clone(), width,
                 DataPosition.START);
+    }
+
+    /**
+     * What {@link #generate} makes: a stream that switches modes.
+     *
+     * @param prompt      token ids; ending with BOI asks for an image at once
+     * @param promptImage an image's clean patches to put first ({@code BOS BOI image EOI}, then {@code prompt}), or
+     *                    null: how a caption is asked for
+     * @param maxTokens   the most new text tokens
+     * @param images      whether the model may begin images of its own (when one still fits)
+     * @param maxImages   stop after this many images (0: no limit)
+     */
+    public record Request(int[] prompt, float[] promptImage, int maxTokens, boolean images, int maxImages,
+                          Sampler sampler, int steps, double guidance, double clip, long seed) {
+    }
+
+    /**
+     * One generation over a KV cache: text token by token from {@code tokens} until the model emits BOI (image codes do
+     * not exist here; EOI is never drawn), then an image denoised in place over the cached prefix (with guidance
+     * against {@code BOS BOI}), its clean patches appended to the cache at t = 0, EOI, and text again; EOS ends it.
+     * Events: {@link io.fusion4j.api.generate.GenerationEvent.Token} per token (BOI and EOI included),
+     * {@code DenoisingStep} per step, {@code ImageFinished} with {@code draw}'s picture, one {@code Finished}.
+     */
+    public io.fusion4j.api.generate.GenerationEvent.Finished generate(Request r,
+            io.fusion4j.api.generate.TokenSampler tokens, java.util.function.Function<int[], String> text,
+            java.util.function.Function<float[], io.fusion4j.api.data.Image> draw,
+            java.util.function.BooleanSupplier cancelled,
+            java.util.function.Consumer<? super io.fusion4j.api.generate.GenerationEvent> events) {
+        int vocab = model.config().vocab();
+        int imageRoom = patches + 2; // BOI, the patches, EOI
+        int start = r.promptImage() == null ? 0 : 2 + patches + 1;
+        int capacity = start + r.prompt().length + r.maxTokens() + (r.images() ? imageRoom : 0) + 1;
+        KvCache cache = new KvCache(backend, model.config().trunk().base(), capacity);
+        float[] logits = new float[vocab];
+        int[] seq = new int[capacity];
+        int len = 0;
+        int made = 0;
+        int images = 0;
+        String shown = "";
+        try (StepArena arena = backend.newArena()) {
+            if (r.promptImage() != null) {
+                if (r.promptImage().length != patches * width) {
+                    throw new IllegalArgumentException("the prompt image holds " + r.promptImage().length
+                            + " floats; an image is " + patches + " patches of " + width);
+                }
+                step(arena, vocabulary.bos(), cache, null);
+                step(arena, vocabulary.boi(), cache, null);
+                appendClean(arena, r.promptImage(), cache);
+                step(arena, vocabulary.eoi(), cache, r.prompt().length == 0 ? logits : null);
+            }
+            for (int i = 0; i < r.prompt().length; i++) {
+                seq[len++] = r.prompt()[i];
+                step(arena, r.prompt()[i], cache, i + 1 == r.prompt().length ? logits : null);
+            }
+            shown = text.apply(vocabulary.textOnly(seq, len));
+            boolean inImage = len > 0 && seq[len - 1] == vocabulary.boi();
+            while (true) {
+                if (cancelled.getAsBoolean()) {
+                    return finish(events, made, io.fusion4j.api.generate.GenerationEvent.Finished.Reason.CANCELLED);
+                }
+                if (inImage) {
+                    float[] x0 = denoiseOver(arena, cache, r, images, events);
+                    appendClean(arena, x0, cache);
+                    events.accept(new io.fusion4j.api.generate.GenerationEvent.ImageFinished(images, new int[0],
+                            draw == null ? null : draw.apply(x0)));
+                    images++;
+                    seq[len++] = vocabulary.eoi();
+                    events.accept(new io.fusion4j.api.generate.GenerationEvent.Token(vocabulary.eoi(), ""));
+                    if (r.maxImages() > 0 && images >= r.maxImages()) {
+                        return finish(events, made, io.fusion4j.api.generate.GenerationEvent.Finished.Reason.IMAGES);
+                    }
+                    step(arena, vocabulary.eoi(), cache, logits);
+                    inImage = false;
+                    continue;
+                }
+                if (made >= r.maxTokens()) {
+                    return finish(events, made, io.fusion4j.api.generate.GenerationEvent.Finished.Reason.MAX_TOKENS);
+                }
+                logits[vocabulary.eoi()] = Float.NEGATIVE_INFINITY;
+                if (!r.images() || cache.position() + imageRoom > capacity) {
+                    logits[vocabulary.boi()] = Float.NEGATIVE_INFINITY;
+                }
+                int next = tokens.sample(logits);
+                if (next == vocabulary.eos()) {
+                    return finish(events, made,
+                            io.fusion4j.api.generate.GenerationEvent.Finished.Reason.END_OF_SEQUENCE);
+                }
+                seq[len++] = next;
+                made++;
+                String after = text.apply(vocabulary.textOnly(seq, len));
+                events.accept(new io.fusion4j.api.generate.GenerationEvent.Token(next,
+                        after.substring(Math.min(shown.length(), after.length()))));
+                shown = after;
+                inImage = next == vocabulary.boi();
+                step(arena, next, cache, inImage ? null : logits);
+            }
+        }
+    }
+
+    /** Denoises one image after what {@code cache} holds (left as it was), guided against {@code BOS BOI}. */
+    private float[] denoiseOver(StepArena arena, KvCache cond, Request r, int index,
+                                java.util.function.Consumer<? super io.fusion4j.api.generate.GenerationEvent> events) {
+        int at = cond.position();
+        boolean guided = r.guidance() != 1;
+        int[] free = {vocabulary.bos(), vocabulary.boi()};
+        KvCache uncond = guided ? prefill(arena, free) : null;
+        Tensor noised = backend.allocate(DType.F32, Shape.of(patches, width));
+        return denoise(r.sampler(), r.steps(), r.guidance(), r.seed() + index, r.clip(),
+                k -> events.accept(new io.fusion4j.api.generate.GenerationEvent.DenoisingStep(k, r.steps())),
+                (x, t, eps) -> spanNoise(arena, noised, x, t, cond, at, eps),
+                (x, t, eps) -> spanNoise(arena, noised, x, t, uncond, free.length, eps));
+    }
+
+    /** Appends an image's clean patches to the cache (their keys and values at t = 0), as later text sees them. */
+    private void appendClean(StepArena arena, float[] x0, KvCache cache) {
+        Tensor clean = arena.allocate(DType.F32, Shape.of(patches, width));
+        backend.copyFromHost(x0, clean);
+        model.spanNoise(new Graph(backend, arena, false), clean, 0, cache);
+        arena.release();
+    }
+
+    private void step(StepArena arena, int id, KvCache cache, float[] logits) {
+        var l = model.decoder().decodeStep(new Graph(backend, arena, false), id, vocabulary.modalityOf(id), cache);
+        if (logits != null) {
+            backend.copyToHost(l.value(), logits);
+        }
+        arena.release();
+    }
+
+    private static io.fusion4j.api.generate.GenerationEvent.Finished finish(
+            java.util.function.Consumer<? super io.fusion4j.api.generate.GenerationEvent> events, int made,
+            io.fusion4j.api.generate.GenerationEvent.Finished.Reason reason) {
+        var f = new io.fusion4j.api.generate.GenerationEvent.Finished(made, reason);
+        events.accept(f);
+        return f;
     }
 }

@@ -12,6 +12,10 @@ import io.fusion4j.transfusion.diffusion.Sampler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.fusion4j.api.generate.GenerationEvent;
+import io.fusion4j.api.generate.TokenSampler;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The Transfusion sampler on a small random model: guidance at its fixed points (w = 1 the conditional stream, w = 0
@@ -68,11 +72,51 @@ class TransfusionSamplerTest {
                 .hasMessageContaining("must end with BOI");
     }
 
+    private static List<GenerationEvent> stream(TransfusionSampler.Request r, long seed) {
+        List<GenerationEvent> events = new ArrayList<>();
+        sampler.generate(r, new TokenSampler(1.0, 1.0, new java.util.SplittableRandom(seed)),
+                ids -> java.util.Arrays.toString(ids), null, () -> false, events::add);
+        return events;
+    }
+
     @Test
-    void aCaptionNeverOpensOrClosesAnImage() {
-        int[] caption = sampler.textAfter(new int[]{V.bos(), V.boi()}, new float[16], new int[0], 12);
-        assertThat(caption.length).isLessThanOrEqualTo(12);
-        assertThat(caption).doesNotContain(V.boi(), V.eoi(), V.eos());
+    void oneStreamSwitchesFromTextToAnImageAndBackAndCaptionsNeverOpenOne() {
+        int[] prompt = {V.bos(), 3, 4, V.boi()};
+        List<GenerationEvent> e = stream(new TransfusionSampler.Request(prompt, null, 6, true, 0, Sampler.DDIM, 5, 2,
+                1.0, 9), 1);
+        long steps = e.stream().filter(x -> x instanceof GenerationEvent.DenoisingStep).count();
+        assertThat(steps).isEqualTo(5);
+        int image = -1;
+        for (int i = 0; i < e.size(); i++) {
+            if (e.get(i) instanceof GenerationEvent.ImageFinished f) {
+                image = i;
+                assertThat(f.codes()).isEmpty();
+            }
+        }
+        assertThat(image).isPositive();
+        // EOI follows the image, then the text continues (up to 6 new tokens, or EOS).
+        assertThat(((GenerationEvent.Token) e.get(image + 1)).id()).isEqualTo(V.eoi());
+        assertThat(e.getLast()).isInstanceOf(GenerationEvent.Finished.class);
+        // The image the stream made is the one image() makes for the same prefix and seed.
+        float[] direct = sampler.image(prompt, Sampler.DDIM, 5, 2, new int[]{V.bos(), V.boi()}, 9, 1.0, k -> { });
+        float[][] seen = new float[1][];
+        sampler.generate(new TransfusionSampler.Request(prompt, null, 0, true, 1, Sampler.DDIM, 5, 2, 1.0, 9),
+                new TokenSampler(0, 1.0, new java.util.SplittableRandom(1)), ids -> "", x -> {
+                    seen[0] = x.clone();
+                    return null;
+                }, () -> false, ev -> { });
+        assertThat(seen[0]).containsExactly(direct);
+        // A caption of an image never begins another one, nor closes one.
+        for (long seed = 0; seed < 4; seed++) {
+            List<GenerationEvent> c = stream(new TransfusionSampler.Request(new int[0], new float[16], 10, false, 0,
+                    Sampler.DDIM, 3, 1, 1.0, 2), seed);
+            for (GenerationEvent ev : c) {
+                if (ev instanceof GenerationEvent.Token t) {
+                    assertThat(t.id()).isNotIn(V.boi(), V.eoi());
+                }
+                assertThat(ev).isNotInstanceOf(GenerationEvent.DenoisingStep.class);
+            }
+        }
     }
 
     @Test

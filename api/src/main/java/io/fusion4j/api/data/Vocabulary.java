@@ -62,4 +62,17 @@ public record Vocabulary(int textSize, int imageOffset, int imageCodes, int bos,
     public Modality modalityOf(int id) {
         return imageCodes > 0 && id >= imageOffset && id < imageOffset + imageCodes ? Modality.IMAGE : Modality.TEXT;
     }
+
+    /** The text ids among {@code ids[0, len)}: markers and image codes left out (what a text decoder turns into text). */
+    public int[] textOnly(int[] ids, int len) {
+        int n = 0;
+        int[] out = new int[len];
+        for (int i = 0; i < len; i++) {
+            int id = ids[i];
+            if (id < textSize && id != bos && id != eos && id != boi && id != eoi) {
+                out[n++] = id;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
 }

@@ -168,7 +168,7 @@ public final class MixedModalGenerator {
             if (guided && span >= 0) {
                 startUnconditional(arena, r, seq, len, span, uncond, free);
             }
-            String text = textDecoder.apply(textIds(seq, len));
+            String text = textDecoder.apply(vocabulary.textOnly(seq, len));
             while (true) {
                 if (span < 0 && generated >= r.maxTokens()) {
                     return finish(events, generated, Reason.MAX_TOKENS);
@@ -199,7 +199,7 @@ public final class MixedModalGenerator {
                 }
                 seq[len++] = next;
                 generated++;
-                String after = textDecoder.apply(textIds(seq, len));
+                String after = textDecoder.apply(vocabulary.textOnly(seq, len));
                 events.accept(new Token(next, after.substring(Math.min(text.length(), after.length()))));
                 text = after;
                 if (next == vocabulary.boi()) {
@@ -263,18 +263,6 @@ public final class MixedModalGenerator {
             }
         }
         return -1;
-    }
-
-    private int[] textIds(int[] seq, int len) {
-        int n = 0;
-        int[] out = new int[len];
-        for (int i = 0; i < len; i++) {
-            if (seq[i] < vocabulary.textSize() && seq[i] != vocabulary.bos() && seq[i] != vocabulary.eos()
-                    && seq[i] != vocabulary.boi() && seq[i] != vocabulary.eoi()) {
-                out[n++] = seq[i];
-            }
-        }
-        return Arrays.copyOf(out, n);
     }
 
     /** Outside a span: no image code and no EOI can be drawn. */

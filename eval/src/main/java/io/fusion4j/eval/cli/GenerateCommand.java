@@ -43,9 +43,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /** {@code fusion4j generate}: continues a prompt with the newest checkpoint of a run. */
-@Command(name = "generate", description = "Generate from the newest checkpoint of a training run (KV-cached decoding):"
+@Command(name = "generate", aliases = "caption", description = "Generate from the newest checkpoint of a training run (KV-cached decoding):"
         + " text; for a run trained on images (train --image-tokenizer), an image from a caption (--out), a grid of"
-        + " them (--samples), or a caption for an image (--image).")
+        + " them (--samples), or a caption for an image (--image; 'fusion4j caption --image PNG' says the same).")
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -370,6 +370,8 @@ final class GenerateCommand implements Callable<Integer> {
                 codec.patchesPerImage());
         ByteBpeTokenizer tok = loaded.tokenizer();
         boolean promptGiven = spec.commandLine().getParseResult().hasMatchedOption("--prompt");
+        boolean drawing = imageOut != null || samples > 1;
+        float[] promptImage = null;
         if (imageIn != null) {
             Image im = Png.read(imageIn);
             if (im.channels() < codec.channels()) {
@@ -380,40 +382,44 @@ final class GenerateCommand implements Callable<Integer> {
                         + im.width() + "; the run's patches take " + codec.channels() + "x" + codec.side() + "x"
                         + codec.side());
             }
-            int[] text = promptGiven ? tok.encode(prompt) : new int[0];
-            int room = loaded.context() - (3 + codec.patchesPerImage() + text.length);
-            int[] caption = sampler.textAfter(new int[]{v.bos(), v.boi()}, codec.encode(im).patches(), text,
-                    Math.max(0, Math.min(maxTokens, room)));
-            int[] all = java.util.Arrays.copyOf(text, text.length + caption.length);
-            System.arraycopy(caption, 0, all, text.length, caption.length);
-            out.println("caption: " + tok.decode(all));
-            return 0;
+            promptImage = codec.encode(im).patches();
         }
-        if (imageOut == null && samples == 1) {
-            throw new UserInputException("a Transfusion run draws images (--out FILE, --samples N) or captions them"
-                    + " (--image PNG); text-only continuation is not available for it yet");
+        int[] text = imageIn == null || promptGiven ? tok.encode(prompt) : new int[0];
+        // Text to image: BOS caption BOI; a caption: (BOS BOI image EOI) then the prompt's text; else BOS and text.
+        int lead = imageIn == null ? 1 : 0;
+        int[] ids = new int[lead + text.length + (drawing ? 1 : 0)];
+        if (lead == 1) {
+            ids[0] = v.bos();
         }
-        int[] text = tok.encode(prompt);
-        int[] prefix = new int[text.length + 2];
-        prefix[0] = v.bos();
-        System.arraycopy(text, 0, prefix, 1, text.length);
-        prefix[prefix.length - 1] = v.boi();
-        if (prefix.length + codec.patchesPerImage() > loaded.context()) {
-            throw new UserInputException("--prompt: the caption (" + prefix.length + " tokens with BOS and BOI) and an"
-                    + " image (" + codec.patchesPerImage() + " patches) exceed the " + loaded.context() + "-token"
-                    + " context the model was trained on");
+        System.arraycopy(text, 0, ids, lead, text.length);
+        if (drawing) {
+            ids[ids.length - 1] = v.boi();
+        }
+        int used = ids.length + (imageIn != null ? 3 + codec.patchesPerImage() : 0);
+        int newTokens = drawing ? 0 : Math.max(0, Math.min(maxTokens, loaded.context() - used));
+        if (used + (drawing ? codec.patchesPerImage() : 0) > loaded.context()) {
+            throw new UserInputException("--prompt: the prompt (" + used + " positions) and an image ("
+                    + codec.patchesPerImage() + " patches) exceed the " + loaded.context() + "-token context the"
+                    + " model was trained on");
         }
         if (cfg != 1 && "0.0".equals(m.getOrDefault("caption_dropout", "0.0"))) {
             out.println("WARNING: --cfg " + cfg + ": this run trained with no captions dropped");
         }
         PrintWriter err = spec.commandLine().getErr();
         List<ImageGrid.Cell> drawn = new ArrayList<>();
+        int[] written = {0};
         long started = System.nanoTime();
+        double t = temperature != null ? temperature : 0;
+        TokenSampler tokens = new TokenSampler(t, topK, topP, new SplittableRandom(seed));
+        if (!drawing) {
+            out.print(imageIn != null ? "caption: " + prompt(promptGiven) : prompt);
+        }
         for (int k = 0; k < samples; k++) {
             int sample = k;
             // Pixel patches lie in [−1, 1]: the clean estimate is clamped there at every step.
-            Generation.image(sampler, prefix, kind, denoisingSteps, cfg, new int[]{v.bos(), v.boi()}, seed + k, 1.0,
-                    codec::decode).doOnNext(event -> {
+            var request = new io.fusion4j.transfusion.TransfusionSampler.Request(ids, promptImage, newTokens,
+                    imageIn == null, drawing ? 1 : 0, kind, denoisingSteps, cfg, 1.0, seed + k);
+            Generation.transfusion(sampler, request, tokens, tok::decode, codec::decode).doOnNext(event -> {
                 switch (event) {
                     case GenerationEvent.DenoisingStep d -> {
                         if (d.step() % 10 == 0 || d.step() == d.steps()) {
@@ -421,13 +427,37 @@ final class GenerateCommand implements Callable<Integer> {
                             err.flush();
                         }
                     }
-                    case GenerationEvent.ImageFinished f -> drawn.add(new ImageGrid.Cell(f.image(), prompt));
-                    case GenerationEvent.Token t -> {
+                    case GenerationEvent.ImageFinished f -> {
+                        if (drawing) {
+                            drawn.add(new ImageGrid.Cell(f.image(), prompt));
+                        } else {
+                            Path file = Path.of("generated-" + (++written[0]) + ".png");
+                            try {
+                                Png.write(f.image(), file);
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                            err.println();
+                            out.print("[image: " + file + "]");
+                        }
+                    }
+                    case GenerationEvent.Token tk -> {
+                        if (!drawing) {
+                            out.print(tk.textDelta());
+                            out.flush();
+                        }
                     }
                     case GenerationEvent.Finished f -> {
+                        if (!drawing) {
+                            out.println();
+                            out.printf("(%d tokens from %s)%n", f.generated(), loaded.folder());
+                        }
                     }
                 }
             }).blockLast();
+        }
+        if (!drawing) {
+            return 0;
         }
         err.println();
         Path file = imageOut != null ? imageOut : Path.of("generated.png");

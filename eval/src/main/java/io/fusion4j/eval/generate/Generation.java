@@ -34,18 +34,17 @@ public final class Generation {
     }
 
     /**
-     * A Transfusion image as a stream: one {@code DenoisingStep} per sampler step, then the {@code ImageFinished} with
-     * the decoded picture, then {@code Finished}.
+     * A Transfusion generation as a stream: tokens, denoising steps, finished images and the end, as
+     * {@link io.fusion4j.transfusion.TransfusionSampler#generate} reports them; cancelling stops it before the next
+     * token or step.
      */
-    public static Flux<GenerationEvent> image(io.fusion4j.transfusion.TransfusionSampler sampler, int[] prefix,
-                                              io.fusion4j.transfusion.diffusion.Sampler kind, int steps,
-                                              double guidance, int[] unconditional, long seed, double clip,
-                                              java.util.function.Function<float[], io.fusion4j.api.data.Image> draw) {
+    public static Flux<GenerationEvent> transfusion(io.fusion4j.transfusion.TransfusionSampler sampler,
+                                                    io.fusion4j.transfusion.TransfusionSampler.Request request,
+                                                    TokenSampler tokens,
+                                                    java.util.function.Function<int[], String> text,
+                                                    java.util.function.Function<float[], io.fusion4j.api.data.Image> draw) {
         return Flux.create(sink -> {
-            float[] x = sampler.image(prefix, kind, steps, guidance, unconditional, seed, clip,
-                    k -> sink.next(new GenerationEvent.DenoisingStep(k, steps)));
-            sink.next(new GenerationEvent.ImageFinished(0, new int[0], draw.apply(x)));
-            sink.next(new GenerationEvent.Finished(0, GenerationEvent.Finished.Reason.IMAGES));
+            sampler.generate(request, tokens, text, draw, sink::isCancelled, sink::next);
             sink.complete();
         });
     }

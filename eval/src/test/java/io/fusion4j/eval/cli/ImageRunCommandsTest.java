@@ -132,8 +132,13 @@ class ImageRunCommandsTest {
         assertThat(run("generate", "--run", runDir.toString(), "--image", png.toString(), "--max-tokens", "6",
                 "--threads", "1")).as(err.toString()).isZero();
         assertThat(out.toString()).startsWith("caption: ");
-        assertThat(run("generate", "--run", runDir.toString(), "--prompt", "a", "--threads", "1")).isEqualTo(2);
-        assertThat(err.toString()).contains("draws images (--out FILE");
+        // Text, in the same stream that would switch to an image at BOI; 'caption' is generate with --image.
+        assertThat(run("generate", "--run", runDir.toString(), "--prompt", "a", "--max-tokens", "5", "--steps", "3",
+                "--threads", "1")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("a").contains("tokens from");
+        assertThat(run("caption", "--run", runDir.toString(), "--image", png.toString(), "--max-tokens", "4",
+                "--threads", "1")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("caption: ");
         assertThat(run("train", "--preset", "transfusion-tiny", "--out", dir.resolve("x").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("trains on image-caption pairs: give --dataset");
     }
