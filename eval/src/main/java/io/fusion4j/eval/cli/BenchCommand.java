@@ -47,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "bench gemm: shapes as MxKxN, e.g. 2048x256x1024 (default: the PERF.md shapes).")
     List<String> shapes;
 
-    @Option(names = "--config", defaultValue = "dense", description = "bench train: dense, moe_ec, moma, mod (the models of ../shared/bench/torch_train.py) or a preset (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", defaultValue = "dense", description = "bench train: dense, moe_ec, moma, mod, transfusion (the models of ../shared/bench/torch_train.py) or a preset (default: ${DEFAULT-VALUE}).")
     String trainConfig;
 
     @Option(names = "--steps", defaultValue = "20", description = "bench train: timed steps (default: ${DEFAULT-VALUE}).")
