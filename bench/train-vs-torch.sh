@@ -2,13 +2,13 @@
 # A training step against PyTorch's, side by side: PyTorch, then fusion4j, repeated, so each pair shares a
 # minute of this noisy machine. Prints every pair's tokens/s and ratio, then the median ratio.
 # Usage: bash bench/train-vs-torch.sh [pairs=3] [threads=2] [config=dense]
-#   config: dense, moe_ec, moma or mod (the same model on both sides: ../shared/bench/torch_train.py's)
+#   config: dense, moe_ec, moma, mod or transfusion (the same model on both sides: ../shared/bench/torch_train.py's)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-3}
 threads=${2:-2}
 config=${3:-dense}
-case "$config" in dense|moe_ec|moma|mod) ;; *) echo "train-vs-torch: config must be dense, moe_ec, moma or mod, found '$config'." >&2; exit 2 ;; esac
+case "$config" in dense|moe_ec|moma|mod|transfusion) ;; *) echo "train-vs-torch: config must be dense, moe_ec, moma, mod or transfusion, found '$config'." >&2; exit 2 ;; esac
 torch=../shared/bench/run.sh
 if [ ! -f "$torch" ]; then
   echo "train-vs-torch: $torch not found; the shared folder must sit beside the project root." >&2

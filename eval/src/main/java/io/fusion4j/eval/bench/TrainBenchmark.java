@@ -3,8 +3,6 @@ package io.fusion4j.eval.bench;
 import io.fusion4j.api.router.Routers;
 import io.fusion4j.eval.models.ModelBuilder;
 import io.fusion4j.eval.models.Models;
-import io.fusion4j.moma.MomaConfig;
-import io.fusion4j.moma.ModelCost;
 
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.MixedBatch;
@@ -49,10 +47,8 @@ public final class TrainBenchmark {
         Routers routers = Routers.discover();
         ModelBuilder builder = Models.standard(routers).builder(bench.model());
         Decoder decoder = builder.decoder(bench.model());
-        MomaConfig plan = bench.model() instanceof MomaConfig mc ? mc
-                : new MomaConfig((DecoderConfig) bench.model(), 1, null, null);
-        double flopsPerToken = ModelCost.of(plan, cfg.seqLen(), routers).flopsPerToken();
-        DecoderConfig model = plan.base();
+        double flopsPerToken = BenchModels.flopsPerToken(bench.model(), cfg.seqLen(), routers);
+        DecoderConfig model = BenchModels.base(bench.model());
         Trainer<MixedBatch> t = new Trainer<>(backend, decoder.parameters(), builder.objective(decoder), bench.data(),
                 List.of(), cfg, null, "{}");
         List<TrainEvent.Step> timed = new ArrayList<>();
@@ -75,9 +71,10 @@ public final class TrainBenchmark {
         double formula = flopsPerToken * m.median() / 1e9;
         double peak = PEAK_PER_CORE * backend.threads();
         out.accept(String.format("train %s (d=%d L=%d T=%d B=%d vocab=%d)  threads %d  %s  counted %.1f GFLOP/s"
-                        + "  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f  heap %.0f KB/step",
+                        + "  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f  heap %.0f KB/step  loss %.3f",
                 config, model.dim(), model.layers(), cfg.seqLen(), cfg.batch(), model.vocab(),
-                backend.threads(), m.summary(), counted, formula, 100 * formula / peak, peak, m.heapBytesPerCall() / 1024));
+                backend.threads(), m.summary(), counted, formula, 100 * formula / peak, peak, m.heapBytesPerCall() / 1024,
+                timed.getLast().loss()));
         m.heapWarning().ifPresent(out);
         if (timer != null) {
             timer.stop();

@@ -5,6 +5,7 @@ import io.fusion4j.api.backend.Backend;
 import io.fusion4j.eval.bench.BenchRunner;
 import io.fusion4j.eval.bench.KernelBenchmarks;
 import io.fusion4j.eval.bench.Measurement;
+import io.fusion4j.eval.bench.SampleBenchmark;
 import io.fusion4j.eval.bench.TrainBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,8 +20,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-/** {@code fusion4j bench gemm|attention|ops}: the PERF.md kernel benchmarks. */
-@Command(name = "bench", description = "Benchmark kernels: gemm (GFLOP/s), attention (GFLOP/s), ops (GB/s); train (tokens/s).")
+/** {@code fusion4j bench gemm|attention|ops|train|sample}: the PERF.md kernel, training and sampling benchmarks. */
+@Command(name = "bench", description = "Benchmark kernels: gemm (GFLOP/s), attention (GFLOP/s), ops (GB/s); train (tokens/s); sample (images/s: Transfusion DDIM with guidance on the transfusion bench model).")
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -47,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "bench gemm: shapes as MxKxN, e.g. 2048x256x1024 (default: the PERF.md shapes).")
     List<String> shapes;
 
-    @Option(names = "--config", defaultValue = "dense", description = "bench train: dense, moe_ec, moma, mod (the models of ../shared/bench/torch_train.py) or a preset (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", defaultValue = "dense", description = "bench train: dense, moe_ec, moma, mod, transfusion (the models of ../shared/bench/torch_train.py) or a preset (default: ${DEFAULT-VALUE}).")
     String trainConfig;
 
     @Option(names = "--steps", defaultValue = "20", description = "bench train: timed steps (default: ${DEFAULT-VALUE}).")
@@ -60,7 +61,19 @@ final class BenchCommand implements Callable<Integer> {
             + " steps (through a timing proxy; its heap figure is then not representative).")
     boolean kernelTimes;
 
-    enum Target { gemm, attention, ops, train }
+    @Option(names = "--images", defaultValue = "3", description = "bench sample: timed images (default: ${DEFAULT-VALUE}).")
+    int sampleImages;
+
+    @Option(names = "--warmup-images", defaultValue = "2", description = "bench sample: untimed warm-up images (default: ${DEFAULT-VALUE}).")
+    int sampleWarmup;
+
+    @Option(names = "--sample-steps", defaultValue = "50", description = "bench sample: DDIM steps per image (default: ${DEFAULT-VALUE}).")
+    int sampleSteps;
+
+    @Option(names = "--guidance", defaultValue = "3", description = "bench sample: classifier-free guidance scale w; 1 runs one branch (default: ${DEFAULT-VALUE}).")
+    double guidance;
+
+    enum Target { gemm, attention, ops, train, sample }
 
     @Override
     public Integer call() {
@@ -113,6 +126,10 @@ final class BenchCommand implements Callable<Integer> {
                         out.println(line);
                         out.flush();
                     }).run(trainConfig, trainWarmup, trainSteps, kernelTimes);
+                    case sample -> new SampleBenchmark(backend, line -> {
+                        out.println(line);
+                        out.flush();
+                    }).run(sampleWarmup, sampleImages, sampleSteps, guidance);
                 }
             }
         }

@@ -68,7 +68,7 @@ class MomaCommandsTest {
         err.getBuffer().setLength(0);
         assertThat(run("bench", "train", "--config", "moe-ec", "--threads", "1")).isEqualTo(2);
         assertThat(err.toString().strip()).startsWith("fusion4j: bench train --config: expected one of dense, moe_ec,"
-                + " moma, mod, tiny or a preset, found moe-ec");
+                + " moma, mod, transfusion, tiny or a preset, found moe-ec");
     }
 
     @Test
