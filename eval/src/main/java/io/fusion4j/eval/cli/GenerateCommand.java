@@ -353,9 +353,13 @@ final class GenerateCommand implements Callable<Integer> {
     private int transfusion(Ready loaded, Models models, Backend backend, PrintWriter out) throws java.io.IOException {
         Vocabulary v = loaded.vocabulary();
         Map<String, String> m = loaded.mixed();
-        io.fusion4j.transfusion.PixelPatches codec = new io.fusion4j.transfusion.PixelPatches(
-                Integer.parseInt(m.get("patch_size")), Integer.parseInt(m.get("channels")),
-                Integer.parseInt(m.get("side")));
+        // A VAE run decodes with its copy of the VAE; its latents are clamped to the measured range, pixels to ±1.
+        boolean vae = "vae".equals(m.get("image_tokenizer"));
+        io.fusion4j.api.data.ContinuousImageCodec codec = vae ? ImageCodecs.loadContinuous(run.resolve(
+                ImageCodecs.RUN_FOLDER), backend, Integer.parseInt(m.get("patch_size")))
+                : new io.fusion4j.transfusion.PixelPatches(Integer.parseInt(m.get("patch_size")),
+                Integer.parseInt(m.get("channels")), Integer.parseInt(m.get("side")));
+        double clip = codec instanceof io.fusion4j.transfusion.vae.VaeImageTokenizer t ? t.latentRange() : 1.0;
         io.fusion4j.transfusion.diffusion.Sampler kind;
         try {
             kind = io.fusion4j.transfusion.diffusion.Sampler.of(samplerName);
@@ -412,7 +416,7 @@ final class GenerateCommand implements Callable<Integer> {
         for (int k = 0; k < samples; k++) {
             int sample = k;
             // Pixel patches lie in [−1, 1]: the clean estimate is clamped there at every step.
-            Generation.image(sampler, prefix, kind, denoisingSteps, cfg, new int[]{v.bos(), v.boi()}, seed + k, 1.0,
+            Generation.image(sampler, prefix, kind, denoisingSteps, cfg, new int[]{v.bos(), v.boi()}, seed + k, clip,
                     codec::decode).doOnNext(event -> {
                 switch (event) {
                     case GenerationEvent.DenoisingStep d -> {
