@@ -4,6 +4,7 @@ import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.data.BatchSource;
 import io.fusion4j.api.data.ContinuousImageCodec;
 import io.fusion4j.api.data.DataPosition;
+import io.fusion4j.api.data.ImageTokenizer;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.data.MixedSequenceSource;
 import io.fusion4j.api.data.Vocabulary;
@@ -17,9 +18,8 @@ import io.fusion4j.transfusion.PixelPatches;
 import io.fusion4j.transfusion.vae.VaeConfig;
 import io.fusion4j.transfusion.vae.VaeImageTokenizer;
 import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.data.Image;
 import io.fusion4j.eval.data.ImageCodecs;
-import io.fusion4j.eval.data.PreEncodedImages;
+import io.fusion4j.eval.data.CachedEncodings;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,25 +38,31 @@ import java.util.function.Supplier;
  * do not fit pre-tokenized rows). The order is a pure function of the seed and the data position, so resume needs
  * nothing more than the trainer's saved position.
  */
-final class ContinuousRunData {
+final class ContinuousRunData implements AutoCloseable {
     private final ImageTextOptions options;
     private final ImageTextDataset data;
     private final ByteBpeTokenizer tok;
     private final Vocabulary vocabulary;
     private final ContinuousImageCodec codec;
+    /** What the sequence builder encodes with: the codec, or a VAE's pre-encoded images. */
+    private final ImageTokenizer encoder;
     private final long seed;
     private final double captionDrop;
     /** The VAE folder, or null for pixel patches. */
     private final Path vaeDir;
     private final int patch;
+    /** The backend the VAE encodes on, kept for the run (null for pixels). */
+    private Backend vaeBackend;
 
     private ContinuousRunData(ImageTextOptions options, ImageTextDataset data, ByteBpeTokenizer tok,
-                              ContinuousImageCodec codec, long seed, double captionDrop, Path vaeDir, int patch) {
+                              ContinuousImageCodec codec, ImageTokenizer encoder, long seed, double captionDrop,
+                              Path vaeDir, int patch) {
         this.options = options;
         this.data = data;
         this.tok = tok;
         this.vocabulary = Vocabulary.of(tok.vocabSize(), 0);
         this.codec = codec;
+        this.encoder = encoder;
         this.seed = seed;
         this.captionDrop = captionDrop;
         this.vaeDir = vaeDir;
@@ -66,7 +72,8 @@ final class ContinuousRunData {
     /**
      * Opens the dataset and makes the text tokenizer and the image patches: {@code patch × patch} pixels
      * ({@code tokenizer} = {@code pixels}, default 4) or latent pixels of the VAE in folder {@code tokenizer}
-     * (default 2), whose images are all encoded here on a backend from {@code backends}, closed before returning.
+     * (default 2) on a backend from {@code backends}, kept until {@link #close()}: images are encoded as the batches
+     * read them, each once.
      */
     static ContinuousRunData open(ImageTextOptions options, String tokenizer, Integer patch, long seed,
                                   double captionDrop, Supplier<Backend> backends) throws IOException {
@@ -88,25 +95,34 @@ final class ContinuousRunData {
                 throw new UserInputException("--patch-size " + k + " must divide the side of " + options.dataset
                         + "'s square images, found " + first.height() + "x" + first.width());
             }
-            return new ContinuousRunData(options, data, options.textTokenizer(data),
-                    new PixelPatches(k, first.channels(), first.height()), seed, captionDrop, null, k);
+            PixelPatches px = new PixelPatches(k, first.channels(), first.height());
+            return new ContinuousRunData(options, data, options.textTokenizer(data), px, px, seed, captionDrop, null,
+                    k);
         }
-        try (Backend backend = backends.get()) {
+        Backend backend = backends.get();
+        try {
             VaeImageTokenizer vae = ImageCodecs.loadContinuous(dir, backend, k);
-            List<Image> images = new ArrayList<>();
-            for (ImageTextDataset.Split split : ImageTextDataset.Split.values()) {
-                for (int i = 0; i < data.size(split); i++) {
-                    Image im = data.get(split, i).image();
-                    images.add(im.channels() < vae.channels() ? ImageTextDataset.promoted(im) : im);
-                }
-            }
             if (first.height() != vae.side() || first.width() != vae.side()) {
                 throw new UserInputException("--image-tokenizer " + dir + " takes " + vae.channels() + "x" + vae.side()
                         + "x" + vae.side() + " images, but " + options.dataset + "'s are " + first.channels() + "x"
                         + first.height() + "x" + first.width());
             }
-            return new ContinuousRunData(options, data, options.textTokenizer(data), new PreEncodedImages(vae, images),
-                    seed, captionDrop, dir, k);
+            ContinuousRunData d = new ContinuousRunData(options, data, options.textTokenizer(data), vae,
+                    new CachedEncodings(vae), seed, captionDrop, dir, k);
+            d.vaeBackend = backend;
+            return d;
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /** Closes the VAE's backend, if the run has one; its codec then encodes nothing more. */
+    @Override
+    public void close() {
+        if (vaeBackend != null) {
+            vaeBackend.close();
+            vaeBackend = null;
         }
     }
 
@@ -131,7 +147,7 @@ final class ContinuousRunData {
         // Pixels per patch side: what CaptionedPairs checks the images against.
         int cell = codec.side() / (int) Math.round(Math.sqrt(codec.patchesPerImage()));
         CaptionedPairs pairs = new CaptionedPairs(data, split, tok, codec.channels(), cell, cfg.seqLen(), seed);
-        return new MixedSequenceSource(vocabulary, codec, pairs, options.texts(tok, split),
+        return new MixedSequenceSource(vocabulary, encoder, pairs, options.texts(tok, split),
                 MixedSequenceSource.Options.transfusion(cfg.batch(), cfg.seqLen(), seed).withCaptionDrop(drop));
     }
 

@@ -187,7 +187,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
                     progress.accept(e);
                 });
                 if (!interrupted[0]) {
-                    k.finish(o);
+                    k.finish(out, o);
                 }
             } finally {
                 done.countDown();
@@ -202,41 +202,45 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     }
 
     /** What differs between the tokenizer kinds: the model, its loss, its progress terms and its finished files. */
-    private interface Kind {
-        Parameters parameters();
+    private abstract static class Kind {
+        final Parameters parameters;
+        final Backend backend;
+        final ImageTextDataset data;
 
-        Objective<ImageBatch> objective();
-
-        /** The loss terms and metrics of a step or validation, for the progress line. */
-        String terms(StepLosses losses);
-
-        /** Writes the finished tokenizer into --out and reports it on validation images. */
-        void finish(PrintWriter o) throws java.io.IOException;
-    }
-
-    private final class VqKind implements Kind {
-        private final VqAutoencoder model;
-        private final Backend backend;
-        private final ImageTextDataset data;
-
-        VqKind(VqAutoencoder model, Backend backend, ImageTextDataset data) {
-            this.model = model;
+        Kind(Parameters parameters, Backend backend, ImageTextDataset data) {
+            this.parameters = parameters;
             this.backend = backend;
             this.data = data;
         }
 
-        @Override
-        public Parameters parameters() {
-            return model.parameters();
+        Parameters parameters() {
+            return parameters;
+        }
+
+        abstract Objective<ImageBatch> objective();
+
+        /** The loss terms and metrics of a step or validation, for the progress line. */
+        abstract String terms(StepLosses losses);
+
+        /** Writes the finished tokenizer into {@code out} and reports it on validation images. */
+        abstract void finish(Path out, PrintWriter o) throws java.io.IOException;
+    }
+
+    private static final class VqKind extends Kind {
+        private final VqAutoencoder model;
+
+        VqKind(VqAutoencoder model, Backend backend, ImageTextDataset data) {
+            super(model.parameters(), backend, data);
+            this.model = model;
         }
 
         @Override
-        public Objective<ImageBatch> objective() {
+        Objective<ImageBatch> objective() {
             return new VqObjective(model);
         }
 
         @Override
-        public String terms(StepLosses l) {
+        String terms(StepLosses l) {
             return String.format("recon %.5f  commit %.5f  perplexity %.1f  codes %d  restarts %d",
                     Progress.term(l.term(VqObjective.RECON)), Progress.term(l.term(VqObjective.COMMIT)),
                     Progress.metric(l.metrics(), "perplexity"), Math.round(Progress.metric(l.metrics(), "codes_used")),
@@ -244,7 +248,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         }
 
         @Override
-        public void finish(PrintWriter o) throws java.io.IOException {
+        void finish(Path out, PrintWriter o) throws java.io.IOException {
             VqImageTokenizer tokenizer = new VqImageTokenizer(model, backend);
             tokenizer.save(out);
             Reconstruction r = Reconstruction.of(tokenizer, validationImages(data, 256));
@@ -254,37 +258,29 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         }
     }
 
-    private final class VaeKind implements Kind {
+    private static final class VaeKind extends Kind {
         /** Training images the latent scale is measured on. */
         static final int SCALE_SAMPLE = 1024;
         private final VaeAutoencoder model;
-        private final Backend backend;
-        private final ImageTextDataset data;
 
         VaeKind(VaeAutoencoder model, Backend backend, ImageTextDataset data) {
+            super(model.parameters(), backend, data);
             this.model = model;
-            this.backend = backend;
-            this.data = data;
         }
 
         @Override
-        public Parameters parameters() {
-            return model.parameters();
-        }
-
-        @Override
-        public Objective<ImageBatch> objective() {
+        Objective<ImageBatch> objective() {
             return new VaeObjective(model);
         }
 
         @Override
-        public String terms(StepLosses l) {
+        String terms(StepLosses l) {
             return String.format("recon %.5f  kl %.4f  sigma %.3f", Progress.term(l.term(VaeObjective.RECON)),
                     Progress.term(l.term(VaeObjective.KL)), Progress.metric(l.metrics(), "sigma"));
         }
 
         @Override
-        public void finish(PrintWriter o) throws java.io.IOException {
+        void finish(Path out, PrintWriter o) throws java.io.IOException {
             int n = (int) Math.min(SCALE_SAMPLE, data.size(ImageTextDataset.Split.TRAIN));
             List<Image> sample = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {

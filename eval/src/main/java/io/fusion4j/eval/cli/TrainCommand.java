@@ -116,11 +116,20 @@ final class TrainCommand implements Callable<Integer> {
             + " shapes' world (default: ${DEFAULT-VALUE}, as 'data tokenize').")
     long dataSeed;
 
+    /** The image-caption data of a continuous run, closed (its VAE's backend) when the command ends. */
+    private ContinuousRunData continuousData;
+
     @Override
     public Integer call() throws Exception {
         // One writer per run folder, from before the tokenizer is written to after the last checkpoint.
         try (RunLock lock = RunLock.acquire(out)) {
-            return train();
+            try {
+                return train();
+            } finally {
+                if (continuousData != null) {
+                    continuousData.close();
+                }
+            }
         }
     }
 
@@ -155,6 +164,7 @@ final class TrainCommand implements Callable<Integer> {
             continuous = ContinuousRunData.open(imageText, imageTokenizer == null ? "pixels" : imageTokenizer,
                     spec.commandLine().getParseResult().hasMatchedOption("--patch-size") ? patchSize : null, dataSeed,
                     captionDropout == null ? 0.1 : captionDropout, backendChoice::create);
+            continuousData = continuous;
             if (continuous.vaeFolder() != null) {
                 ImageCodecs.copy(continuous.vaeFolder(), out.resolve(ImageCodecs.RUN_FOLDER));
             }

@@ -205,29 +205,18 @@ public final class VaeImageTokenizer implements ContinuousImageCodec {
 
     /** Scaled raster-order patches of one image's raw latent rows. */
     private float[] patches(float[] means) {
-        int c = config.latentChannels();
-        int grid = config.grid();
-        int cells = grid / patch;
-        float shift = config.shift();
-        float scale = config.scale();
         float[] v = new float[means.length];
-        int o = 0;
-        for (int gy = 0; gy < cells; gy++) {
-            for (int gx = 0; gx < cells; gx++) {
-                for (int ch = 0; ch < c; ch++) {
-                    for (int y = 0; y < patch; y++) {
-                        for (int x = 0; x < patch; x++) {
-                            v[o++] = scale * (means[((gy * patch + y) * grid + gx * patch + x) * c + ch] - shift);
-                        }
-                    }
-                }
-            }
-        }
+        relayout(v, means, 0, true);
         return v;
     }
 
     /** {@link #patches}'s inverse: patches to raw latent rows, written into {@code rows} from {@code at}. */
     private void latent(float[] patches, float[] rows, int at) {
+        relayout(patches, rows, at, false);
+    }
+
+    /** Walks patch order (patch, channel, row, column) beside latent-row order, copying one way or the other. */
+    private void relayout(float[] patches, float[] rows, int at, boolean toPatches) {
         int c = config.latentChannels();
         int grid = config.grid();
         int cells = grid / patch;
@@ -239,7 +228,12 @@ public final class VaeImageTokenizer implements ContinuousImageCodec {
                 for (int ch = 0; ch < c; ch++) {
                     for (int y = 0; y < patch; y++) {
                         for (int x = 0; x < patch; x++) {
-                            rows[at + ((gy * patch + y) * grid + gx * patch + x) * c + ch] = patches[o++] / scale + shift;
+                            int r = at + ((gy * patch + y) * grid + gx * patch + x) * c + ch;
+                            if (toPatches) {
+                                patches[o++] = scale * (rows[r] - shift);
+                            } else {
+                                rows[r] = patches[o++] / scale + shift;
+                            }
                         }
                     }
                 }

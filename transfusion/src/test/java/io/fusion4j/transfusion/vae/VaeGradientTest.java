@@ -92,27 +92,21 @@ class VaeGradientTest {
         }
     }
 
+    /** Central differences of {@code loss} in every element of {@code v}, each restored after use. */
     static double[] numeric(double[] v, java.util.function.DoubleSupplier loss) {
-        double h = 1e-5;
-        double[] g = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
+        return java.util.stream.IntStream.range(0, v.length).mapToDouble(i -> {
             double old = v[i];
-            v[i] = old + h;
+            v[i] = old + 1e-5;
             double up = loss.getAsDouble();
-            v[i] = old - h;
+            v[i] = old - 1e-5;
             double down = loss.getAsDouble();
             v[i] = old;
-            g[i] = (up - down) / (2 * h);
-        }
-        return g;
+            return (up - down) / 2e-5;
+        }).toArray();
     }
 
     static double[] gaussian(Random r, int n) {
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            d[i] = r.nextGaussian();
-        }
-        return d;
+        return r.doubles(n).map(u -> r.nextGaussian()).toArray();
     }
 
     static Tensor upload(double[] v, Shape s) {
@@ -128,10 +122,6 @@ class VaeGradientTest {
     static double[] host(Tensor t) {
         float[] f = new float[(int) t.numel()];
         be.copyToHost(t, f);
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
+        return java.util.stream.IntStream.range(0, f.length).mapToDouble(i -> f[i]).toArray();
     }
 }
