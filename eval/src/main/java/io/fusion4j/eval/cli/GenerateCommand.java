@@ -171,7 +171,8 @@ final class GenerateCommand implements Callable<Integer> {
                     vocab = MixedVocabulary.read(mixedFile);
                     mixed = MixedVocabulary.settings(mixedFile);
                     Path images = run.resolve(ImageCodecs.RUN_FOLDER);
-                    if (Files.isDirectory(images)) {
+                    // A Transfusion run's VAE is continuous: transfusion(...) loads it, not this discrete codec.
+                    if (Files.isDirectory(images) && !"vae".equals(mixed.get("image_tokenizer"))) {
                         codec = ImageCodecs.load(images, backend);
                         if (codec.codebookSize() != vocab.imageCodes()) {
                             throw new UserInputException(images + " has " + codec.codebookSize() + " codes, but the"
