@@ -8,4 +8,5 @@ module io.fusion4j.transfusion {
 
     exports io.fusion4j.transfusion;
     exports io.fusion4j.transfusion.diffusion;
+    exports io.fusion4j.transfusion.vae;
 }

@@ -4,6 +4,7 @@ import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.data.BatchSource;
 import io.fusion4j.api.data.ContinuousImageCodec;
 import io.fusion4j.api.data.DataPosition;
+import io.fusion4j.api.data.ImageTokenizer;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.data.MixedSequenceSource;
 import io.fusion4j.api.data.Vocabulary;
@@ -14,13 +15,21 @@ import io.fusion4j.eval.data.MixedVocabulary;
 import io.fusion4j.eval.data.images.CaptionedPairs;
 import io.fusion4j.eval.data.images.ImageTextDataset;
 import io.fusion4j.transfusion.PixelPatches;
+import io.fusion4j.transfusion.vae.VaeConfig;
+import io.fusion4j.transfusion.vae.VaeImageTokenizer;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.eval.data.ImageCodecs;
+import io.fusion4j.eval.data.CachedEncodings;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The data of a run whose model reads images as continuous patches (Transfusion): image–caption pairs of a dataset
@@ -29,44 +38,97 @@ import java.util.Map;
  * do not fit pre-tokenized rows). The order is a pure function of the seed and the data position, so resume needs
  * nothing more than the trainer's saved position.
  */
-final class ContinuousRunData {
+final class ContinuousRunData implements AutoCloseable {
     private final ImageTextOptions options;
     private final ImageTextDataset data;
     private final ByteBpeTokenizer tok;
     private final Vocabulary vocabulary;
     private final ContinuousImageCodec codec;
+    /** What the sequence builder encodes with: the codec, or a VAE's pre-encoded images. */
+    private final ImageTokenizer encoder;
     private final long seed;
     private final double captionDrop;
+    /** The VAE folder, or null for pixel patches. */
+    private final Path vaeDir;
+    private final int patch;
+    /** The backend the VAE encodes on, kept for the run (null for pixels). */
+    private Backend vaeBackend;
 
     private ContinuousRunData(ImageTextOptions options, ImageTextDataset data, ByteBpeTokenizer tok,
-                              ContinuousImageCodec codec, long seed, double captionDrop) {
+                              ContinuousImageCodec codec, ImageTokenizer encoder, long seed, double captionDrop,
+                              Path vaeDir, int patch) {
         this.options = options;
         this.data = data;
         this.tok = tok;
         this.vocabulary = Vocabulary.of(tok.vocabSize(), 0);
         this.codec = codec;
+        this.encoder = encoder;
         this.seed = seed;
         this.captionDrop = captionDrop;
+        this.vaeDir = vaeDir;
+        this.patch = patch;
     }
 
-    /** Opens the dataset and makes the text tokenizer and the pixel patches of {@code patch × patch} pixels. */
-    static ContinuousRunData open(ImageTextOptions options, String tokenizer, int patch, long seed, double captionDrop)
-            throws IOException {
-        if (!tokenizer.equals("pixels")) {
+    /**
+     * Opens the dataset and makes the text tokenizer and the image patches: {@code patch × patch} pixels
+     * ({@code tokenizer} = {@code pixels}, default 4) or latent pixels of the VAE in folder {@code tokenizer}
+     * (default 2) on a backend from {@code backends}, kept until {@link #close()}: images are encoded as the batches
+     * read them, each once.
+     */
+    static ContinuousRunData open(ImageTextOptions options, String tokenizer, Integer patch, long seed,
+                                  double captionDrop, Supplier<Backend> backends) throws IOException {
+        boolean pixels = tokenizer.equals("pixels");
+        Path dir = pixels ? null : Path.of(tokenizer);
+        if (!pixels && !Files.isDirectory(dir)) {
             throw new UserInputException("--image-tokenizer " + tokenizer + ": a model on continuous patches takes"
-                    + " pixels (a VAE tokenizer comes with a later issue)");
+                    + " pixels or a VAE folder from 'fusion4j tokenizer train --kind vae', and no folder " + dir
+                    + " exists");
         }
+        int k = patch != null ? patch : pixels ? 4 : 2;
         ImageTextDataset data = options.open(seed);
         if (data.size(ImageTextDataset.Split.TRAIN) == 0) {
             throw new UserInputException("--dataset " + options.dataset + " has no training examples");
         }
         var first = data.get(ImageTextDataset.Split.TRAIN, 0).image();
-        if (first.height() != first.width() || first.height() % patch != 0) {
-            throw new UserInputException("--patch-size " + patch + " must divide the side of " + options.dataset
-                    + "'s square images, found " + first.height() + "x" + first.width());
+        if (pixels) {
+            if (first.height() != first.width() || first.height() % k != 0) {
+                throw new UserInputException("--patch-size " + k + " must divide the side of " + options.dataset
+                        + "'s square images, found " + first.height() + "x" + first.width());
+            }
+            PixelPatches px = new PixelPatches(k, first.channels(), first.height());
+            return new ContinuousRunData(options, data, options.textTokenizer(data), px, px, seed, captionDrop, null,
+                    k);
         }
-        return new ContinuousRunData(options, data, options.textTokenizer(data),
-                new PixelPatches(patch, first.channels(), first.height()), seed, captionDrop);
+        Backend backend = backends.get();
+        try {
+            VaeImageTokenizer vae = ImageCodecs.loadContinuous(dir, backend, k);
+            if (first.height() != vae.side() || first.width() != vae.side()) {
+                throw new UserInputException("--image-tokenizer " + dir + " takes " + vae.channels() + "x" + vae.side()
+                        + "x" + vae.side() + " images, but " + options.dataset + "'s are " + first.channels() + "x"
+                        + first.height() + "x" + first.width());
+            }
+            ContinuousRunData d = new ContinuousRunData(options, data, options.textTokenizer(data), vae,
+                    new CachedEncodings(vae), seed, captionDrop, dir, k);
+            d.vaeBackend = backend;
+            return d;
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /** Closes the VAE's backend, if the run has one; its codec then encodes nothing more. */
+    @Override
+    public void close() {
+        if (vaeBackend != null) {
+            vaeBackend.close();
+            vaeBackend = null;
+        }
+    }
+
+    /** The VAE folder the run encodes with (to copy into the run), or null for pixel patches. */
+    Path vaeFolder() {
+        return vaeDir;
     }
 
     Vocabulary vocabulary() {
@@ -82,9 +144,10 @@ final class ContinuousRunData {
     }
 
     private MixedSequenceSource source(ImageTextDataset.Split split, TrainConfig cfg, double drop) throws IOException {
-        int cell = ((PixelPatches) codec).cell();
+        // Pixels per patch side: what CaptionedPairs checks the images against.
+        int cell = codec.side() / (int) Math.round(Math.sqrt(codec.patchesPerImage()));
         CaptionedPairs pairs = new CaptionedPairs(data, split, tok, codec.channels(), cell, cfg.seqLen(), seed);
-        return new MixedSequenceSource(vocabulary, codec, pairs, options.texts(tok, split),
+        return new MixedSequenceSource(vocabulary, encoder, pairs, options.texts(tok, split),
                 MixedSequenceSource.Options.transfusion(cfg.batch(), cfg.seqLen(), seed).withCaptionDrop(drop));
     }
 
@@ -112,7 +175,8 @@ final class ContinuousRunData {
 
     /** What identifies the data: the dataset and every option that shapes the stream. */
     DataFingerprint fingerprint() {
-        String desc = options.dataset + " pixels patch=" + ((PixelPatches) codec).cell() + " text=" + options.text
+        String images = vaeDir == null ? "pixels" : "vae=" + vaeDir.toAbsolutePath().normalize();
+        String desc = options.dataset + " " + images + " patch=" + patch + " text=" + options.text
                 + " vocab-text=" + options.vocabText + " seed=" + seed + " caption-dropout=" + captionDrop;
         return DataFingerprint.of(desc, tok.encode(desc));
     }
@@ -127,8 +191,8 @@ final class ContinuousRunData {
         m.put("eos", Integer.toString(vocabulary.eos()));
         m.put("boi", Integer.toString(vocabulary.boi()));
         m.put("eoi", Integer.toString(vocabulary.eoi()));
-        m.put("image_tokenizer", "pixels");
-        m.put("patch_size", Integer.toString(((PixelPatches) codec).cell()));
+        m.put("image_tokenizer", vaeDir == null ? "pixels" : VaeConfig.KIND);
+        m.put("patch_size", Integer.toString(patch));
         m.put("image_tokens", Integer.toString(codec.patchesPerImage()));
         m.put("patch_width", Integer.toString(codec.patchWidth()));
         m.put("channels", Integer.toString(codec.channels()));

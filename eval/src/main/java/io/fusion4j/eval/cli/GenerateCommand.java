@@ -171,7 +171,8 @@ final class GenerateCommand implements Callable<Integer> {
                     vocab = MixedVocabulary.read(mixedFile);
                     mixed = MixedVocabulary.settings(mixedFile);
                     Path images = run.resolve(ImageCodecs.RUN_FOLDER);
-                    if (Files.isDirectory(images)) {
+                    // A Transfusion run's VAE is continuous: transfusion(...) loads it, not this discrete codec.
+                    if (Files.isDirectory(images) && !"vae".equals(mixed.get("image_tokenizer"))) {
                         codec = ImageCodecs.load(images, backend);
                         if (codec.codebookSize() != vocab.imageCodes()) {
                             throw new UserInputException(images + " has " + codec.codebookSize() + " codes, but the"
@@ -353,9 +354,13 @@ final class GenerateCommand implements Callable<Integer> {
     private int transfusion(Ready loaded, Models models, Backend backend, PrintWriter out) throws java.io.IOException {
         Vocabulary v = loaded.vocabulary();
         Map<String, String> m = loaded.mixed();
-        io.fusion4j.transfusion.PixelPatches codec = new io.fusion4j.transfusion.PixelPatches(
-                Integer.parseInt(m.get("patch_size")), Integer.parseInt(m.get("channels")),
-                Integer.parseInt(m.get("side")));
+        // A VAE run decodes with its copy of the VAE; its latents are clamped to the measured range, pixels to ±1.
+        boolean vae = "vae".equals(m.get("image_tokenizer"));
+        io.fusion4j.api.data.ContinuousImageCodec codec = vae ? ImageCodecs.loadContinuous(run.resolve(
+                ImageCodecs.RUN_FOLDER), backend, Integer.parseInt(m.get("patch_size")))
+                : new io.fusion4j.transfusion.PixelPatches(Integer.parseInt(m.get("patch_size")),
+                Integer.parseInt(m.get("channels")), Integer.parseInt(m.get("side")));
+        double clip = codec instanceof io.fusion4j.transfusion.vae.VaeImageTokenizer t ? t.latentRange() : 1.0;
         io.fusion4j.transfusion.diffusion.Sampler kind;
         try {
             kind = io.fusion4j.transfusion.diffusion.Sampler.of(samplerName);
@@ -416,9 +421,9 @@ final class GenerateCommand implements Callable<Integer> {
         }
         for (int k = 0; k < samples; k++) {
             int sample = k;
-            // Pixel patches lie in [−1, 1]: the clean estimate is clamped there at every step.
+            // The clean estimate is clamped to the data range at every step (see clip above).
             var request = new io.fusion4j.transfusion.TransfusionSampler.Request(ids, promptImage, newTokens,
-                    imageIn == null, drawing ? 1 : 0, kind, denoisingSteps, cfg, 1.0, seed + k);
+                    imageIn == null, drawing ? 1 : 0, kind, denoisingSteps, cfg, clip, seed + k);
             Generation.transfusion(sampler, request, tokens, tok::decode, codec::decode).doOnNext(event -> {
                 switch (event) {
                     case GenerationEvent.DenoisingStep d -> {

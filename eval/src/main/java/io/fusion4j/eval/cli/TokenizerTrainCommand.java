@@ -18,6 +18,13 @@ import io.fusion4j.moma.vq.VqAutoencoder;
 import io.fusion4j.moma.vq.VqConfig;
 import io.fusion4j.moma.vq.VqImageTokenizer;
 import io.fusion4j.moma.vq.VqObjective;
+import io.fusion4j.transfusion.vae.VaeAutoencoder;
+import io.fusion4j.transfusion.vae.VaeConfig;
+import io.fusion4j.transfusion.vae.VaeImageTokenizer;
+import io.fusion4j.transfusion.vae.VaeObjective;
+import io.fusion4j.api.autograd.Parameters;
+import io.fusion4j.api.train.Objective;
+import io.fusion4j.api.train.StepLosses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,7 +46,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code metrics.jsonl}, bit-exact {@code --resume}), then writes {@code tokenizer.json} and
  * {@code tokenizer.safetensors} into {@code --out}.
  */
-@Command(name = "train", description = "Train an image tokenizer (a VQ autoencoder) on a dataset; checkpoints in --out,"
+@Command(name = "train", description = "Train an image tokenizer (a VQ autoencoder or a patch VAE) on a dataset; checkpoints in --out,"
         + " the finished tokenizer in --out/tokenizer.json and tokenizer.safetensors.")
 final class TokenizerTrainCommand implements Callable<Integer> {
     /** What a resumed run must share with the run it continues; a run file of every checkpoint. */
@@ -48,8 +55,8 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--kind", defaultValue = "vq", description = "vq (a VAE for Transfusion comes with a later issue)"
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kind", defaultValue = "vq", description = "vq (discrete codes, for MoMa) or vae (continuous"
+            + " latents, for Transfusion) (default: ${DEFAULT-VALUE}).")
     String kind;
 
     @Mixin
@@ -57,6 +64,14 @@ final class TokenizerTrainCommand implements Callable<Integer> {
 
     @Option(names = "--codes", defaultValue = "1024", description = "Codebook size, 256 to 4096 (default: ${DEFAULT-VALUE}).")
     int codes;
+
+    @Option(names = "--latent-channels", defaultValue = "4", description = "--kind vae: latent channels, 1 to 16"
+            + " (default: ${DEFAULT-VALUE}).")
+    int latentChannels;
+
+    @Option(names = "--kl-weight", defaultValue = "1e-4", description = "--kind vae: weight of the KL term on"
+            + " per-element means (default: ${DEFAULT-VALUE}; decision 0024).")
+    float klWeight;
 
     @Option(names = "--downsample", defaultValue = "4", description = "Image side / code grid side: 2, 4 or 8"
             + " (default: ${DEFAULT-VALUE}, 32x32 to 8x8).")
@@ -91,10 +106,12 @@ final class TokenizerTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!kind.equals("vq")) {
-            throw new UserInputException("--kind " + kind + ": only vq is available; "
-                    + (kind.equals("vae") ? "the continuous VAE for Transfusion comes with a later issue"
-                    : "expected vq"));
+        if (!kind.equals(VqConfig.KIND) && !kind.equals(VaeConfig.KIND)) {
+            throw new UserInputException("--kind " + kind + ": expected vq or vae");
+        }
+        if (latentChannels < 1 || latentChannels > 16 || !(klWeight >= 0)) {
+            throw new UserInputException("--latent-channels must be in [1, 16] and --kl-weight >= 0, found "
+                    + latentChannels + " and " + klWeight);
         }
         if (codes < 256 || codes > 4096) {
             throw new UserInputException("--codes must be in [256, 4096], found " + codes);
@@ -125,8 +142,12 @@ final class TokenizerTrainCommand implements Callable<Integer> {
                     + first.height() + "; the tokenizer needs square images whose side is a multiple of --downsample "
                     + downsample);
         }
-        VqConfig config = vqConfig(first.channels(), first.height());
-        String runJson = runJson(config);
+        boolean vae = kind.equals(VaeConfig.KIND);
+        VqConfig vq = vqConfig(first.channels(), first.height());
+        VaeConfig vaeConfig = new VaeConfig(first.channels(), first.height(), downsample, vq.widths(), latentChannels,
+                klWeight, vq.normEps(), 0f, 1f, 1f);
+        String tokenizerJson = vae ? vaeConfig.toJson() : vq.toJson();
+        String runJson = runJson(tokenizerJson);
         if (resume) {
             checkSameRun(probe, runJson);
         }
@@ -135,13 +156,17 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         List<ImageBatch> held = heldOut(data);
         CheckpointStore store = new CheckpointStore(out, cfg.keep()).include(RUN_FILE,
                 runJson.getBytes(StandardCharsets.UTF_8));
-        o.printf("data: %s, %,d training images of %dx%dx%d; tokenizer: %d codes of %d, %dx%d grid (%d tokens)%n",
-                data.name(), data.size(ImageTextDataset.Split.TRAIN), first.channels(), first.height(), first.width(),
-                config.codes(), config.codeDim(), config.grid(), config.grid(), config.tokensPerImage());
+        o.printf("data: %s, %,d training images of %dx%dx%d; tokenizer: %s%n", data.name(),
+                data.size(ImageTextDataset.Split.TRAIN), first.channels(), first.height(), first.width(), vae
+                        ? String.format("VAE, %dx%dx%d latent, KL weight %s", latentChannels, vaeConfig.grid(),
+                        vaeConfig.grid(), klWeight)
+                        : String.format("%d codes of %d, %dx%d grid (%d tokens)", vq.codes(), vq.codeDim(), vq.grid(),
+                        vq.grid(), vq.tokensPerImage()));
         try (Backend backend = backendChoice.create()) {
-            VqAutoencoder model = new VqAutoencoder(config).allocate(backend, seed);
-            Trainer<ImageBatch> trainer = new Trainer<>(backend, model.parameters(), new VqObjective(model),
-                    ImageBatches.source(data, batch, seed, false), held, cfg, store, config.toJson());
+            Kind k = vae ? new VaeKind(new VaeAutoencoder(vaeConfig).allocate(backend, seed), backend, data)
+                    : new VqKind(new VqAutoencoder(vq).allocate(backend, seed), backend, data);
+            Trainer<ImageBatch> trainer = new Trainer<>(backend, k.parameters(), k.objective(),
+                    ImageBatches.source(data, batch, seed, false), held, cfg, store, tokenizerJson);
             boolean[] interrupted = {false};
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -153,7 +178,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
                 }
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            Progress progress = new Progress(o, System.console() != null);
+            Progress progress = new Progress(o, System.console() != null, k);
             try {
                 trainer.run(resume, e -> {
                     if (e instanceof TrainEvent.Finished f) {
@@ -162,12 +187,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
                     progress.accept(e);
                 });
                 if (!interrupted[0]) {
-                    VqImageTokenizer tokenizer = new VqImageTokenizer(model, backend);
-                    tokenizer.save(out);
-                    Reconstruction r = Reconstruction.of(tokenizer, validationImages(data, 256));
-                    o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
-                    o.printf("validation (%d images): recon MSE %.5f, %d of %d codes used, perplexity %.1f%n",
-                            r.originals().size(), r.mse(), r.codesUsed(), config.codes(), r.perplexity());
+                    k.finish(out, o);
                 }
             } finally {
                 done.countDown();
@@ -178,6 +198,103 @@ final class TokenizerTrainCommand implements Callable<Integer> {
                 }
             }
             return 0;
+        }
+    }
+
+    /** What differs between the tokenizer kinds: the model, its loss, its progress terms and its finished files. */
+    private abstract static class Kind {
+        final Parameters parameters;
+        final Backend backend;
+        final ImageTextDataset data;
+
+        Kind(Parameters parameters, Backend backend, ImageTextDataset data) {
+            this.parameters = parameters;
+            this.backend = backend;
+            this.data = data;
+        }
+
+        Parameters parameters() {
+            return parameters;
+        }
+
+        abstract Objective<ImageBatch> objective();
+
+        /** The loss terms and metrics of a step or validation, for the progress line. */
+        abstract String terms(StepLosses losses);
+
+        /** Writes the finished tokenizer into {@code out} and reports it on validation images. */
+        abstract void finish(Path out, PrintWriter o) throws java.io.IOException;
+    }
+
+    private static final class VqKind extends Kind {
+        private final VqAutoencoder model;
+
+        VqKind(VqAutoencoder model, Backend backend, ImageTextDataset data) {
+            super(model.parameters(), backend, data);
+            this.model = model;
+        }
+
+        @Override
+        Objective<ImageBatch> objective() {
+            return new VqObjective(model);
+        }
+
+        @Override
+        String terms(StepLosses l) {
+            return String.format("recon %.5f  commit %.5f  perplexity %.1f  codes %d  restarts %d",
+                    Progress.term(l.term(VqObjective.RECON)), Progress.term(l.term(VqObjective.COMMIT)),
+                    Progress.metric(l.metrics(), "perplexity"), Math.round(Progress.metric(l.metrics(), "codes_used")),
+                    Math.round(Progress.metric(l.metrics(), "restarts")));
+        }
+
+        @Override
+        void finish(Path out, PrintWriter o) throws java.io.IOException {
+            VqImageTokenizer tokenizer = new VqImageTokenizer(model, backend);
+            tokenizer.save(out);
+            Reconstruction r = Reconstruction.of(tokenizer, validationImages(data, 256));
+            o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
+            o.printf("validation (%d images): recon MSE %.5f, %d of %d codes used, perplexity %.1f%n",
+                    r.originals().size(), r.mse(), r.codesUsed(), model.config().codes(), r.perplexity());
+        }
+    }
+
+    private static final class VaeKind extends Kind {
+        /** Training images the latent scale is measured on. */
+        static final int SCALE_SAMPLE = 1024;
+        private final VaeAutoencoder model;
+
+        VaeKind(VaeAutoencoder model, Backend backend, ImageTextDataset data) {
+            super(model.parameters(), backend, data);
+            this.model = model;
+        }
+
+        @Override
+        Objective<ImageBatch> objective() {
+            return new VaeObjective(model);
+        }
+
+        @Override
+        String terms(StepLosses l) {
+            return String.format("recon %.5f  kl %.4f  sigma %.3f", Progress.term(l.term(VaeObjective.RECON)),
+                    Progress.term(l.term(VaeObjective.KL)), Progress.metric(l.metrics(), "sigma"));
+        }
+
+        @Override
+        void finish(Path out, PrintWriter o) throws java.io.IOException {
+            int n = (int) Math.min(SCALE_SAMPLE, data.size(ImageTextDataset.Split.TRAIN));
+            List<Image> sample = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                sample.add(data.get(ImageTextDataset.Split.TRAIN, i).image());
+            }
+            VaeImageTokenizer tokenizer = new VaeImageTokenizer(model, model.config(), backend, 1).measured(sample);
+            tokenizer.save(out);
+            List<Image> images = validationImages(data, 256);
+            double mse = Reconstruction.mse(images, tokenizer.decodeAll(tokenizer.encodeAll(images)));
+            VaeConfig c = tokenizer.config();
+            o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
+            o.printf("latent over %d training images: shift %.4f, scale %.4f (1/std), range %.2f%n", n, c.shift(),
+                    c.scale(), c.range());
+            o.printf("validation (%d images): recon MSE %.5f%n", images.size(), mse);
         }
     }
 
@@ -193,10 +310,10 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     }
 
     /** The settings a resumed run must keep to be the same run. */
-    private String runJson(VqConfig config) {
+    private String runJson(String tokenizerJson) {
         return "{\"dataset\": " + StrictJson.quote(dataset.name) + ", \"size\": " + dataset.size + ", \"steps\": "
                 + steps + ", \"batch\": " + batch + ", \"lr\": \"" + lr + "\", \"seed\": \"" + seed
-                + "\", \"tokenizer\": " + StrictJson.quote(config.toJson()) + "}\n";
+                + "\", \"tokenizer\": " + StrictJson.quote(tokenizerJson) + "}\n";
     }
 
     /** Refuses to resume a run with other settings, listing what differs. */
@@ -217,7 +334,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         List<String> changes = new ArrayList<>();
         for (String k : now.keySet()) {
             if (!now.get(k).equals(was.get(k))) {
-                changes.add(k.equals("tokenizer") ? "tokenizer config (--codes, --downsample or the images)"
+                changes.add(k.equals("tokenizer") ? "tokenizer config (--kind, --codes, --downsample, --latent-channels, --kl-weight or the images)"
                         : k + " " + was.get(k) + " → " + now.get(k));
             }
         }
@@ -250,11 +367,13 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         private final PrintWriter out;
         private final boolean tty;
         private final long start = System.nanoTime();
+        private final Kind kind;
         private long firstStep = -1;
 
-        Progress(PrintWriter out, boolean tty) {
+        Progress(PrintWriter out, boolean tty, Kind kind) {
             this.out = out;
             this.tty = tty;
+            this.kind = kind;
         }
 
         void accept(TrainEvent e) {
@@ -265,21 +384,16 @@ final class TokenizerTrainCommand implements Callable<Integer> {
                     }
                     double elapsed = (System.nanoTime() - start) / 1e9;
                     long eta = Math.round(elapsed / Math.max(1, s.step() - firstStep) * (s.totalSteps() - s.step()));
-                    String line = String.format("step %d/%d  recon %.5f  commit %.5f  perplexity %.1f  codes %d"
-                                    + "  restarts %d  %.2f s/step  ETA %d:%02d", s.step(), s.totalSteps(),
-                            term(s.losses().term(VqObjective.RECON)), term(s.losses().term(VqObjective.COMMIT)),
-                            metric(s.losses().metrics(), "perplexity"), Math.round(metric(s.losses().metrics(),
-                                    "codes_used")), Math.round(metric(s.losses().metrics(), "restarts")), s.seconds(),
-                            eta / 60, eta % 60);
+                    String line = String.format("step %d/%d  %s  %.2f s/step  ETA %d:%02d", s.step(),
+                            s.totalSteps(), kind.terms(s.losses()), s.seconds(), eta / 60, eta % 60);
                     if (tty) {
                         out.print("\r" + line);
                     } else if (s.step() % 10 == 0 || s.step() == s.totalSteps()) {
                         out.println(line);
                     }
                 }
-                case TrainEvent.Validation v -> out.printf("%svalidation at step %d: recon %.5f  perplexity %.1f%n",
-                        tty ? "\n" : "", v.step(), term(v.losses().term(VqObjective.RECON)),
-                        metric(v.losses().metrics(), "perplexity"));
+                case TrainEvent.Validation v -> out.printf("%svalidation at step %d: %s%n", tty ? "\n" : "", v.step(),
+                        kind.terms(v.losses()));
                 case TrainEvent.Checkpoint c -> out.printf("%scheckpoint %s%n", tty ? "\n" : "", c.folder());
                 case TrainEvent.Resumed r -> out.printf("resumed at step %d from %s%n", r.step(), r.folder());
                 case TrainEvent.Warning w -> out.printf("%sWARNING: %s%n", tty ? "\n" : "", w.message());
@@ -289,11 +403,11 @@ final class TokenizerTrainCommand implements Callable<Integer> {
             out.flush();
         }
 
-        private static double term(LossTerm t) {
+        static double term(LossTerm t) {
             return t == null ? Double.NaN : t.value();
         }
 
-        private static double metric(Map<String, Double> m, String name) {
+        static double metric(Map<String, Double> m, String name) {
             return m.getOrDefault(name, Double.NaN);
         }
     }

@@ -19,6 +19,7 @@ import io.fusion4j.eval.config.Presets;
 import io.fusion4j.eval.config.RunConfig;
 import io.fusion4j.eval.data.BuiltinCorpus;
 import io.fusion4j.eval.data.DataFingerprint;
+import io.fusion4j.eval.data.ImageCodecs;
 import io.fusion4j.eval.data.ImageTextRows;
 import io.fusion4j.eval.data.MixedVocabulary;
 import io.fusion4j.eval.data.TextCorpus;
@@ -106,19 +107,29 @@ final class TrainCommand implements Callable<Integer> {
             + " caption, which classifier-free guidance ('generate --cfg') needs (default: 0; 0.1 for Transfusion).")
     Double captionDropout;
 
-    @Option(names = "--patch-size", defaultValue = "4", description = "Transfusion with --image-tokenizer pixels:"
-            + " pixels per patch side (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--patch-size", defaultValue = "4", description = "Transfusion: pixels per patch side with"
+            + " --image-tokenizer pixels (default: ${DEFAULT-VALUE}), latent pixels with a VAE folder (1, 2 or 4;"
+            + " default 2).")
     int patchSize;
 
     @Option(names = "--data-seed", defaultValue = "0", description = "With --image-tokenizer: the data order and"
             + " shapes' world (default: ${DEFAULT-VALUE}, as 'data tokenize').")
     long dataSeed;
 
+    /** The image-caption data of a continuous run, closed (its VAE's backend) when the command ends. */
+    private ContinuousRunData continuousData;
+
     @Override
     public Integer call() throws Exception {
         // One writer per run folder, from before the tokenizer is written to after the last checkpoint.
         try (RunLock lock = RunLock.acquire(out)) {
-            return train();
+            try {
+                return train();
+            } finally {
+                if (continuousData != null) {
+                    continuousData.close();
+                }
+            }
         }
     }
 
@@ -151,7 +162,12 @@ final class TrainCommand implements Callable<Integer> {
             refuseOtherData("--dataset");
             imageText.check(spec);
             continuous = ContinuousRunData.open(imageText, imageTokenizer == null ? "pixels" : imageTokenizer,
-                    patchSize, dataSeed, captionDropout == null ? 0.1 : captionDropout);
+                    spec.commandLine().getParseResult().hasMatchedOption("--patch-size") ? patchSize : null, dataSeed,
+                    captionDropout == null ? 0.1 : captionDropout, backendChoice::create);
+            continuousData = continuous;
+            if (continuous.vaeFolder() != null) {
+                ImageCodecs.copy(continuous.vaeFolder(), out.resolve(ImageCodecs.RUN_FOLDER));
+            }
             model = models.builder(model).fitImages(model, continuous.codec().patchWidth());
         } else if (imageTokenizer != null) {
             prepareMixed(cfg, o);

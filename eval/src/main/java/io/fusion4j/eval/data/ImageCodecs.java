@@ -6,6 +6,8 @@ import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.DiscreteImageCodec;
 import io.fusion4j.api.data.GridImageTokenizer;
+import io.fusion4j.transfusion.vae.VaeConfig;
+import io.fusion4j.transfusion.vae.VaeImageTokenizer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,16 +51,7 @@ public final class ImageCodecs {
      */
     public static DiscreteImageCodec load(Path dir, Backend backend) throws IOException {
         Path config = dir.resolve(CONFIG);
-        if (!Files.isRegularFile(config)) {
-            throw new UserInputException(dir + " is not an image tokenizer folder: it has no " + CONFIG
-                    + " (make one with 'fusion4j tokenizer train --kind vq --out " + dir + "')");
-        }
-        JsonNode n;
-        try {
-            n = new ObjectMapper().readTree(Files.readString(config));
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new UserInputException(config + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
+        JsonNode n = config(dir);
         String kind = n.path("kind").asText("");
         return switch (kind) {
             case "grid" -> {
@@ -73,8 +66,48 @@ public final class ImageCodecs {
                 }
             }
             case "vq" -> io.fusion4j.moma.vq.VqImageTokenizer.load(dir, backend);
+            case VaeConfig.KIND -> throw new UserInputException(config + ": a VAE gives continuous latents, for a"
+                    + " transfusion model ('train --preset transfusion-tiny --image-tokenizer " + dir + "'); this model"
+                    + " reads discrete codes: give a grid or vq tokenizer");
             default -> throw new UserInputException(config + ": field 'kind' must be grid or vq, found '" + kind + "'");
         };
+    }
+
+    /**
+     * The patch VAE the folder holds as a codec of {@code patch × patch} latent patches, on {@code backend}, which
+     * must outlive the codec.
+     *
+     * @throws UserInputException naming the folder or file when it holds no VAE or is damaged
+     */
+    public static VaeImageTokenizer loadContinuous(Path dir, Backend backend, int patch) throws IOException {
+        String kind = kind(dir);
+        if (!kind.equals(VaeConfig.KIND)) {
+            throw new UserInputException(dir.resolve(CONFIG) + ": a model on continuous patches needs a VAE tokenizer"
+                    + " (kind vae, from 'fusion4j tokenizer train --kind vae'), found kind '" + kind + "'");
+        }
+        try {
+            return VaeImageTokenizer.load(dir, backend, patch);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The {@code kind} field of the folder's config ({@code grid}, {@code vq} or {@code vae}). */
+    public static String kind(Path dir) throws IOException {
+        return config(dir).path("kind").asText("");
+    }
+
+    private static JsonNode config(Path dir) throws IOException {
+        Path config = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(config)) {
+            throw new UserInputException(dir + " is not an image tokenizer folder: it has no " + CONFIG
+                    + " (make one with 'fusion4j tokenizer train --out " + dir + "')");
+        }
+        try {
+            return new ObjectMapper().readTree(Files.readString(config));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new UserInputException(config + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     /** Copies the files an image tokenizer folder needs (its config and weights, not its training checkpoints). */

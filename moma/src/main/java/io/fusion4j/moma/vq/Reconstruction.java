@@ -19,17 +19,6 @@ public record Reconstruction(List<Image> originals, List<Image> decoded, int[][]
     public static Reconstruction of(VqImageTokenizer tokenizer, List<Image> images) {
         int[][] codes = tokenizer.encodeAll(images);
         List<Image> decoded = tokenizer.decodeAll(List.of(codes));
-        double sq = 0;
-        long n = 0;
-        for (int i = 0; i < images.size(); i++) {
-            float[] a = images.get(i).pixels();
-            float[] b = decoded.get(i).pixels();
-            for (int j = 0; j < a.length; j++) {
-                double d = a[j] - b[j];
-                sq += d * d;
-            }
-            n += a.length;
-        }
         float[] histogram = new float[tokenizer.codebookSize()];
         int total = 0;
         for (int[] c : codes) {
@@ -39,6 +28,22 @@ public record Reconstruction(List<Image> originals, List<Image> decoded, int[][]
             }
         }
         VectorQuantizer.Usage u = VectorQuantizer.usage(histogram, total);
-        return new Reconstruction(images, decoded, codes, sq / Math.max(1, n), u.used(), u.perplexity());
+        return new Reconstruction(images, decoded, codes, mse(images, decoded), u.used(), u.perplexity());
+    }
+
+    /** The mean squared error over every pixel and channel of {@code decoded} against {@code originals}. */
+    public static double mse(List<Image> originals, List<Image> decoded) {
+        double sq = 0;
+        long n = 0;
+        for (int i = 0; i < originals.size(); i++) {
+            float[] a = originals.get(i).pixels();
+            float[] b = decoded.get(i).pixels();
+            for (int j = 0; j < a.length; j++) {
+                double d = a[j] - b[j];
+                sq += d * d;
+            }
+            n += a.length;
+        }
+        return sq / Math.max(1, n);
     }
 }

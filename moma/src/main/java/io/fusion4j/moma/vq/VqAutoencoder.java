@@ -5,7 +5,9 @@ import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.Image;
-import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.nn.ConvDecoder;
+import io.fusion4j.api.nn.ConvEncoder;
+import io.fusion4j.api.nn.NhwcImages;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
@@ -19,17 +21,18 @@ import java.util.List;
 public final class VqAutoencoder {
     private final VqConfig config;
     private final Parameters params = new Parameters();
-    private final VqEncoder encoder;
+    private final ConvEncoder encoder;
     private final VectorQuantizer quantizer;
-    private final VqDecoder decoder;
-    private float[] pixels = new float[0];
+    private final ConvDecoder decoder;
+    private final NhwcImages nhwc;
 
     public VqAutoencoder(VqConfig config) {
         this.config = config;
-        encoder = new VqEncoder(params, config);
+        encoder = new ConvEncoder(params, config.channels(), config.widths(), config.codeDim(), config.normEps());
         quantizer = new VectorQuantizer(params, config.codes(), config.codeDim(), config.emaDecay(),
                 config.deadBelow());
-        decoder = new VqDecoder(params, config);
+        decoder = new ConvDecoder(params, config.codeDim(), config.widths(), config.channels(), config.normEps());
+        nhwc = new NhwcImages(config.channels(), config.side());
     }
 
     public VqConfig config() {
@@ -65,37 +68,13 @@ public final class VqAutoencoder {
         return g.reshape(out, Shape.of(out.value().numel() / config.channels(), config.channels()));
     }
 
-    /**
-     * {@code images} as one NHWC tensor {@code [B, side, side, channels]} in {@code arena}, through a host buffer kept
-     * between calls.
-     *
-     * @throws IllegalArgumentException naming the first image whose geometry is not the config's
-     */
+    /** {@code images} as one NHWC tensor {@code [B, side, side, channels]} in {@code arena} ({@link NhwcImages}). */
     Tensor upload(Backend backend, StepArena arena, List<Image> images) {
-        int c = config.channels();
-        int s = config.side();
-        int per = c * s * s;
-        if (pixels.length != images.size() * per) {
-            pixels = new float[images.size() * per];
-        }
-        for (int i = 0; i < images.size(); i++) {
-            Image im = images.get(i);
-            if (im.channels() != c || im.height() != s || im.width() != s) {
-                throw new IllegalArgumentException("image " + i + " is " + im.channels() + "x" + im.height() + "x"
-                        + im.width() + ", but this tokenizer takes " + c + "x" + s + "x" + s + " (channels x side x side)");
-            }
-            float[] p = im.pixels();
-            int base = i * per;
-            for (int ch = 0; ch < c; ch++) {
-                for (int y = 0; y < s; y++) {
-                    for (int x = 0; x < s; x++) {
-                        pixels[base + (y * s + x) * c + ch] = p[(ch * s + y) * s + x];
-                    }
-                }
-            }
-        }
-        Tensor t = arena.allocate(DType.F32, Shape.of(images.size(), s, s, c));
-        backend.copyFromHost(pixels, t);
-        return t;
+        return nhwc.upload(backend, arena, images);
+    }
+
+    /** Decoder rows to images clamped to {@code [0, 1]}. */
+    List<Image> download(Backend backend, Tensor rows, int n) {
+        return nhwc.download(backend, rows, n);
     }
 }

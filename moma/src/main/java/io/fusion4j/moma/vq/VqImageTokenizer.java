@@ -130,32 +130,9 @@ public final class VqImageTokenizer implements DiscreteImageCodec {
                 backend.copyFromHost(flat, idx);
                 Graph g = new Graph(backend, arena, false);
                 Var pixels = model.decode(g, g.constant(model.quantizer().lookup(backend, arena, idx)));
-                out.addAll(images(pixels.value(), n));
+                out.addAll(model.download(backend, pixels.value(), n));
                 arena.release();
             }
-        }
-        return out;
-    }
-
-    /** NHWC rows {@code [n·side², channels]} to CHW images clamped to {@code [0, 1]}. */
-    private List<Image> images(Tensor rows, int n) {
-        int c = channels();
-        int s = side();
-        float[] host = new float[(int) rows.numel()];
-        backend.copyToHost(rows, host);
-        List<Image> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            float[] chw = new float[c * s * s];
-            for (int y = 0; y < s; y++) {
-                for (int x = 0; x < s; x++) {
-                    for (int ch = 0; ch < c; ch++) {
-                        float v = host[((i * s + y) * s + x) * c + ch];
-                        // NaN would fail Image's check; a broken decoder should say so there, not be hidden as 0.
-                        chw[(ch * s + y) * s + x] = v < 0f ? 0f : v > 1f ? 1f : v;
-                    }
-                }
-            }
-            out.add(new Image(c, s, s, chw));
         }
         return out;
     }
