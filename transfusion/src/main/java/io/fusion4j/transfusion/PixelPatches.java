@@ -54,10 +54,7 @@ public final class PixelPatches implements ContinuousImageCodec {
 
     @Override
     public ImageTokens.Continuous encode(Image image) {
-        if (image.channels() != channels || image.height() != side || image.width() != side) {
-            throw new IllegalArgumentException("these pixel patches encode " + channels + "x" + side + "x" + side
-                    + " images, found " + image.channels() + "x" + image.height() + "x" + image.width());
-        }
+        image.requireGeometry(channels, side, "these pixel patches");
         ImageTokens.Continuous c = (ImageTokens.Continuous) grid.encode(image);
         float[] v = c.patches().clone();
         for (int i = 0; i < v.length; i++) {
@@ -74,21 +71,10 @@ public final class PixelPatches implements ContinuousImageCodec {
             throw new IllegalArgumentException("an image takes " + n + " patches of " + w + " floats, found "
                     + patches.length + " floats");
         }
-        int g = side / cell;
-        float[] px = new float[channels * side * side];
-        int o = 0;
-        for (int gy = 0; gy < g; gy++) {
-            for (int gx = 0; gx < g; gx++) {
-                for (int c = 0; c < channels; c++) {
-                    for (int y = 0; y < cell; y++) {
-                        for (int x = 0; x < cell; x++) {
-                            float v = (patches[o++] + 1) / 2;
-                            px[(c * side + gy * cell + y) * side + gx * cell + x] = Math.clamp(v, 0f, 1f);
-                        }
-                    }
-                }
-            }
+        float[] v = new float[patches.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Math.clamp((patches[i] + 1) / 2, 0f, 1f);
         }
-        return new Image(channels, side, side, px);
+        return GridImageTokenizer.unpatch(v, channels, side, cell);
     }
 }

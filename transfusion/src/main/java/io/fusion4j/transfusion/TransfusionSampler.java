@@ -313,18 +313,13 @@ public final class TransfusionSampler {
     }
 
     private void step(StepArena arena, int id, KvCache cache, float[] logits) {
-        var l = model.decoder().decodeStep(new Graph(backend, arena, false), id, vocabulary.modalityOf(id), cache);
-        if (logits != null) {
-            backend.copyToHost(l.value(), logits);
-        }
-        arena.release();
+        io.fusion4j.api.generate.Decoding.step(model.decoder(), backend, arena, id, vocabulary.modalityOf(id), cache,
+                io.fusion4j.api.router.RoutingMode.BATCH, logits);
     }
 
     private static io.fusion4j.api.generate.GenerationEvent.Finished finish(
             java.util.function.Consumer<? super io.fusion4j.api.generate.GenerationEvent> events, int made,
             io.fusion4j.api.generate.GenerationEvent.Finished.Reason reason) {
-        var f = new io.fusion4j.api.generate.GenerationEvent.Finished(made, reason);
-        events.accept(f);
-        return f;
+        return io.fusion4j.api.generate.Decoding.finish(events, made, reason);
     }
 }

@@ -132,10 +132,7 @@ public final class GridImageTokenizer implements ImageTokenizer {
 
             @Override
             public ImageTokens.Discrete encode(Image image) {
-                if (image.channels() != channels || image.height() != side || image.width() != side) {
-                    throw new IllegalArgumentException("this grid codec encodes " + channels + "x" + side + "x" + side
-                            + " images, found " + image.channels() + "x" + image.height() + "x" + image.width());
-                }
+                image.requireGeometry(channels, side, "this grid codec");
                 return (ImageTokens.Discrete) GridImageTokenizer.this.encode(image);
             }
 
@@ -145,28 +142,51 @@ public final class GridImageTokenizer implements ImageTokenizer {
                     throw new IllegalArgumentException("a " + side + "x" + side + " image takes " + grid * grid
                             + " codes, found " + codes.length);
                 }
-                float[] px = new float[channels * side * side];
+                int width = channels * cell * cell;
+                float[] patches = new float[codes.length * width];
                 for (int g = 0; g < codes.length; g++) {
                     int code = codes[g];
                     if (code < 0 || code >= codebookSize()) {
                         throw new IllegalArgumentException("code " + g + " is " + code + ", outside the codebook [0, "
                                 + codebookSize() + ")");
                     }
-                    int gy = g / grid;
-                    int gx = g % grid;
                     for (int c = 0; c < channels; c++) {
                         float v = (code % levels + 0.5f) / levels; // channel 0 is the lowest digit, as encode packs it
                         code /= levels;
-                        for (int y = 0; y < cell; y++) {
-                            for (int x = 0; x < cell; x++) {
-                                px[(c * side + gy * cell + y) * side + gx * cell + x] = v;
-                            }
+                        java.util.Arrays.fill(patches, g * width + c * cell * cell, g * width + (c + 1) * cell * cell,
+                                v);
+                    }
+                }
+                return unpatch(patches, channels, side, cell);
+            }
+        };
+    }
+
+    /**
+     * The image whose {@code cell × cell} squares are {@code patches}, in the layout {@link #continuous} encodes
+     * (raster order of the squares, each flattened channel, row, column): its inverse. Values are taken as they are
+     * and must lie in {@code [0, 1]}.
+     */
+    public static Image unpatch(float[] patches, int channels, int side, int cell) {
+        if (side % cell != 0 || patches.length != channels * side * side) {
+            throw new IllegalArgumentException(patches.length + " floats are not the " + cell + "-pixel patches of a "
+                    + channels + "x" + side + "x" + side + " image");
+        }
+        int g = side / cell;
+        float[] px = new float[channels * side * side];
+        int o = 0;
+        for (int gy = 0; gy < g; gy++) {
+            for (int gx = 0; gx < g; gx++) {
+                for (int c = 0; c < channels; c++) {
+                    for (int y = 0; y < cell; y++) {
+                        for (int x = 0; x < cell; x++) {
+                            px[(c * side + gy * cell + y) * side + gx * cell + x] = patches[o++];
                         }
                     }
                 }
-                return new Image(channels, side, side, px);
             }
-        };
+        }
+        return new Image(channels, side, side, px);
     }
 
     /** Pixels per cell side. */

@@ -28,4 +28,17 @@ public record Image(int channels, int height, int width, float[] pixels) {
     public float at(int c, int y, int x) {
         return pixels[(c * height + y) * width + x];
     }
+
+    /**
+     * This image, checked to be {@code channels × side × side} for a codec of that fixed geometry.
+     *
+     * @param who what refuses it, for the message ("this grid codec", "these pixel patches")
+     */
+    public Image requireGeometry(int channels, int side, String who) {
+        if (this.channels != channels || height != side || width != side) {
+            throw new IllegalArgumentException(who + " encode" + (who.startsWith("these") ? "" : "s") + " " + channels
+                    + "x" + side + "x" + side + " images, found " + this.channels + "x" + height + "x" + width);
+        }
+        return this;
+    }
 }

@@ -287,19 +287,11 @@ public final class MixedModalGenerator {
         }
     }
 
-    /** One decode step of {@code token} with its modality; copies its logits to {@code logits} unless null. */
     private void step(StepArena arena, int token, KvCache cache, float[] logits) {
-        Var l = decoder.decodeStep(new Graph(backend, arena, false), token, vocabulary.modalityOf(token), cache,
-                routing);
-        if (logits != null) {
-            backend.copyToHost(l.value(), logits);
-        }
-        arena.release();
+        Decoding.step(decoder, backend, arena, token, vocabulary.modalityOf(token), cache, routing, logits);
     }
 
     private static Finished finish(Consumer<? super GenerationEvent> events, int generated, Reason reason) {
-        Finished f = new Finished(generated, reason);
-        events.accept(f);
-        return f;
+        return Decoding.finish(events, generated, reason);
     }
 }

@@ -123,18 +123,11 @@ public final class TextGenerator {
         return finish(events, maxTokens, Reason.MAX_TOKENS);
     }
 
-    /** One decode step; copies its logits to {@code logits} unless that is null. */
     private void step(StepArena arena, int token, KvCache cache, float[] logits) {
-        Var l = decoder.decodeStep(new Graph(backend, arena, false), token, Modality.TEXT, cache, routing);
-        if (logits != null) {
-            backend.copyToHost(l.value(), logits);
-        }
-        arena.release();
+        Decoding.step(decoder, backend, arena, token, Modality.TEXT, cache, routing, logits);
     }
 
     private static Finished finish(Consumer<? super GenerationEvent> events, int generated, Reason reason) {
-        Finished f = new Finished(generated, reason);
-        events.accept(f);
-        return f;
+        return Decoding.finish(events, generated, reason);
     }
 }

@@ -259,16 +259,7 @@ final class GenerateCommand implements Callable<Integer> {
         int[] text = promptGiven || imageIn == null ? tok.encode(prompt) : new int[0];
         int[] ids;
         if (imageIn != null) {
-            Image im = Png.read(imageIn);
-            if (im.channels() < codec.channels()) {
-                im = io.fusion4j.eval.data.images.ImageTextDataset.promoted(im);
-            }
-            if (im.height() != codec.side() || im.width() != codec.side() || im.channels() != codec.channels()) {
-                throw new UserInputException("--image " + imageIn + " is " + im.channels() + "x" + im.height() + "x"
-                        + im.width() + "; the run's image tokenizer takes " + codec.channels() + "x" + codec.side()
-                        + "x" + codec.side());
-            }
-            int[] codes = codec.encode(im).codes();
+            int[] codes = codec.encode(imageIn(codec.channels(), codec.side())).codes();
             ids = new int[codes.length + 3 + text.length];
             ids[0] = v.bos();
             ids[1] = v.boi();
@@ -378,16 +369,7 @@ final class GenerateCommand implements Callable<Integer> {
         boolean drawing = imageOut != null || samples > 1;
         float[] promptImage = null;
         if (imageIn != null) {
-            Image im = Png.read(imageIn);
-            if (im.channels() < codec.channels()) {
-                im = io.fusion4j.eval.data.images.ImageTextDataset.promoted(im);
-            }
-            if (im.height() != codec.side() || im.width() != codec.side() || im.channels() != codec.channels()) {
-                throw new UserInputException("--image " + imageIn + " is " + im.channels() + "x" + im.height() + "x"
-                        + im.width() + "; the run's patches take " + codec.channels() + "x" + codec.side() + "x"
-                        + codec.side());
-            }
-            promptImage = codec.encode(im).patches();
+            promptImage = codec.encode(imageIn(codec.channels(), codec.side())).patches();
         }
         int[] text = imageIn == null || promptGiven ? tok.encode(prompt) : new int[0];
         // Text to image: BOS caption BOI; a caption: (BOS BOI image EOI) then the prompt's text; else BOS and text.
@@ -474,6 +456,19 @@ final class GenerateCommand implements Callable<Integer> {
                 drawn.size(), drawn.size() == 1 ? "" : "s", prompt, file, samplerName.toUpperCase(java.util.Locale.ROOT),
                 denoisingSteps, cfg != 1 ? ", cfg " + cfg : "", drawn.size() / seconds, loaded.folder());
         return 0;
+    }
+
+    /** {@code --image}, grey promoted to colour when the run's images are, checked against the run's geometry. */
+    private Image imageIn(int channels, int side) throws java.io.IOException {
+        Image im = Png.read(imageIn);
+        if (im.channels() < channels) {
+            im = io.fusion4j.eval.data.images.ImageTextDataset.promoted(im);
+        }
+        if (im.height() != side || im.width() != side || im.channels() != channels) {
+            throw new UserInputException("--image " + imageIn + " is " + im.channels() + "x" + im.height() + "x"
+                    + im.width() + "; the run's image tokenizer takes " + channels + "x" + side + "x" + side);
+        }
+        return im;
     }
 
     private String prompt(boolean given) {
