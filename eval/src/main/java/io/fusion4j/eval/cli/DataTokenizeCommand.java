@@ -143,7 +143,7 @@ final class DataTokenizeCommand implements Callable<Integer> {
         long started = System.nanoTime();
         long[] shown = {started};
         ImageTextRows.Built made = ImageTextRows.build(data, which, codec, tok, this.data.texts(tok, which), rows,
-                length, seed, captionDropout, done -> {
+                length, seed, ImageTextRows.Layout.moma(captionDropout), done -> {
                     long now = System.nanoTime();
                     if (now - shown[0] > 2_000_000_000L && done < rows) {
                         shown[0] = now;

@@ -45,7 +45,7 @@ final class MixedRunData {
      * @param backends   a backend to encode images on (a learned tokenizer runs its encoder)
      */
     static RowFiles prepare(Path run, boolean reuse, ImageTextOptions options, String tokenizer, long seed,
-                          double captionDrop, int trainRows, int heldRows, int length, Supplier<Backend> backends,
+                          ImageTextRows.Layout layout, int trainRows, int heldRows, int length, Supplier<Backend> backends,
                           PrintWriter out, PrintWriter err) throws IOException {
         Path train = run.resolve(TRAIN_FILE);
         Path held = run.resolve(HELD_OUT_FILE);
@@ -92,14 +92,15 @@ final class MixedRunData {
                         + " positions of a row; use a preset with a longer seqLen");
             }
             ByteBpeTokenizer tok = options.textTokenizer(data);
-            write(data, ImageTextDataset.Split.TRAIN, codec, tok, options, trainRows, length, seed, captionDrop,
+            write(data, ImageTextDataset.Split.TRAIN, codec, tok, options, trainRows, length, seed, layout,
                     train, out, err);
             if (heldRows > 0) {
                 if (data.size(ImageTextDataset.Split.VALIDATION) == 0) {
                     out.println("data: " + options.dataset + " has no held-out examples; validation is off");
                     return new RowFiles(train, null);
                 }
-                write(data, ImageTextDataset.Split.VALIDATION, codec, tok, options, heldRows, length, seed, 0, held,
+                write(data, ImageTextDataset.Split.VALIDATION, codec, tok, options, heldRows, length, seed,
+                        new ImageTextRows.Layout(layout.name(), layout.captionFirst(), 0), held,
                         out, err);
             }
             return new RowFiles(train, heldRows > 0 ? held : null);
@@ -108,11 +109,12 @@ final class MixedRunData {
 
     private static void write(ImageTextDataset data, ImageTextDataset.Split split, DiscreteImageCodec codec,
                               ByteBpeTokenizer tok, ImageTextOptions options, int rows, int length, long seed,
-                              double captionDrop, Path file, PrintWriter out, PrintWriter err) throws IOException {
+                              ImageTextRows.Layout layout, Path file, PrintWriter out, PrintWriter err)
+            throws IOException {
         long start = System.nanoTime();
         long[] shown = {start};
         ImageTextRows.Built b = ImageTextRows.build(data, split, codec, tok, options.texts(tok, split), rows, length,
-                seed, captionDrop, done -> {
+                seed, layout, done -> {
                     long now = System.nanoTime();
                     if (now - shown[0] > 2_000_000_000L && done < rows) {
                         shown[0] = now;
@@ -124,7 +126,7 @@ final class MixedRunData {
         m.put("dataset", options.dataset);
         m.put("split", split == ImageTextDataset.Split.TRAIN ? "train" : "held-out");
         m.put("seed", Long.toString(seed));
-        m.put("caption_dropout", Double.toString(captionDrop));
+        m.put("caption_dropout", Double.toString(layout.captionDrop()));
         MixedTokenRows.write(b.rows(), m, file);
         out.printf(Locale.ROOT, "data: %,d %s rows of %s in %s (text %.1f%% : image %.1f%% of tokens, %d codes per"
                         + " image, vocab %d) in %.1f s%n", rows, m.get("split"), options.dataset, file,

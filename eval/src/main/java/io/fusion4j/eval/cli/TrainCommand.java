@@ -107,6 +107,11 @@ final class TrainCommand implements Callable<Integer> {
             + " caption, which classifier-free guidance ('generate --cfg') needs (default: 0; 0.1 for Transfusion).")
     Double captionDropout;
 
+    @Option(names = "--layout", defaultValue = "moma", description = "With --image-tokenizer on a model of discrete"
+            + " codes: moma (half the pairs caption first) or transfusion (80%, as Transfusion's Chameleon baseline)"
+            + " (default: ${DEFAULT-VALUE}).")
+    String layout;
+
     @Option(names = "--patch-size", defaultValue = "4", description = "Transfusion: pixels per patch side with"
             + " --image-tokenizer pixels (default: ${DEFAULT-VALUE}), latent pixels with a VAE folder (1, 2 or 4;"
             + " default 2).")
@@ -321,10 +326,19 @@ final class TrainCommand implements Callable<Integer> {
         long total = steps != null ? steps : cfg.steps();
         int heldRows = cfg.validateEvery() == 0 ? 0 : cfg.batch() * cfg.validationBatches();
         MixedRunData.RowFiles f = MixedRunData.prepare(out, resume, imageText, imageTokenizer, dataSeed,
-                captionDropout == null ? 0 : captionDropout, (int) Math.min(Integer.MAX_VALUE, total * cfg.batch()), heldRows, cfg.seqLen(),
+                layout(captionDropout == null ? 0 : captionDropout), (int) Math.min(Integer.MAX_VALUE,
+                        total * cfg.batch()), heldRows, cfg.seqLen(),
                 backendChoice::create, o, spec.commandLine().getErr());
         tokens = f.train();
         validationTokens = f.heldOut();
+    }
+
+    private ImageTextRows.Layout layout(double drop) {
+        return switch (layout) {
+            case "moma" -> ImageTextRows.Layout.moma(drop);
+            case "transfusion" -> ImageTextRows.Layout.transfusion(drop);
+            default -> throw new UserInputException("--layout must be moma or transfusion, found " + layout);
+        };
     }
 
     /** Image-caption data is made from --dataset: the options that name other data are refused. */

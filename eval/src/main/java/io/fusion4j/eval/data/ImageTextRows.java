@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
- * Mixed image–text rows of one dataset split, laid out the way MoMa trains ({@link MixedSequenceSource.Options#moma}:
- * half the pairs caption first, text matched 1:1 to image tokens), images as the codes of a
+ * Mixed image–text rows of one dataset split, laid out as MoMa trains (half the pairs caption first) or as Transfusion
+ * and its Chameleon baseline do (80% caption first), text matched 1:1 to image tokens, images as the codes of a
  * {@link DiscreteImageCodec}, captions and text as ids of a byte-level BPE: what {@code data tokenize} writes and
  * {@code train --dataset} trains on. The vocabulary is text ids, then BOS, EOS, BOI, EOI, then the image codes.
  */
@@ -23,8 +23,22 @@ public final class ImageTextRows {
     /** Metadata key of the text tokenizer's JSON in a rows file. */
     public static final String TEXT_TOKENIZER = "text_tokenizer";
 
+    /**
+     * How pairs are laid out: the share caption first (MoMa 0.5, Transfusion and its Chameleon baseline 0.8) and
+     * the share without a caption (for classifier-free guidance).
+     */
+    public record Layout(String name, double captionFirst, double captionDrop) {
+        public static Layout moma(double captionDrop) {
+            return new Layout("moma", 0.5, captionDrop);
+        }
+
+        public static Layout transfusion(double captionDrop) {
+            return new Layout("transfusion", 0.8, captionDrop);
+        }
+    }
+
     /** What a rows file is made of: the vocabulary, its text tokenizer, and the rows. */
-    public record Built(Vocabulary vocabulary, ByteBpeTokenizer textTokenizer, int imageTokens,
+    public record Built(Vocabulary vocabulary, ByteBpeTokenizer textTokenizer, int imageTokens, String layout,
                         MixedTokenRows.Rows rows) {
     }
 
@@ -34,12 +48,12 @@ public final class ImageTextRows {
     /**
      * Builds {@code rows} rows of {@code length + 1} ids from {@code split} of {@code data}.
      *
-     * @param captionDrop the share of pairs laid out without their caption (for classifier-free guidance)
+     * @param layout      caption-first and caption-drop shares
      * @param progress    told the number of rows done, now and then
      */
     public static Built build(ImageTextDataset data, ImageTextDataset.Split split, DiscreteImageCodec codec,
                               ByteBpeTokenizer tok, List<int[]> texts, int rows, int length, long seed,
-                              double captionDrop, IntConsumer progress) {
+                              Layout layout, IntConsumer progress) {
         int grid = (int) Math.round(Math.sqrt(codec.tokensPerImage()));
         if (grid * grid != codec.tokensPerImage() || codec.side() % grid != 0) {
             throw new IllegalArgumentException("the image tokenizer's " + codec.tokensPerImage() + " codes per "
@@ -55,9 +69,9 @@ public final class ImageTextRows {
         CaptionedPairs pairs = new CaptionedPairs(data, split, tok, codec.channels(), codec.side() / grid, length,
                 seed);
         MixedSequenceSource source = new MixedSequenceSource(vocab, codec, pairs, texts,
-                MixedSequenceSource.Options.moma(MixedTokenRows.BATCH_ROWS, length + 1, seed)
-                        .withCaptionDrop(captionDrop));
-        return new Built(vocab, tok, codec.tokensPerImage(), MixedTokenRows.build(source, vocab, rows, length, progress));
+                new MixedSequenceSource.Options(MixedTokenRows.BATCH_ROWS, length + 1, seed, layout.captionFirst(), 1.0)
+                        .withCaptionDrop(layout.captionDrop()));
+        return new Built(vocab, tok, codec.tokensPerImage(), layout.name(), MixedTokenRows.build(source, vocab, rows, length, progress));
     }
 
     /** The vocabulary and tokenizer entries of a rows file's metadata, which generation reads back. */
@@ -74,7 +88,7 @@ public final class ImageTextRows {
         m.put("text_vocab", Integer.toString(v.textSize()));
         m.put("image_tokens", Integer.toString(b.imageTokens()));
         m.put(TEXT_TOKENIZER, b.textTokenizer().text());
-        m.put("layout", "moma");
+        m.put("layout", b.layout());
         return m;
     }
 
