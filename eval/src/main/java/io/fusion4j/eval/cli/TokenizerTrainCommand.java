@@ -39,7 +39,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code fusion4j tokenizer train}: trains a VQ image tokenizer with the shared {@link Trainer} (checkpoints,
@@ -168,18 +167,8 @@ final class TokenizerTrainCommand implements Callable<Integer> {
             Trainer<ImageBatch> trainer = new Trainer<>(backend, k.parameters(), k.objective(),
                     ImageBatches.source(data, batch, seed, false), held, cfg, store, tokenizerJson);
             boolean[] interrupted = {false};
-            CountDownLatch done = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                trainer.requestStop();
-                try {
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
             Progress progress = new Progress(o, System.console() != null, k);
-            try {
+            try (StopOnShutdown _ = StopOnShutdown.install(trainer)) {
                 trainer.run(resume, e -> {
                     if (e instanceof TrainEvent.Finished f) {
                         interrupted[0] = f.interrupted();
@@ -188,13 +177,6 @@ final class TokenizerTrainCommand implements Callable<Integer> {
                 });
                 if (!interrupted[0]) {
                     k.finish(out, o);
-                }
-            } finally {
-                done.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running (Ctrl-C) and waits for the latch just released
                 }
             }
             return 0;
@@ -362,45 +344,24 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         return out;
     }
 
-    /** A progress line: in place on a terminal, every 10 steps otherwise. */
-    private static final class Progress {
-        private final PrintWriter out;
-        private final boolean tty;
-        private final long start = System.nanoTime();
+    /** The progress lines of a tokenizer run: the kind's loss terms and metrics, and the time per step. */
+    private static final class Progress extends TrainProgress {
         private final Kind kind;
-        private long firstStep = -1;
 
         Progress(PrintWriter out, boolean tty, Kind kind) {
-            this.out = out;
-            this.tty = tty;
+            super(out, tty);
             this.kind = kind;
         }
 
-        void accept(TrainEvent e) {
-            switch (e) {
-                case TrainEvent.Step s -> {
-                    if (firstStep < 0) {
-                        firstStep = s.step() - 1;
-                    }
-                    double elapsed = (System.nanoTime() - start) / 1e9;
-                    long eta = Math.round(elapsed / Math.max(1, s.step() - firstStep) * (s.totalSteps() - s.step()));
-                    String line = String.format("step %d/%d  %s  %.2f s/step  ETA %d:%02d", s.step(),
-                            s.totalSteps(), kind.terms(s.losses()), s.seconds(), eta / 60, eta % 60);
-                    if (tty) {
-                        out.print("\r" + line);
-                    } else if (s.step() % 10 == 0 || s.step() == s.totalSteps()) {
-                        out.println(line);
-                    }
-                }
-                case TrainEvent.Validation v -> out.printf("%svalidation at step %d: %s%n", tty ? "\n" : "", v.step(),
-                        kind.terms(v.losses()));
-                case TrainEvent.Checkpoint c -> out.printf("%scheckpoint %s%n", tty ? "\n" : "", c.folder());
-                case TrainEvent.Resumed r -> out.printf("resumed at step %d from %s%n", r.step(), r.folder());
-                case TrainEvent.Warning w -> out.printf("%sWARNING: %s%n", tty ? "\n" : "", w.message());
-                case TrainEvent.Finished f -> out.printf("%s%s at step %d%n", tty ? "\n" : "",
-                        f.interrupted() ? "stopped (checkpoint written)" : "finished", f.step());
-            }
-            out.flush();
+        @Override
+        String step(TrainEvent.Step s, long eta) {
+            return String.format("step %d/%d  %s  %.2f s/step  ETA %d:%02d", s.step(), s.totalSteps(),
+                    kind.terms(s.losses()), s.seconds(), eta / 60, eta % 60);
+        }
+
+        @Override
+        String validation(TrainEvent.Validation v) {
+            return kind.terms(v.losses());
         }
 
         static double term(LossTerm t) {
