@@ -186,11 +186,13 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     /** What differs between the tokenizer kinds: the model, its loss, its progress terms and its finished files. */
     private abstract static class Kind {
         final Parameters parameters;
+        final Objective<ImageBatch> objective;
         final Backend backend;
         final ImageTextDataset data;
 
-        Kind(Parameters parameters, Backend backend, ImageTextDataset data) {
+        Kind(Parameters parameters, Objective<ImageBatch> objective, Backend backend, ImageTextDataset data) {
             this.parameters = parameters;
+            this.objective = objective;
             this.backend = backend;
             this.data = data;
         }
@@ -199,26 +201,28 @@ final class TokenizerTrainCommand implements Callable<Integer> {
             return parameters;
         }
 
-        abstract Objective<ImageBatch> objective();
+        Objective<ImageBatch> objective() {
+            return objective;
+        }
 
         /** The loss terms and metrics of a step or validation, for the progress line. */
         abstract String terms(StepLosses losses);
 
         /** Writes the finished tokenizer into {@code out} and reports it on validation images. */
         abstract void finish(Path out, PrintWriter o) throws java.io.IOException;
+
+        /** Reports the tokenizer files written into {@code out}. */
+        static void reportWritten(Path out, PrintWriter o) {
+            o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
+        }
     }
 
     private static final class VqKind extends Kind {
         private final VqAutoencoder model;
 
         VqKind(VqAutoencoder model, Backend backend, ImageTextDataset data) {
-            super(model.parameters(), backend, data);
+            super(model.parameters(), new VqObjective(model), backend, data);
             this.model = model;
-        }
-
-        @Override
-        Objective<ImageBatch> objective() {
-            return new VqObjective(model);
         }
 
         @Override
@@ -234,7 +238,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
             VqImageTokenizer tokenizer = new VqImageTokenizer(model, backend);
             tokenizer.save(out);
             Reconstruction r = Reconstruction.of(tokenizer, validationImages(data, 256));
-            o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
+            reportWritten(out, o);
             o.printf("validation (%d images): recon MSE %.5f, %d of %d codes used, perplexity %.1f%n",
                     r.originals().size(), r.mse(), r.codesUsed(), model.config().codes(), r.perplexity());
         }
@@ -246,13 +250,8 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         private final VaeAutoencoder model;
 
         VaeKind(VaeAutoencoder model, Backend backend, ImageTextDataset data) {
-            super(model.parameters(), backend, data);
+            super(model.parameters(), new VaeObjective(model), backend, data);
             this.model = model;
-        }
-
-        @Override
-        Objective<ImageBatch> objective() {
-            return new VaeObjective(model);
         }
 
         @Override
@@ -263,17 +262,14 @@ final class TokenizerTrainCommand implements Callable<Integer> {
 
         @Override
         void finish(Path out, PrintWriter o) throws java.io.IOException {
-            int n = (int) Math.min(SCALE_SAMPLE, data.size(ImageTextDataset.Split.TRAIN));
-            List<Image> sample = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                sample.add(data.get(ImageTextDataset.Split.TRAIN, i).image());
-            }
+            List<Image> sample = images(data, ImageTextDataset.Split.TRAIN, SCALE_SAMPLE);
+            int n = sample.size();
             VaeImageTokenizer tokenizer = new VaeImageTokenizer(model, model.config(), backend, 1).measured(sample);
             tokenizer.save(out);
             List<Image> images = validationImages(data, 256);
             double mse = Reconstruction.mse(images, tokenizer.decodeAll(tokenizer.encodeAll(images)));
             VaeConfig c = tokenizer.config();
-            o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
+            reportWritten(out, o);
             o.printf("latent over %d training images: shift %.4f, scale %.4f (1/std), range %.2f%n", n, c.shift(),
                     c.scale(), c.range());
             o.printf("validation (%d images): recon MSE %.5f%n", images.size(), mse);
@@ -336,10 +332,15 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     }
 
     static List<Image> validationImages(ImageTextDataset data, int n) {
-        int count = Math.min(n, data.size(ImageTextDataset.Split.VALIDATION));
+        return images(data, ImageTextDataset.Split.VALIDATION, n);
+    }
+
+    /** The first {@code n} images of {@code split}, or all it has when fewer. */
+    private static List<Image> images(ImageTextDataset data, ImageTextDataset.Split split, int n) {
+        int count = Math.min(n, data.size(split));
         List<Image> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            out.add(data.get(ImageTextDataset.Split.VALIDATION, i).image());
+            out.add(data.get(split, i).image());
         }
         return out;
     }
