@@ -11,6 +11,8 @@ import io.fusion4j.api.data.ImageSpan;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.router.Routers;
 import io.fusion4j.api.router.Routing;
+import io.fusion4j.api.tensor.DType;
+import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -18,13 +20,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Shared pieces of the moma tests: the CPU backend, a recording loss sink, host copies and small batches. */
-final class MomaFixtures {
+/**
+ * Shared pieces of the moma tests (public for the tests in the sub-packages): the CPU backend, a recording loss sink,
+ * host copies and small batches.
+ */
+public final class MomaFixtures {
     private MomaFixtures() {
     }
 
     /** The CPU backend as the registry finds it, one thread (deterministic and cheap on a shared machine). */
-    static Backend cpu() {
+    public static Backend cpu() {
         return Backends.discover().create("cpu", BackendOptions.withThreads(1));
     }
 
@@ -46,11 +51,34 @@ final class MomaFixtures {
         be.copyFromHost(f, t);
     }
 
-    static double[] get(Backend be, Tensor t) {
+    /** {@code v} rounded to floats in a new F32 tensor of shape {@code s}. */
+    public static Tensor upload(Backend be, double[] v, Shape s) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return upload(be, f, s);
+    }
+
+    /** {@code v} in a new F32 tensor of shape {@code s}. */
+    public static Tensor upload(Backend be, float[] v, Shape s) {
+        Tensor t = be.allocate(DType.F32, s);
+        be.copyFromHost(v, t);
+        return t;
+    }
+
+    /** An F32 tensor's values on the host. */
+    public static float[] floats(Backend be, Tensor t) {
         float[] f = new float[(int) t.numel()];
         if (f.length > 0) {
             be.copyToHost(t, f);
         }
+        return f;
+    }
+
+    /** An F32 tensor's values on the host, as doubles. */
+    public static double[] get(Backend be, Tensor t) {
+        float[] f = floats(be, t);
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {
             d[i] = f[i];
@@ -58,7 +86,8 @@ final class MomaFixtures {
         return d;
     }
 
-    static int[] ints(Backend be, Tensor t) {
+    /** An I32 tensor's values on the host. */
+    public static int[] ints(Backend be, Tensor t) {
         int[] v = new int[(int) t.numel()];
         if (v.length > 0) {
             be.copyToHost(t, v);

@@ -82,15 +82,24 @@ public final class CheckpointStore {
                 }
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            forceDirectory(parent);
+            moveIntoPlace(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * Renames the finished file {@code tmp} over {@code file} (atomically where the file system can, so readers see
+     * the old file or the new one, never part of one), then forces the folder so the rename itself is on disk.
+     * {@code tmp} must be in {@code file}'s folder; the caller deletes it if this throws.
+     */
+    public static void moveIntoPlace(Path tmp, Path file) throws IOException {
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        forceDirectory(file.toAbsolutePath().getParent());
     }
 
     /** The run folder the checkpoints live in. */

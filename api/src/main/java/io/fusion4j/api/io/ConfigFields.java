@@ -3,6 +3,7 @@ package io.fusion4j.api.io;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Typed fields of a config object read by {@link StrictJson} (integers as numbers, floats as decimal strings, so
@@ -17,6 +18,19 @@ public final class ConfigFields {
     public ConfigFields(String json, String source) {
         this.m = StrictJson.parseObject(json, source);
         this.source = source;
+    }
+
+    /**
+     * Reads a config of {@code kind} from {@code json} with {@code build}; what the config's own checks refuse (an
+     * {@link IllegalArgumentException}) is reported as a {@link SafetensorsException} naming {@code source}.
+     */
+    public static <T> T read(String json, String source, String kind, Function<ConfigFields, T> build) {
+        ConfigFields f = new ConfigFields(json, source).requireKind(kind);
+        try {
+            return build.apply(f);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsException(source + ": " + e.getMessage());
+        }
     }
 
     /** Refuses a config whose {@code "kind"} is not {@code kind}. */

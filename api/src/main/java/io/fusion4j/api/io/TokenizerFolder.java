@@ -6,10 +6,8 @@ import io.fusion4j.api.tensor.DType;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * A learned image tokenizer on disk, whatever its kind: {@value #CONFIG} (the kind's config, written by it) and
@@ -38,11 +36,7 @@ public final class TokenizerFolder {
         Path tmp = Files.createTempFile(dir, "." + WEIGHTS + ".", ".tmp");
         try {
             w.write(tmp);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            CheckpointStore.moveIntoPlace(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }

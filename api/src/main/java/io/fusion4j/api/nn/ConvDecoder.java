@@ -3,6 +3,7 @@ package io.fusion4j.api.nn;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
+import io.fusion4j.api.tensor.Shape;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,12 +21,16 @@ public final class ConvDecoder {
     private final List<Conv2d> upConvs = new ArrayList<>();
     private final List<ChannelNorm> upNorms = new ArrayList<>();
     private final Conv2d convOut;
+    private final int latent;
+    private final int channels;
 
     /** @param widths as the matching {@link ConvEncoder}'s, full resolution first */
     public ConvDecoder(Parameters params, int latent, List<Integer> widths, int channels, float normEps) {
         if (widths.isEmpty()) {
             throw new IllegalArgumentException("ConvDecoder: widths needs at least one entry, found none");
         }
+        this.latent = latent;
+        this.channels = channels;
         int levels = widths.size() - 1;
         convIn = new Conv2d(params, "decoder.conv_in", latent, widths.get(levels), 3, 1, 1);
         normIn = new ChannelNorm(params, "decoder.norm_in", widths.get(levels), normEps);
@@ -43,5 +48,15 @@ public final class ConvDecoder {
             h = g.silu(upNorms.get(j).forward(g, upConvs.get(j).forward(g, upsample.forward(g, h))));
         }
         return convOut.forward(g, h);
+    }
+
+    /**
+     * The decoder on latent rows {@code [B·grid², latent]} (raster order within each image): image rows
+     * {@code [B·side², channels]}, NHWC, unclamped.
+     */
+    public Var forwardRows(Graph g, Var latents, int grid) {
+        long b = latents.value().dim(0) / ((long) grid * grid);
+        Var out = forward(g, g.reshape(latents, Shape.of(b, grid, grid, latent)));
+        return g.reshape(out, Shape.of(out.value().numel() / channels, channels));
     }
 }

@@ -125,10 +125,8 @@ public final class BenchModels {
      * second half image ids {@code >= vocab/2}. Targets are the next id in the row (the last position has none).
      */
     static BatchSource<MixedBatch> batches(int vocab, int rows, int length, boolean mixed) {
-        SplittableRandom r = new SplittableRandom(1);
-        MixedBatch[] fixed = new MixedBatch[4];
         int n = rows * length;
-        for (int k = 0; k < fixed.length; k++) {
+        return fixedBatches((r, position) -> {
             int[] ids = new int[n];
             byte[] mod = new byte[n];
             for (int i = 0; i < n; i++) {
@@ -143,16 +141,31 @@ public final class BenchModels {
                 targets[i] = last ? MixedBatch.IGNORE : ids[i + 1];
                 tmod[i] = last ? mod[i] : mod[i + 1];
             }
-            int[] valid = new int[rows];
-            java.util.Arrays.fill(valid, length);
-            fixed[k] = new MixedBatch(rows, length, ids, targets, mod, tmod, valid, new int[rows][0], List.of(), null, 0,
-                    new DataPosition(0, k + 1));
-        }
-        return cycle(fixed);
+            return new MixedBatch(rows, length, ids, targets, mod, tmod, fullRows(rows, length), new int[rows][0],
+                    List.of(), null, 0, position);
+        });
     }
 
-    private static BatchSource<MixedBatch> cycle(MixedBatch[] fixed) {
+    /** Makes one fixed batch from the shared random stream; {@code position} is the batch's own. */
+    private interface FixedBatch {
+        MixedBatch make(SplittableRandom r, DataPosition position);
+    }
+
+    /** Four batches made in turn from one stream seeded 1 (positions 1 to 4), cycled. */
+    private static BatchSource<MixedBatch> fixedBatches(FixedBatch batch) {
+        SplittableRandom r = new SplittableRandom(1);
+        MixedBatch[] fixed = new MixedBatch[4];
+        for (int k = 0; k < fixed.length; k++) {
+            fixed[k] = batch.make(r, new DataPosition(0, k + 1));
+        }
         return position -> Stream.iterate(position.index(), i -> i + 1).map(i -> fixed[(int) (i % fixed.length)]);
+    }
+
+    /** Every row valid to its full {@code length}. */
+    private static int[] fullRows(int rows, int length) {
+        int[] valid = new int[rows];
+        java.util.Arrays.fill(valid, length);
+        return valid;
     }
 
     /**
@@ -165,10 +178,8 @@ public final class BenchModels {
         if (length != TEXT_POSITIONS + 2 * PATCHES_PER_IMAGE) {
             throw new IllegalArgumentException("the transfusion bench rows are 256 long, found " + length);
         }
-        SplittableRandom r = new SplittableRandom(1);
-        MixedBatch[] fixed = new MixedBatch[4];
         int n = rows * length;
-        for (int k = 0; k < fixed.length; k++) {
+        return fixedBatches((r, position) -> {
             int[] ids = new int[n];
             byte[] mod = new byte[n];
             int[] targets = new int[n];
@@ -193,12 +204,9 @@ public final class BenchModels {
             for (int i = 0; i < x0.length; i++) {
                 x0[i] = (float) gaussian(r);
             }
-            int[] valid = new int[rows];
-            java.util.Arrays.fill(valid, length);
-            fixed[k] = new MixedBatch(rows, length, ids, targets, mod, mod.clone(), valid, new int[rows][0],
-                    List.copyOf(images), x0, PATCH_WIDTH, new DataPosition(0, k + 1));
-        }
-        return cycle(fixed);
+            return new MixedBatch(rows, length, ids, targets, mod, mod.clone(), fullRows(rows, length),
+                    new int[rows][0], List.copyOf(images), x0, PATCH_WIDTH, position);
+        });
     }
 
     /** A standard normal draw (Box–Muller), so the data does not depend on java.util.Random's algorithm. */

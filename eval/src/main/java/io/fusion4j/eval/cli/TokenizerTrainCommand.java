@@ -39,7 +39,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code fusion4j tokenizer train}: trains a VQ image tokenizer with the shared {@link Trainer} (checkpoints,
@@ -168,18 +167,8 @@ final class TokenizerTrainCommand implements Callable<Integer> {
             Trainer<ImageBatch> trainer = new Trainer<>(backend, k.parameters(), k.objective(),
                     ImageBatches.source(data, batch, seed, false), held, cfg, store, tokenizerJson);
             boolean[] interrupted = {false};
-            CountDownLatch done = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                trainer.requestStop();
-                try {
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
             Progress progress = new Progress(o, System.console() != null, k);
-            try {
+            try (StopOnShutdown _ = StopOnShutdown.install(trainer)) {
                 trainer.run(resume, e -> {
                     if (e instanceof TrainEvent.Finished f) {
                         interrupted[0] = f.interrupted();
@@ -189,13 +178,6 @@ final class TokenizerTrainCommand implements Callable<Integer> {
                 if (!interrupted[0]) {
                     k.finish(out, o);
                 }
-            } finally {
-                done.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running (Ctrl-C) and waits for the latch just released
-                }
             }
             return 0;
         }
@@ -204,11 +186,13 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     /** What differs between the tokenizer kinds: the model, its loss, its progress terms and its finished files. */
     private abstract static class Kind {
         final Parameters parameters;
+        final Objective<ImageBatch> objective;
         final Backend backend;
         final ImageTextDataset data;
 
-        Kind(Parameters parameters, Backend backend, ImageTextDataset data) {
+        Kind(Parameters parameters, Objective<ImageBatch> objective, Backend backend, ImageTextDataset data) {
             this.parameters = parameters;
+            this.objective = objective;
             this.backend = backend;
             this.data = data;
         }
@@ -217,26 +201,28 @@ final class TokenizerTrainCommand implements Callable<Integer> {
             return parameters;
         }
 
-        abstract Objective<ImageBatch> objective();
+        Objective<ImageBatch> objective() {
+            return objective;
+        }
 
         /** The loss terms and metrics of a step or validation, for the progress line. */
         abstract String terms(StepLosses losses);
 
         /** Writes the finished tokenizer into {@code out} and reports it on validation images. */
         abstract void finish(Path out, PrintWriter o) throws java.io.IOException;
+
+        /** Reports the tokenizer files written into {@code out}. */
+        static void reportWritten(Path out, PrintWriter o) {
+            o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
+        }
     }
 
     private static final class VqKind extends Kind {
         private final VqAutoencoder model;
 
         VqKind(VqAutoencoder model, Backend backend, ImageTextDataset data) {
-            super(model.parameters(), backend, data);
+            super(model.parameters(), new VqObjective(model), backend, data);
             this.model = model;
-        }
-
-        @Override
-        Objective<ImageBatch> objective() {
-            return new VqObjective(model);
         }
 
         @Override
@@ -252,7 +238,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
             VqImageTokenizer tokenizer = new VqImageTokenizer(model, backend);
             tokenizer.save(out);
             Reconstruction r = Reconstruction.of(tokenizer, validationImages(data, 256));
-            o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
+            reportWritten(out, o);
             o.printf("validation (%d images): recon MSE %.5f, %d of %d codes used, perplexity %.1f%n",
                     r.originals().size(), r.mse(), r.codesUsed(), model.config().codes(), r.perplexity());
         }
@@ -264,13 +250,8 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         private final VaeAutoencoder model;
 
         VaeKind(VaeAutoencoder model, Backend backend, ImageTextDataset data) {
-            super(model.parameters(), backend, data);
+            super(model.parameters(), new VaeObjective(model), backend, data);
             this.model = model;
-        }
-
-        @Override
-        Objective<ImageBatch> objective() {
-            return new VaeObjective(model);
         }
 
         @Override
@@ -281,17 +262,14 @@ final class TokenizerTrainCommand implements Callable<Integer> {
 
         @Override
         void finish(Path out, PrintWriter o) throws java.io.IOException {
-            int n = (int) Math.min(SCALE_SAMPLE, data.size(ImageTextDataset.Split.TRAIN));
-            List<Image> sample = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                sample.add(data.get(ImageTextDataset.Split.TRAIN, i).image());
-            }
+            List<Image> sample = images(data, ImageTextDataset.Split.TRAIN, SCALE_SAMPLE);
+            int n = sample.size();
             VaeImageTokenizer tokenizer = new VaeImageTokenizer(model, model.config(), backend, 1).measured(sample);
             tokenizer.save(out);
             List<Image> images = validationImages(data, 256);
             double mse = Reconstruction.mse(images, tokenizer.decodeAll(tokenizer.encodeAll(images)));
             VaeConfig c = tokenizer.config();
-            o.printf("wrote %s and %s%n", out.resolve("tokenizer.json"), out.resolve("tokenizer.safetensors"));
+            reportWritten(out, o);
             o.printf("latent over %d training images: shift %.4f, scale %.4f (1/std), range %.2f%n", n, c.shift(),
                     c.scale(), c.range());
             o.printf("validation (%d images): recon MSE %.5f%n", images.size(), mse);
@@ -354,53 +332,37 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     }
 
     static List<Image> validationImages(ImageTextDataset data, int n) {
-        int count = Math.min(n, data.size(ImageTextDataset.Split.VALIDATION));
+        return images(data, ImageTextDataset.Split.VALIDATION, n);
+    }
+
+    /** The first {@code n} images of {@code split}, or all it has when fewer. */
+    private static List<Image> images(ImageTextDataset data, ImageTextDataset.Split split, int n) {
+        int count = Math.min(n, data.size(split));
         List<Image> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            out.add(data.get(ImageTextDataset.Split.VALIDATION, i).image());
+            out.add(data.get(split, i).image());
         }
         return out;
     }
 
-    /** A progress line: in place on a terminal, every 10 steps otherwise. */
-    private static final class Progress {
-        private final PrintWriter out;
-        private final boolean tty;
-        private final long start = System.nanoTime();
+    /** The progress lines of a tokenizer run: the kind's loss terms and metrics, and the time per step. */
+    private static final class Progress extends TrainProgress {
         private final Kind kind;
-        private long firstStep = -1;
 
         Progress(PrintWriter out, boolean tty, Kind kind) {
-            this.out = out;
-            this.tty = tty;
+            super(out, tty);
             this.kind = kind;
         }
 
-        void accept(TrainEvent e) {
-            switch (e) {
-                case TrainEvent.Step s -> {
-                    if (firstStep < 0) {
-                        firstStep = s.step() - 1;
-                    }
-                    double elapsed = (System.nanoTime() - start) / 1e9;
-                    long eta = Math.round(elapsed / Math.max(1, s.step() - firstStep) * (s.totalSteps() - s.step()));
-                    String line = String.format("step %d/%d  %s  %.2f s/step  ETA %d:%02d", s.step(),
-                            s.totalSteps(), kind.terms(s.losses()), s.seconds(), eta / 60, eta % 60);
-                    if (tty) {
-                        out.print("\r" + line);
-                    } else if (s.step() % 10 == 0 || s.step() == s.totalSteps()) {
-                        out.println(line);
-                    }
-                }
-                case TrainEvent.Validation v -> out.printf("%svalidation at step %d: %s%n", tty ? "\n" : "", v.step(),
-                        kind.terms(v.losses()));
-                case TrainEvent.Checkpoint c -> out.printf("%scheckpoint %s%n", tty ? "\n" : "", c.folder());
-                case TrainEvent.Resumed r -> out.printf("resumed at step %d from %s%n", r.step(), r.folder());
-                case TrainEvent.Warning w -> out.printf("%sWARNING: %s%n", tty ? "\n" : "", w.message());
-                case TrainEvent.Finished f -> out.printf("%s%s at step %d%n", tty ? "\n" : "",
-                        f.interrupted() ? "stopped (checkpoint written)" : "finished", f.step());
-            }
-            out.flush();
+        @Override
+        String step(TrainEvent.Step s, long eta) {
+            return String.format("step %d/%d  %s  %.2f s/step  ETA %d:%02d", s.step(), s.totalSteps(),
+                    kind.terms(s.losses()), s.seconds(), eta / 60, eta % 60);
+        }
+
+        @Override
+        String validation(TrainEvent.Validation v) {
+            return kind.terms(v.losses());
         }
 
         static double term(LossTerm t) {

@@ -38,7 +38,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code fusion4j train}: trains a decoder on text, with checkpoints and resume. */
 @Command(name = "train", description = "Train a model: the dense decoder or a MoMa variant (checkpoints in --out; Ctrl-C stops at a step boundary).")
@@ -286,31 +285,14 @@ final class TrainCommand implements Callable<Integer> {
             Decoder decoder = builder.decoder(model);
             Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), builder.objective(decoder),
                     source, held, cfg, store, ConfigJson.write(chosen));
-            CountDownLatch done = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                trainer.requestStop();
-                try {
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
             Progress progress = new Progress(o, System.console() != null);
-            try {
+            try (StopOnShutdown _ = StopOnShutdown.install(trainer)) {
                 Training.events(trainer, resume).doOnNext(e -> {
                     if (stopAt != null && e instanceof TrainEvent.Step s && s.step() >= stopAt) {
                         trainer.requestStop();
                     }
                     progress.accept(e);
                 }).blockLast();
-            } finally {
-                done.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is already running (Ctrl-C): it is waiting for the latch we just released
-                }
             }
             return 0;
         }
@@ -478,16 +460,10 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Prints a progress line: in place on a terminal, every 10 steps otherwise. */
-    private static final class Progress {
-        private final PrintWriter out;
-        private final boolean tty;
-        private final long start = System.nanoTime();
-        private long firstStep = -1;
-
+    /** The progress lines of a model run: loss, its parts, learning rate, gradient norm and throughput. */
+    private static final class Progress extends TrainProgress {
         Progress(PrintWriter out, boolean tty) {
-            this.out = out;
-            this.tty = tty;
+            super(out, tty);
         }
 
         /**
@@ -517,34 +493,17 @@ final class TrainCommand implements Callable<Integer> {
             return b.isEmpty() ? "" : " (" + b + ")";
         }
 
-        void accept(TrainEvent e) {
-            switch (e) {
-                case TrainEvent.Step s -> {
-                    if (firstStep < 0) {
-                        firstStep = s.step() - 1;
-                    }
-                    double elapsed = (System.nanoTime() - start) / 1e9;
-                    double perStep = elapsed / Math.max(1, s.step() - firstStep);
-                    long eta = Math.round(perStep * (s.totalSteps() - s.step()));
-                    String line = String.format(
-                            "step %d/%d  loss %.4f%s  lr %.2e  |g| %.3f  %,.0f tok/s  %,.1f GFLOP/s  ETA %d:%02d",
-                            s.step(), s.totalSteps(), s.loss(), modalities(s.losses()), s.lr(), s.gradNorm(),
-                            s.tokensPerSecond(), s.gigaflopsPerSecond(), eta / 60, eta % 60);
-                    if (tty) {
-                        out.print("\r" + line);
-                    } else if (s.step() % 10 == 0 || s.step() == s.totalSteps()) {
-                        out.println(line);
-                    }
-                }
-                case TrainEvent.Validation v -> out.printf("%svalidation at step %d: loss %.4f%s%n", tty ? "\n" : "",
-                        v.step(), v.loss(), modalities(v.losses()));
-                case TrainEvent.Checkpoint c -> out.printf("%scheckpoint %s%n", tty ? "\n" : "", c.folder());
-                case TrainEvent.Resumed r -> out.printf("resumed at step %d from %s%n", r.step(), r.folder());
-                case TrainEvent.Warning w -> out.printf("%sWARNING: %s%n", tty ? "\n" : "", w.message());
-                case TrainEvent.Finished f -> out.printf("%s%s at step %d%n", tty ? "\n" : "",
-                        f.interrupted() ? "stopped (checkpoint written)" : "finished", f.step());
-            }
-            out.flush();
+        @Override
+        String step(TrainEvent.Step s, long eta) {
+            return String.format(
+                    "step %d/%d  loss %.4f%s  lr %.2e  |g| %.3f  %,.0f tok/s  %,.1f GFLOP/s  ETA %d:%02d",
+                    s.step(), s.totalSteps(), s.loss(), modalities(s.losses()), s.lr(), s.gradNorm(),
+                    s.tokensPerSecond(), s.gigaflopsPerSecond(), eta / 60, eta % 60);
+        }
+
+        @Override
+        String validation(TrainEvent.Validation v) {
+            return String.format("loss %.4f%s", v.loss(), modalities(v.losses()));
         }
     }
 }

@@ -5,17 +5,14 @@ import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.data.MixedSequenceSource;
 import io.fusion4j.api.data.Modality;
 import io.fusion4j.api.data.Vocabulary;
+import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.io.SafetensorsWriter;
 import io.fusion4j.api.tensor.Shape;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -136,16 +133,7 @@ public final class MixedTokenRows {
         }
         try {
             w.write(tmp);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            try (FileChannel ch = FileChannel.open(parent, StandardOpenOption.READ)) {
-                ch.force(true); // the rename itself
-            } catch (IOException e) {
-                // some file systems cannot open a folder to force it; the file's bytes are on disk already
-            }
+            CheckpointStore.moveIntoPlace(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -62,10 +62,7 @@ public final class VqAutoencoder {
 
     /** The decoder's image rows {@code [B·side², channels]} (NHWC, unclamped) from latent rows {@code [B·grid², D]}. */
     Var decode(Graph g, Var latents) {
-        long b = latents.value().dim(0) / config.tokensPerImage();
-        Var grid = g.reshape(latents, Shape.of(b, config.grid(), config.grid(), config.codeDim()));
-        Var out = decoder.forward(g, grid);
-        return g.reshape(out, Shape.of(out.value().numel() / config.channels(), config.channels()));
+        return decoder.forwardRows(g, latents, config.grid());
     }
 
     /** {@code images} as one NHWC tensor {@code [B, side, side, channels]} in {@code arena} ({@link NhwcImages}). */

@@ -1,7 +1,6 @@
 package io.fusion4j.moma.vq;
 
 import io.fusion4j.api.io.ConfigFields;
-import io.fusion4j.api.io.SafetensorsException;
 import io.fusion4j.api.io.StrictJson;
 import io.fusion4j.api.nn.ConvEncoder;
 
@@ -73,13 +72,8 @@ public record VqConfig(int channels, int side, int downsample, List<Integer> wid
 
     /** Parses {@link #toJson()}'s format; {@code source} (the file) is named in every error. */
     public static VqConfig fromJson(String json, String source) {
-        ConfigFields f = new ConfigFields(json, source).requireKind(KIND);
-        try {
-            return new VqConfig(f.integer("channels"), f.integer("side"), f.integer("downsample"),
-                    f.integers("widths"), f.integer("codeDim"), f.integer("codes"), f.decimal("beta"),
-                    f.decimal("emaDecay"), f.decimal("deadBelow"), f.decimal("normEps"));
-        } catch (IllegalArgumentException e) {
-            throw new SafetensorsException(source + ": " + e.getMessage());
-        }
+        return ConfigFields.read(json, source, KIND, f -> new VqConfig(f.integer("channels"), f.integer("side"),
+                f.integer("downsample"), f.integers("widths"), f.integer("codeDim"), f.integer("codes"),
+                f.decimal("beta"), f.decimal("emaDecay"), f.decimal("deadBelow"), f.decimal("normEps")));
     }
 }

@@ -1,19 +1,14 @@
 package io.fusion4j.moma.vq;
 
+import io.fusion4j.moma.MomaFixtures;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
-import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
-import io.fusion4j.api.backend.Backends;
 import io.fusion4j.api.nn.Conv2d;
 import io.fusion4j.api.nn.Upsample;
-import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -28,19 +23,7 @@ import static org.assertj.core.api.Assertions.within;
  * NHWC maps, PyTorch's weight layout), forward and gradients; the reference's gradients are central finite
  * differences of its own loss {@code L = Σ y ⊙ r}, so no backward formula is shared with the code under test.
  */
-class ConvLayersGradientTest {
-    private static Backend be;
-
-    @BeforeAll
-    static void open() {
-        be = Backends.discover().create("cpu", BackendOptions.withThreads(1));
-    }
-
-    @AfterAll
-    static void close() {
-        be.close();
-    }
-
+class ConvLayersGradientTest extends CpuBackendTest {
     /** {@code y[b, oy, ox, o] = bias[o] + Σ_{c,ky,kx} x[b, oy·s − p + ky, ox·s − p + kx, c] · w[o, c, ky, kx]}. */
     static double[] convRef(double[] x, int b, int h, int w, int cin, double[] wt, double[] bias, int cout, int k,
                             int s, int p) {
@@ -108,23 +91,11 @@ class ConvLayersGradientTest {
     }
 
     static Tensor upload(double[] v, Shape s) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        Tensor t = be.allocate(DType.F32, s);
-        be.copyFromHost(f, t);
-        return t;
+        return MomaFixtures.upload(be, v, s);
     }
 
     static double[] host(Tensor t) {
-        float[] f = new float[(int) t.numel()];
-        be.copyToHost(t, f);
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
+        return MomaFixtures.get(be, t);
     }
 
     static void assertClose(double[] actual, double[] expected, String what) {

@@ -1,53 +1,31 @@
 package io.fusion4j.moma.vq;
 
+import io.fusion4j.moma.MomaFixtures;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.LossValue;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
-import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
-import io.fusion4j.api.backend.Backends;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /** The quantizer on cases small enough to work out by hand. */
-class VectorQuantizerTest {
-    private static Backend be;
-
-    @BeforeAll
-    static void open() {
-        be = Backends.discover().create("cpu", BackendOptions.withThreads(1));
-    }
-
-    @AfterAll
-    static void close() {
-        be.close();
-    }
-
+class VectorQuantizerTest extends CpuBackendTest {
     private static Tensor tensor(float[] v, long... dims) {
-        Tensor t = be.allocate(DType.F32, Shape.of(dims));
-        be.copyFromHost(v, t);
-        return t;
+        return MomaFixtures.upload(be, v, Shape.of(dims));
     }
 
     private static float[] host(Tensor t) {
-        float[] f = new float[(int) t.numel()];
-        be.copyToHost(t, f);
-        return f;
+        return MomaFixtures.floats(be, t);
     }
 
     private static int[] ints(Tensor t) {
-        int[] f = new int[(int) t.numel()];
-        be.copyToHost(t, f);
-        return f;
+        return MomaFixtures.ints(be, t);
     }
 
     /** A quantizer of {@code codebook} ({@code k × d}) with the given EMA state, decay and restart threshold. */

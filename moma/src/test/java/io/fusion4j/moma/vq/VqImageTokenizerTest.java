@@ -1,14 +1,9 @@
 package io.fusion4j.moma.vq;
 
-import io.fusion4j.api.backend.Backend;
-import io.fusion4j.api.backend.BackendOptions;
-import io.fusion4j.api.backend.Backends;
 import io.fusion4j.api.data.Image;
 import io.fusion4j.api.io.SafetensorsException;
 import io.fusion4j.api.io.SafetensorsWriter;
 import io.fusion4j.api.tensor.Shape;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,19 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The codec seam and the files: geometry, determinism, batched equals single, save and load, clear errors. */
-class VqImageTokenizerTest {
-    private static Backend be;
+class VqImageTokenizerTest extends CpuBackendTest {
     private static final VqConfig SMALL = new VqConfig(3, 16, 4, List.of(4, 8, 8), 4, 32, 0.25f, 0.99f, 0.03f, 1e-5f);
-
-    @BeforeAll
-    static void open() {
-        be = Backends.discover().create("cpu", BackendOptions.withThreads(1));
-    }
-
-    @AfterAll
-    static void close() {
-        be.close();
-    }
 
     static List<Image> images(int n, long seed) {
         Random r = new Random(seed);

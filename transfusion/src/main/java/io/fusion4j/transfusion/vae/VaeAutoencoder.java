@@ -73,10 +73,7 @@ public final class VaeAutoencoder {
 
     /** The decoder's image rows {@code [B·side², channels]} (NHWC, unclamped) from latent rows {@code [B·grid², C]}. */
     Var decode(Graph g, Var latents) {
-        long b = latents.value().dim(0) / ((long) config.grid() * config.grid());
-        Var grid = g.reshape(latents, Shape.of(b, config.grid(), config.grid(), config.latentChannels()));
-        Var out = decoder.forward(g, grid);
-        return g.reshape(out, Shape.of(out.value().numel() / config.channels(), config.channels()));
+        return decoder.forwardRows(g, latents, config.grid());
     }
 
     Tensor upload(Backend backend, StepArena arena, List<Image> images) {

@@ -1,7 +1,6 @@
 package io.fusion4j.transfusion.vae;
 
 import io.fusion4j.api.io.ConfigFields;
-import io.fusion4j.api.io.SafetensorsException;
 import io.fusion4j.api.io.StrictJson;
 import io.fusion4j.api.nn.ConvEncoder;
 
@@ -57,13 +56,8 @@ public record VaeConfig(int channels, int side, int downsample, List<Integer> wi
 
     /** Parses {@link #toJson()}'s format; {@code source} (the file) is named in every error. */
     public static VaeConfig fromJson(String json, String source) {
-        ConfigFields f = new ConfigFields(json, source).requireKind(KIND);
-        try {
-            return new VaeConfig(f.integer("channels"), f.integer("side"), f.integer("downsample"),
-                    f.integers("widths"), f.integer("latentChannels"), f.decimal("klWeight"), f.decimal("normEps"),
-                    f.decimal("shift"), f.decimal("scale"), f.decimal("range"));
-        } catch (IllegalArgumentException e) {
-            throw new SafetensorsException(source + ": " + e.getMessage());
-        }
+        return ConfigFields.read(json, source, KIND, f -> new VaeConfig(f.integer("channels"), f.integer("side"),
+                f.integer("downsample"), f.integers("widths"), f.integer("latentChannels"), f.decimal("klWeight"),
+                f.decimal("normEps"), f.decimal("shift"), f.decimal("scale"), f.decimal("range")));
     }
 }

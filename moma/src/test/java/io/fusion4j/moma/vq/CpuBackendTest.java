@@ -1,0 +1,25 @@
+package io.fusion4j.moma.vq;
+
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.moma.MomaFixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * Test classes that run on one CPU backend ({@link MomaFixtures#cpu()}), opened before the class's first test and
+ * closed after its last. The field is shared by the subclasses, so they must not run concurrently (the build runs
+ * test classes one after another).
+ */
+abstract class CpuBackendTest {
+    static Backend be;
+
+    @BeforeAll
+    static void open() {
+        be = MomaFixtures.cpu();
+    }
+
+    @AfterAll
+    static void close() {
+        be.close();
+    }
+}
