@@ -142,4 +142,39 @@ class ImageRunCommandsTest {
         assertThat(run("train", "--preset", "transfusion-tiny", "--out", dir.resolve("x").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("trains on image-caption pairs: give --dataset");
     }
+
+    @Test
+    void theChameleonBaselineTrainsOnCodesLaidOutAsTransfusionsData(@TempDir Path dir) throws Exception {
+        Path runDir = dir.resolve("cham");
+        assertThat(run("train", "--preset", "chameleon", "--dataset", "shapes", "--image-tokenizer", "grid",
+                "--layout", "transfusion", "--caption-dropout", "0.1", "--steps", "8", "--out", runDir.toString(),
+                "--threads", "1")).as(err.toString()).isZero();
+        TokenRows rows = TokenRows.read(runDir.resolve("data/train.safetensors"));
+        assertThat(rows.metadata()).containsEntry("layout", "transfusion");
+        Vocabulary v = MixedVocabulary.read(runDir.resolve("step-00000008").resolve(TrainCommand.MIXED_FILE));
+        // Count documents by what follows BOS: BOI (image first or caption dropped) or caption text.
+        int[] all = new int[rows.count()];
+        for (int r = 0; r < all.length; r++) {
+            all[r] = r;
+        }
+        int[] ids = rows.batch(all, io.fusion4j.api.data.DataPosition.START).ids();
+        int imageFirst = 0;
+        int captionFirst = 0;
+        for (int i = 0; i + 1 < ids.length; i++) {
+            if (ids[i] == v.bos()) {
+                if (ids[i + 1] == v.boi()) {
+                    imageFirst++;
+                } else if (i + 2 < ids.length && java.util.Arrays.stream(ids, i + 1, Math.min(ids.length, i + 40))
+                        .anyMatch(x -> x == v.boi())) {
+                    captionFirst++;
+                }
+            }
+        }
+        double share = (double) captionFirst / (captionFirst + imageFirst);
+        // 80% caption first, of which 10% lose their caption and look image-first: about 0.72.
+        assertThat(share).as("caption-first share of %d pairs", captionFirst + imageFirst).isBetween(0.6, 0.85);
+        assertThat(run("train", "--preset", "chameleon", "--dataset", "shapes", "--image-tokenizer", "grid",
+                "--layout", "chameleon", "--out", dir.resolve("bad").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--layout must be moma or transfusion, found chameleon");
+    }
 }
