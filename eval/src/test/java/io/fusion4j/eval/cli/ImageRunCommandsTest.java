@@ -10,8 +10,6 @@ import io.fusion4j.eval.image.Png;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -20,16 +18,7 @@ import java.nio.file.Path;
  * and trains, {@code generate} draws images for a caption and captions an image, and bad combinations are one-line
  * errors.
  */
-class ImageRunCommandsTest {
-    private StringWriter out = new StringWriter();
-    private StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        out = new StringWriter();
-        err = new StringWriter();
-        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
-
+class ImageRunCommandsTest extends InProcessCli {
     @Test
     void trainOnShapesWithTheGridTokenizerThenDrawAndCaption(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");

@@ -6,22 +6,11 @@ import io.fusion4j.eval.image.Png;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** {@code tokenizer train} and {@code tokenizer show} as a user runs them: both kinds, resume, and bad options. */
-class TokenizerCommandsTest {
-    private StringWriter out = new StringWriter();
-    private StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        out = new StringWriter();
-        err = new StringWriter();
-        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
-
+class TokenizerCommandsTest extends InProcessCli {
     @Test
     void bothKindsTrainResumeAndShowTheirReconstructions(@TempDir Path dir) throws Exception {
         for (String kind : new String[]{"vq", "vae"}) {
