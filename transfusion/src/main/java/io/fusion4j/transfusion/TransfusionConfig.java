@@ -14,12 +14,29 @@ import io.fusion4j.moma.MomaConfig;
  * @param timesteps       T, the training timesteps of the cosine schedule (Transfusion: 1000)
  * @param diffusionWeight λ in {@code L = L_LM + λ·L_DDPM} (Transfusion: 5)
  * @param noiseLimit      the largest t drawn for an image that comes before its caption (Transfusion: 500; T: off)
+ * @param imageAttention  {@value #BIDIRECTIONAL} (Transfusion: an image's patches see each other) or {@value #CAUSAL}
+ *                        (the paper's ablation, Table 5); absent in a config file means bidirectional
  */
 public record TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatures, int timesteps,
-                                double diffusionWeight, int noiseLimit) implements ModelConfig {
+                                double diffusionWeight, int noiseLimit, String imageAttention) implements ModelConfig {
     public static final String KIND = "transfusion";
+    public static final String BIDIRECTIONAL = "bidirectional";
+    public static final String CAUSAL = "causal";
+
+    /** Transfusion's own attention: bidirectional inside each image. */
+    public TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatures, int timesteps, double diffusionWeight,
+                             int noiseLimit) {
+        this(trunk, patchWidth, timeFeatures, timesteps, diffusionWeight, noiseLimit, BIDIRECTIONAL);
+    }
 
     public TransfusionConfig {
+        if (imageAttention == null) {
+            imageAttention = BIDIRECTIONAL;
+        }
+        if (!imageAttention.equals(BIDIRECTIONAL) && !imageAttention.equals(CAUSAL)) {
+            throw new IllegalArgumentException("transfusion config: 'imageAttention' must be " + BIDIRECTIONAL + " or "
+                    + CAUSAL + ", found '" + imageAttention + "'");
+        }
         if (trunk == null) {
             throw new IllegalArgumentException("a transfusion config needs its 'trunk' (a moma-family config)");
         }
@@ -56,11 +73,16 @@ public record TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatur
     @Override
     public TransfusionConfig withVocab(int v) {
         return new TransfusionConfig(trunk.withVocab(v), patchWidth, timeFeatures, timesteps, diffusionWeight,
-                noiseLimit);
+                noiseLimit, imageAttention);
     }
 
     /** A copy for patches of another width (the data's patch size decides it). */
     public TransfusionConfig withPatchWidth(int w) {
-        return new TransfusionConfig(trunk, w, timeFeatures, timesteps, diffusionWeight, noiseLimit);
+        return new TransfusionConfig(trunk, w, timeFeatures, timesteps, diffusionWeight, noiseLimit, imageAttention);
+    }
+
+    /** Whether an image's patches attend to each other both ways. */
+    public boolean bidirectionalImages() {
+        return imageAttention.equals(BIDIRECTIONAL);
     }
 }

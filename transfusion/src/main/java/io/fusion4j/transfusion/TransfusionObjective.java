@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * Transfusion's loss (transfusion.md §3, docs/model.md): {@code L = L_LM + λ·L_DDPM}. {@value #LM}: next-token
  * cross-entropy over the text targets (none at BOI inputs or at patches; EOI predicts the next text token), mean
- * over the batch's targets. {@value #DIFFUSION}: for each image one timestep t (uniform in {@code [1, T]}, in
+ * over the batch's targets (the in-image attention is the config's: bidirectional, or causal for the ablation).
+ * {@value #DIFFUSION}: for each image one timestep t (uniform in {@code [1, T]}, in
  * {@code [1, noiseLimit]} for an image laid out before its caption), its latent noised as {@code √ᾱ_t·x₀ + √(1−ᾱ_t)·ε},
  * the mean squared error of the predicted ε over the image's elements, then the mean over the batch's images. The
  * attention mask is causal and bidirectional inside each image. The timesteps come from Philox stream
@@ -77,7 +78,7 @@ public final class TransfusionObjective implements Objective<MixedBatch> {
     public void step(StepContext ctx, MixedBatch b) {
         Graph g = ctx.graph();
         Backend be = g.backend();
-        TokenMeta tokens = TokenMeta.upload(be, g.arena(), b, true);
+        TokenMeta tokens = TokenMeta.upload(be, g.arena(), b, model.config().bidirectionalImages());
         ForwardPass pass = new ForwardPass(g, tokens, ctx.losses(),
                 ctx.training() ? new ForwardPass.Noise(ctx.randomKey(), ctx.randomOffset(NOISE_STREAM)) : null);
         int rows = b.rows() * b.length();

@@ -78,6 +78,10 @@ public final class TransfusionSampler {
         if (guided) {
             checkPrefix(unconditional, "unconditional prefix");
         }
+        if (!model.config().bidirectionalImages()) {
+            // A cached span sees itself both ways; the causal ablation is run on the whole sequence instead.
+            return denoise(sampler, steps, guidance, seed, clip, progress, uncached(prefix), uncached(unconditional));
+        }
         try (StepArena arena = backend.newArena()) {
             KvCache cond = prefill(arena, prefix);
             KvCache uncond = guided ? prefill(arena, unconditional) : null;
@@ -145,9 +149,12 @@ public final class TransfusionSampler {
     /** The whole-sequence loop the cached one must equal (the definition; tests compare the two). */
     float[] uncachedImage(int[] prefix, Sampler sampler, int steps, double guidance, int[] unconditional, long seed,
                           double clip) {
-        return denoise(sampler, steps, guidance, seed, clip, k -> { },
-                (x, t, eps) -> System.arraycopy(uncachedNoise(prefix, x, t), 0, eps, 0, eps.length),
-                (x, t, eps) -> System.arraycopy(uncachedNoise(unconditional, x, t), 0, eps, 0, eps.length));
+        return denoise(sampler, steps, guidance, seed, clip, k -> { }, uncached(prefix), uncached(unconditional));
+    }
+
+    /** Predictions from the whole sequence {@code prefix} + patches. */
+    private NoisePredictor uncached(int[] prefix) {
+        return (x, t, eps) -> System.arraycopy(uncachedNoise(prefix, x, t), 0, eps, 0, eps.length);
     }
 
     private void checkPrefix(int[] prefix, String what) {
@@ -170,7 +177,7 @@ public final class TransfusionSampler {
 
     private TransfusionModel.Outputs forward(StepArena arena, MixedBatch b, int t) {
         Graph g = new Graph(backend, arena, false);
-        TokenMeta tokens = TokenMeta.upload(backend, arena, b, true);
+        TokenMeta tokens = TokenMeta.upload(backend, arena, b, model.config().bidirectionalImages());
         ForwardPass pass = new ForwardPass(g, tokens, LossSink.NONE);
         Tensor owner = arena.allocate(DType.I32, Shape.of(patches));
         backend.copyFromHost(new int[patches], owner);
@@ -220,6 +227,12 @@ public final class TransfusionSampler {
             java.util.function.BooleanSupplier cancelled,
             java.util.function.Consumer<? super io.fusion4j.api.generate.GenerationEvent> events) {
         int vocab = model.config().vocab();
+        if (!model.config().bidirectionalImages() && (r.promptImage() != null || r.maxTokens() > 0
+                || r.prompt().length == 0 || r.prompt()[r.prompt().length - 1] != vocabulary.boi())) {
+            throw new IllegalArgumentException("a model with causal attention inside images (the ablation) only draws"
+                    + " an image for a caption: its spans cannot be cached both ways, so text around images is not"
+                    + " generated from it");
+        }
         int imageRoom = patches + 2; // BOI, the patches, EOI
         int start = r.promptImage() == null ? 0 : 2 + patches + 1;
         int capacity = start + r.prompt().length + r.maxTokens() + (r.images() ? imageRoom : 0) + 1;
@@ -295,6 +308,11 @@ public final class TransfusionSampler {
                                 java.util.function.Consumer<? super io.fusion4j.api.generate.GenerationEvent> events) {
         int at = cond.position();
         boolean guided = r.guidance() != 1;
+        if (!model.config().bidirectionalImages()) {
+            return image(r.prompt(), r.sampler(), r.steps(), r.guidance(), new int[]{vocabulary.bos(), vocabulary.boi()},
+                    r.seed() + index, r.clip(),
+                    k -> events.accept(new io.fusion4j.api.generate.GenerationEvent.DenoisingStep(k, r.steps())));
+        }
         int[] free = {vocabulary.bos(), vocabulary.boi()};
         KvCache uncond = guided ? prefill(arena, free) : null;
         Tensor noised = backend.allocate(DType.F32, Shape.of(patches, width));

@@ -61,6 +61,6 @@ class ConfigJsonTest {
                 .hasMessageStartingWith("run.json: not a valid run config: Unrecognized field \"bacth\"");
         assertThatThrownBy(() -> ConfigJson.read(tiny.replace("\"beta1\" : 0.9", "\"beta1\" : 1.5"), "run.json"))
                 .hasMessageContaining("run.json").hasMessageContaining("AdamW needs 0 <= beta1, beta2 < 1");
-        assertThatThrownBy(() -> Presets.get("huge")).hasMessage("--preset: expected one of tiny, dense, moma-dense, moe-8x, moma-1t1i, moma-2t2i, moma-4t4i, moma-7t1i, mod, mod-moma-4t4i, chameleon, transfusion-tiny, transfusion-moma, found huge");
+        assertThatThrownBy(() -> Presets.get("huge")).hasMessage("--preset: expected one of tiny, dense, moma-dense, moe-8x, moma-1t1i, moma-2t2i, moma-4t4i, moma-7t1i, mod, mod-moma-4t4i, chameleon, transfusion-tiny, transfusion-moma, transfusion-causal, found huge");
     }
 }
