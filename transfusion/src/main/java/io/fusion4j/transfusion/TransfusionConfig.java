@@ -14,12 +14,48 @@ import io.fusion4j.moma.MomaConfig;
  * @param timesteps       T, the training timesteps of the cosine schedule (Transfusion: 1000)
  * @param diffusionWeight λ in {@code L = L_LM + λ·L_DDPM} (Transfusion: 5)
  * @param noiseLimit      the largest t drawn for an image that comes before its caption (Transfusion: 500; T: off)
+ * @param encoder         the patch encoder and decoder: {@code "linear"} (the default, also when absent from a file
+ *                        written before the field existed) or {@code "unet"} ({@link UnetPatches})
+ * @param patchSize       k, latent pixels per patch side (1, 2 or 4); the U-Net needs it to rebuild the latent grid
+ *                        ({@code C = patchWidth / k²}); 0 (absent) for the linear encoder, which does not
+ * @param unetChannels    the U-Net's channels at every level; 0 (absent) for the linear encoder
  */
 public record TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatures, int timesteps,
-                                double diffusionWeight, int noiseLimit) implements ModelConfig {
+                                double diffusionWeight, int noiseLimit, String encoder, int patchSize,
+                                int unetChannels) implements ModelConfig {
     public static final String KIND = "transfusion";
 
+    /** A linear-encoder config (what every config was before the U-Net). */
+    public TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatures, int timesteps,
+                             double diffusionWeight, int noiseLimit) {
+        this(trunk, patchWidth, timeFeatures, timesteps, diffusionWeight, noiseLimit, PatchCodec.LINEAR, 0, 0);
+    }
+
     public TransfusionConfig {
+        if (encoder == null) {
+            encoder = PatchCodec.LINEAR;
+        }
+        if (!encoder.equals(PatchCodec.LINEAR) && !encoder.equals(PatchCodec.UNET)) {
+            throw new IllegalArgumentException("transfusion config: 'encoder' must be \"linear\" or \"unet\", found \""
+                    + encoder + "\"");
+        }
+        if (encoder.equals(PatchCodec.UNET)) {
+            if (patchSize != 1 && patchSize != 2 && patchSize != 4) {
+                throw new IllegalArgumentException("transfusion config: the unet encoder needs 'patchSize' 1, 2 or 4,"
+                        + " found " + patchSize);
+            }
+            if (patchWidth % (patchSize * patchSize) != 0) {
+                throw new IllegalArgumentException("transfusion config: 'patchWidth' must be patchSize² · channels"
+                        + " for the unet encoder, found patchWidth " + patchWidth + " with patchSize " + patchSize);
+            }
+            if (unetChannels < 1) {
+                throw new IllegalArgumentException("transfusion config: the unet encoder needs 'unetChannels' >= 1,"
+                        + " found " + unetChannels);
+            }
+        } else if (patchSize < 0 || unetChannels < 0) {
+            throw new IllegalArgumentException("transfusion config: 'patchSize' and 'unetChannels' must be >= 0, found "
+                    + patchSize + " and " + unetChannels);
+        }
         if (trunk == null) {
             throw new IllegalArgumentException("a transfusion config needs its 'trunk' (a moma-family config)");
         }
@@ -56,11 +92,18 @@ public record TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatur
     @Override
     public TransfusionConfig withVocab(int v) {
         return new TransfusionConfig(trunk.withVocab(v), patchWidth, timeFeatures, timesteps, diffusionWeight,
-                noiseLimit);
+                noiseLimit, encoder, patchSize, unetChannels);
     }
 
     /** A copy for patches of another width (the data's patch size decides it). */
     public TransfusionConfig withPatchWidth(int w) {
-        return new TransfusionConfig(trunk, w, timeFeatures, timesteps, diffusionWeight, noiseLimit);
+        return new TransfusionConfig(trunk, w, timeFeatures, timesteps, diffusionWeight, noiseLimit, encoder,
+                patchSize, unetChannels);
+    }
+
+    /** A copy with the U-Net patch encoder of {@code k × k} patches and {@code channels} channels per level. */
+    public TransfusionConfig withUnet(int k, int channels) {
+        return new TransfusionConfig(trunk, patchWidth, timeFeatures, timesteps, diffusionWeight, noiseLimit,
+                PatchCodec.UNET, k, channels);
     }
 }
