@@ -101,6 +101,17 @@ public record TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatur
                 patchSize, unetChannels);
     }
 
+    /**
+     * A copy for the data's patches: {@code width} floats each, cut as {@code k × k} squares. The linear encoder
+     * needs only the width; the U-Net also takes k, which fixes how it rebuilds the grid ({@code C = width / k²}).
+     */
+    public TransfusionConfig withPatches(int width, int k) {
+        return encoder.equals(PatchCodec.UNET)
+                ? new TransfusionConfig(trunk, width, timeFeatures, timesteps, diffusionWeight, noiseLimit, encoder, k,
+                        unetChannels)
+                : withPatchWidth(width);
+    }
+
     /** A copy with the U-Net patch encoder of {@code k × k} patches and {@code channels} channels per level. */
     public TransfusionConfig withUnet(int k, int channels) {
         return new TransfusionConfig(trunk, patchWidth, timeFeatures, timesteps, diffusionWeight, noiseLimit,
