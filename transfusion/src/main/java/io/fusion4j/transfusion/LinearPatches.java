@@ -12,7 +12,7 @@ import io.fusion4j.api.nn.RmsNorm;
  * model width ({@code patch_in [dim, width]}), and, after the trunk, a norm and one linear layer back
  * ({@code patch_out.norm [dim]}, {@code patch_out [width, dim]}) that predicts the patch's noise ε.
  */
-public final class LinearPatches extends NamedComponent {
+public final class LinearPatches extends NamedComponent implements PatchCodec {
     private final Linear in;
     private final RmsNorm outNorm;
     private final Linear out;
@@ -24,13 +24,15 @@ public final class LinearPatches extends NamedComponent {
         this.out = new Linear(params, "patch_out", dim, width, std);
     }
 
-    /** {@code [P, dim]} from noised patches {@code [P, width]}. */
-    public Var encode(Graph g, Var patches) {
-        return in.forward(g, patches);
+    /** {@code [P, dim]} from noised patches {@code [P, width]}; t is added by the model, after this layer (§3.4). */
+    @Override
+    public Encoded encode(Graph g, Var patches, Var time) {
+        return new Encoded(in.forward(g, patches), java.util.List.of(), time, (int) time.value().shape().dim(0));
     }
 
     /** The noise prediction {@code [P, width]} from the trunk's hidden states at the patch positions {@code [P, dim]}. */
-    public Var decode(Graph g, Var hidden) {
+    @Override
+    public Var decode(Graph g, Var hidden, Encoded encoded) {
         return out.forward(g, outNorm.forward(g, hidden));
     }
 }

@@ -33,6 +33,11 @@ public final class PixelPatches implements ContinuousImageCodec {
     }
 
     @Override
+    public int patchSize() {
+        return cell;
+    }
+
+    @Override
     public int patchesPerImage() {
         return (side / cell) * (side / cell);
     }

@@ -16,17 +16,31 @@ import io.fusion4j.moma.MomaConfig;
  * @param noiseLimit      the largest t drawn for an image that comes before its caption (Transfusion: 500; T: off)
  * @param imageAttention  {@value #BIDIRECTIONAL} (Transfusion: an image's patches see each other) or {@value #CAUSAL}
  *                        (the paper's ablation, Table 5); absent in a config file means bidirectional
+
+ * @param encoder         the patch encoder and decoder: {@code "linear"} (the default, also when absent from a file
+ *                        written before the field existed) or {@code "unet"} ({@link UnetPatches})
+ * @param patchSize       k, latent pixels per patch side (1, 2 or 4); the U-Net needs it to rebuild the latent grid
+ *                        ({@code C = patchWidth / k²}); 0 (absent) for the linear encoder, which does not
+ * @param unetChannels    the U-Net's channels at every level; 0 (absent) for the linear encoder
  */
 public record TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatures, int timesteps,
-                                double diffusionWeight, int noiseLimit, String imageAttention) implements ModelConfig {
+                                double diffusionWeight, int noiseLimit, String imageAttention, String encoder,
+                                int patchSize, int unetChannels) implements ModelConfig {
     public static final String KIND = "transfusion";
     public static final String BIDIRECTIONAL = "bidirectional";
     public static final String CAUSAL = "causal";
 
-    /** Transfusion's own attention: bidirectional inside each image. */
-    public TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatures, int timesteps, double diffusionWeight,
-                             int noiseLimit) {
+    /** Transfusion's own model: the linear encoder, bidirectional attention inside each image. */
+    public TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatures, int timesteps,
+                             double diffusionWeight, int noiseLimit) {
         this(trunk, patchWidth, timeFeatures, timesteps, diffusionWeight, noiseLimit, BIDIRECTIONAL);
+    }
+
+    /** The linear encoder with the given in-image attention. */
+    public TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatures, int timesteps,
+                             double diffusionWeight, int noiseLimit, String imageAttention) {
+        this(trunk, patchWidth, timeFeatures, timesteps, diffusionWeight, noiseLimit, imageAttention,
+                PatchCodec.LINEAR, 0, 0);
     }
 
     public TransfusionConfig {
@@ -36,6 +50,30 @@ public record TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatur
         if (!imageAttention.equals(BIDIRECTIONAL) && !imageAttention.equals(CAUSAL)) {
             throw new IllegalArgumentException("transfusion config: 'imageAttention' must be " + BIDIRECTIONAL + " or "
                     + CAUSAL + ", found '" + imageAttention + "'");
+        }
+        if (encoder == null) {
+            encoder = PatchCodec.LINEAR;
+        }
+        if (!encoder.equals(PatchCodec.LINEAR) && !encoder.equals(PatchCodec.UNET)) {
+            throw new IllegalArgumentException("transfusion config: 'encoder' must be \"linear\" or \"unet\", found \""
+                    + encoder + "\"");
+        }
+        if (encoder.equals(PatchCodec.UNET)) {
+            if (patchSize != 1 && patchSize != 2 && patchSize != 4) {
+                throw new IllegalArgumentException("transfusion config: the unet encoder needs 'patchSize' 1, 2 or 4,"
+                        + " found " + patchSize);
+            }
+            if (patchWidth % (patchSize * patchSize) != 0) {
+                throw new IllegalArgumentException("transfusion config: 'patchWidth' must be patchSize² · channels"
+                        + " for the unet encoder, found patchWidth " + patchWidth + " with patchSize " + patchSize);
+            }
+            if (unetChannels < 1) {
+                throw new IllegalArgumentException("transfusion config: the unet encoder needs 'unetChannels' >= 1,"
+                        + " found " + unetChannels);
+            }
+        } else if (patchSize < 0 || unetChannels < 0) {
+            throw new IllegalArgumentException("transfusion config: 'patchSize' and 'unetChannels' must be >= 0, found "
+                    + patchSize + " and " + unetChannels);
         }
         if (trunk == null) {
             throw new IllegalArgumentException("a transfusion config needs its 'trunk' (a moma-family config)");
@@ -73,12 +111,30 @@ public record TransfusionConfig(MomaConfig trunk, int patchWidth, int timeFeatur
     @Override
     public TransfusionConfig withVocab(int v) {
         return new TransfusionConfig(trunk.withVocab(v), patchWidth, timeFeatures, timesteps, diffusionWeight,
-                noiseLimit, imageAttention);
+                noiseLimit, imageAttention, encoder, patchSize, unetChannels);
     }
 
     /** A copy for patches of another width (the data's patch size decides it). */
     public TransfusionConfig withPatchWidth(int w) {
-        return new TransfusionConfig(trunk, w, timeFeatures, timesteps, diffusionWeight, noiseLimit, imageAttention);
+        return new TransfusionConfig(trunk, w, timeFeatures, timesteps, diffusionWeight, noiseLimit, imageAttention,
+                encoder, patchSize, unetChannels);
+    }
+
+    /**
+     * A copy for the data's patches: {@code width} floats each, cut as {@code k × k} squares. The linear encoder
+     * needs only the width; the U-Net also takes k, which fixes how it rebuilds the grid ({@code C = width / k²}).
+     */
+    public TransfusionConfig withPatches(int width, int k) {
+        return encoder.equals(PatchCodec.UNET)
+                ? new TransfusionConfig(trunk, width, timeFeatures, timesteps, diffusionWeight, noiseLimit, imageAttention,
+                        encoder, k, unetChannels)
+                : withPatchWidth(width);
+    }
+
+    /** A copy with the U-Net patch encoder of {@code k × k} patches and {@code channels} channels per level. */
+    public TransfusionConfig withUnet(int k, int channels) {
+        return new TransfusionConfig(trunk, patchWidth, timeFeatures, timesteps, diffusionWeight, noiseLimit,
+                imageAttention, PatchCodec.UNET, k, channels);
     }
 
     /** Whether an image's patches attend to each other both ways. */

@@ -18,20 +18,25 @@ import io.fusion4j.moma.MomaModel;
  * The Transfusion network (docs/model.md): the trunk's token embedding on text positions, the patch encoder plus the
  * image's timestep embedding on image positions, the trunk's blocks over the whole sequence (the mask is causal and
  * bidirectional inside each image), the LM head for text and the patch decoder's noise prediction for images, read
- * from the same positions as the input patches. Its parameters are the trunk decoder's plus {@code patch_in},
- * {@code patch_out.*} and {@code time.*}, declared in the decoder's {@link io.fusion4j.api.autograd.Parameters}.
+ * from the same positions as the input patches. Its parameters are the trunk decoder's plus the patch codec's
+ * ({@code patch_in} and {@code patch_out.*} for {@link LinearPatches}, {@code unet.*} for {@link UnetPatches}, as the
+ * config's {@code encoder} says) and {@code time.*}, declared in the decoder's
+ * {@link io.fusion4j.api.autograd.Parameters}.
  */
 public final class TransfusionModel {
     private final TransfusionConfig config;
     private final Decoder decoder;
-    private final LinearPatches patches;
+    private final PatchCodec patches;
     private final TimestepEmbedding time;
 
     private TransfusionModel(TransfusionConfig config, Decoder decoder) {
         this.config = config;
         this.decoder = decoder;
         DecoderConfig b = config.trunk().base();
-        this.patches = new LinearPatches(decoder.parameters(), config.patchWidth(), b.dim(), b.normEps(), b.initStd());
+        this.patches = config.encoder().equals(PatchCodec.UNET)
+                ? new UnetPatches(decoder.parameters(), config.patchSize(), config.patchWidth(), config.unetChannels(),
+                        b.dim(), b.normEps())
+                : new LinearPatches(decoder.parameters(), config.patchWidth(), b.dim(), b.normEps(), b.initStd());
         this.time = new TimestepEmbedding(decoder.parameters(), "time", config.timeFeatures(), b.dim(), b.initStd());
     }
 
@@ -59,20 +64,23 @@ public final class TransfusionModel {
      */
     public Outputs forward(ForwardPass pass, Var noised, int[] timesteps, Tensor imageOf) {
         Graph g = pass.graph();
-        Var x = embed(pass, noised, timesteps, imageOf);
+        PatchCodec.Encoded[] encoded = new PatchCodec.Encoded[1];
+        Var x = embed(pass, noised, timesteps, imageOf, encoded);
         Var h = decoder.trunk().forward(pass, x);
         Var logits = decoder.head().forward(g, h);
         int images = pass.tokens().countOf(Modality.IMAGE);
-        Var noise = images == 0 ? null : patches.decode(g, g.gatherRows(h, pass.tokens().rowsOf(Modality.IMAGE)));
+        Var noise = images == 0 ? null
+                : patches.decode(g, g.gatherRows(h, pass.tokens().rowsOf(Modality.IMAGE)), encoded[0]);
         return new Outputs(logits, noise);
     }
 
     /**
      * The trunk's input {@code [B·T, dim]}: the token embedding on text rows (the embedding of the placeholder id is
      * zeroed on image rows) plus, scattered to the image rows, the encoded patches with their image's timestep
-     * embedding.
+     * embedding. The encoder's state for decoding (the U-Net's skips) goes to {@code encoded[0]}; patch rows must come
+     * image after image, as {@code imageOf} numbers them.
      */
-    Var embed(ForwardPass pass, Var noised, int[] timesteps, Tensor imageOf) {
+    Var embed(ForwardPass pass, Var noised, int[] timesteps, Tensor imageOf, PatchCodec.Encoded[] encoded) {
         Graph g = pass.graph();
         var tokens = pass.tokens();
         long rows = (long) tokens.batch() * tokens.length();
@@ -90,7 +98,9 @@ public final class TransfusionModel {
         g.backend().scatterAddRows(ones.slice(0, n), image, null, marks);
         Tensor keep = g.arena().allocate(DType.F32, Shape.of(rows, 1));
         g.backend().axpby(-1f, marks, 1f, ones, keep);
-        Var p = g.add(patches.encode(g, noised), g.gatherRows(time.forward(g, timesteps), imageOf));
+        Var t = time.forward(g, timesteps);
+        encoded[0] = patches.encode(g, noised, t);
+        Var p = g.add(encoded[0].rows(), g.gatherRows(t, imageOf));
         return g.add(g.mulRows(text, g.constant(keep.reshape(rows))), g.scatterAddRows(p, image, null, rows));
     }
 
@@ -113,7 +123,9 @@ public final class TransfusionModel {
                 io.fusion4j.api.backend.AttentionMask.bidirectional(1, n), Modality.IMAGE));
         Tensor owner = g.arena().allocate(DType.I32, Shape.of(n));
         g.backend().copyFromHost(new int[n], owner);
-        Var x = g.add(patches.encode(g, g.constant(noised)), g.gatherRows(time.forward(g, new int[]{t}), owner));
-        return patches.decode(g, decoder.decodeSpan(pass, x, cache));
+        Var time = this.time.forward(g, new int[]{t});
+        PatchCodec.Encoded encoded = patches.encode(g, g.constant(noised), time);
+        Var x = g.add(encoded.rows(), g.gatherRows(time, owner));
+        return patches.decode(g, decoder.decodeSpan(pass, x, cache), encoded);
     }
 }

@@ -120,16 +120,20 @@ class TransfusionSamplerTest {
     }
 
     @Test
-    void cachedSamplingEqualsTheWholeSequenceLoopForDenseAndModalityExpertTrunks() {
+    void cachedSamplingEqualsTheWholeSequenceLoopForDenseAndModalityExpertTrunksAndTheUnetCodec() {
         var moma = TransfusionLayoutTest.tiny(V.size(), 4);
         var untied = new TransfusionConfig(new io.fusion4j.moma.MomaConfig(moma.trunk().base(), 2,
                 io.fusion4j.api.router.RouterSpec.of("modality", "text", 1), null), 4, 8, 1000, 5, 500);
         TransfusionModel m2 = TransfusionModel.build(untied, Routers.discover());
         m2.decoder().parameters().allocate(be, 4);
         TransfusionSampler experts = new TransfusionSampler(m2, be, V, 4);
+        // The U-Net codec: 4 patches of 2x2x1 are a 4x4 latent, one stride-2 level, its skips kept per span.
+        TransfusionModel m3 = TransfusionModel.build(moma.withUnet(2, 4), Routers.discover());
+        m3.decoder().parameters().allocate(be, 5);
+        TransfusionSampler unet = new TransfusionSampler(m3, be, V, 4);
         int[] cond = {V.bos(), 3, 4, 5, V.boi()};
         int[] uncond = {V.bos(), V.boi()};
-        for (TransfusionSampler s : new TransfusionSampler[]{sampler, experts}) {
+        for (TransfusionSampler s : new TransfusionSampler[]{sampler, experts, unet}) {
             for (Sampler kind : Sampler.values()) {
                 float[] cached = s.image(cond, kind, 6, 3, uncond, 5, 1.0, k -> { });
                 float[] whole = s.uncachedImage(cond, kind, 6, 3, uncond, 5, 1.0);

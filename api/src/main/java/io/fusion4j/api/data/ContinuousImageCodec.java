@@ -12,6 +12,12 @@ public interface ContinuousImageCodec extends ImageTokenizer {
     /** Floats per patch vector. */
     int patchWidth();
 
+    /**
+     * k, the side of a patch in the grid it is cut from (pixels, or latent pixels for a VAE): a patch vector is
+     * {@code k·k·C} floats. A U-Net patch codec needs it to put an image's patches back into that grid.
+     */
+    int patchSize();
+
     /** Channels of the images it encodes and draws. */
     int channels();
 

@@ -172,7 +172,8 @@ final class TrainCommand implements Callable<Integer> {
             if (continuous.vaeFolder() != null) {
                 ImageCodecs.copy(continuous.vaeFolder(), out.resolve(ImageCodecs.RUN_FOLDER));
             }
-            model = models.builder(model).fitImages(model, continuous.codec().patchWidth());
+            model = models.builder(model).fitImages(model, continuous.codec().patchWidth(),
+                    continuous.codec().patchSize());
         } else if (imageTokenizer != null) {
             prepareMixed(cfg, o);
         } else if (spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {

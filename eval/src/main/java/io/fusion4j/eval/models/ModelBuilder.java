@@ -35,8 +35,11 @@ public interface ModelBuilder {
         return false;
     }
 
-    /** {@code config} fitted to image patches of {@code width} floats (the data decides; unchanged by default). */
-    default ModelConfig fitImages(ModelConfig config, int width) {
+    /**
+     * {@code config} fitted to image patches of {@code width} floats cut as {@code patchSize × patchSize} squares
+     * (the data decides; unchanged by default).
+     */
+    default ModelConfig fitImages(ModelConfig config, int width, int patchSize) {
         return config;
     }
 }

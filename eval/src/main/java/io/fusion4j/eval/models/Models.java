@@ -181,8 +181,8 @@ public final class Models {
         }
 
         @Override
-        public ModelConfig fitImages(ModelConfig config, int width) {
-            return ((TransfusionConfig) config).withPatchWidth(width);
+        public ModelConfig fitImages(ModelConfig config, int width, int patchSize) {
+            return ((TransfusionConfig) config).withPatches(width, patchSize);
         }
     }
 }

@@ -51,6 +51,34 @@ class ConfigJsonTest {
     }
 
     @Test
+    void transfusionConfigsWithoutAnEncoderReadAsLinearAndTheUnetPresetRoundTrips() {
+        var tiny = Presets.get("transfusion-tiny").config();
+        // A config.json written before the encoder fields existed.
+        String old = ConfigJson.write(tiny).replaceAll(",\\s*\"encoder\" : \"linear\"", "")
+                .replaceAll(",\\s*\"patchSize\" : 0", "").replaceAll(",\\s*\"unetChannels\" : 0", "");
+        assertThat(old).doesNotContain("encoder").doesNotContain("patchSize").doesNotContain("unetChannels");
+        var read = (io.fusion4j.transfusion.TransfusionConfig) ConfigJson.read(old, "old.json").model();
+        assertThat(read.encoder()).isEqualTo("linear");
+        assertThat(read).isEqualTo(tiny.model());
+
+        RunConfig unet = Presets.get("transfusion-unet").config();
+        var m = (io.fusion4j.transfusion.TransfusionConfig) unet.model();
+        assertThat(m.encoder()).isEqualTo("unet");
+        assertThat(m.patchSize()).isEqualTo(4);
+        assertThat(m.trunk()).isEqualTo(((io.fusion4j.transfusion.TransfusionConfig) tiny.model()).trunk());
+        assertThat(ConfigJson.read(ConfigJson.write(unet), "unet.json")).isEqualTo(unet);
+        // The data's patches refit the U-Net's grid: 2x2 latent patches of 4 channels.
+        assertThat(m.withPatches(16, 2).patchSize()).isEqualTo(2);
+
+        String bad = ConfigJson.write(unet).replace("\"encoder\" : \"unet\"", "\"encoder\" : \"resnet\"");
+        assertThatThrownBy(() -> ConfigJson.read(bad, "run.json")).hasMessageContaining("run.json")
+                .hasMessageContaining("'encoder' must be \"linear\" or \"unet\", found \"resnet\"");
+        String k3 = ConfigJson.write(unet).replace("\"patchSize\" : 4", "\"patchSize\" : 3");
+        assertThatThrownBy(() -> ConfigJson.read(k3, "run.json"))
+                .hasMessageContaining("the unet encoder needs 'patchSize' 1, 2 or 4, found 3");
+    }
+
+    @Test
     void badConfigsNameTheFileAndWhatIsWrong() {
         assertThatThrownBy(() -> ConfigJson.read("{\"model\":{\"kind\":\"mamba\"},\"batch\":1}", "run.json"))
                 .hasMessage("run.json: model kind 'mamba' is unknown; known kinds: decoder, moma, transfusion");
@@ -61,6 +89,6 @@ class ConfigJsonTest {
                 .hasMessageStartingWith("run.json: not a valid run config: Unrecognized field \"bacth\"");
         assertThatThrownBy(() -> ConfigJson.read(tiny.replace("\"beta1\" : 0.9", "\"beta1\" : 1.5"), "run.json"))
                 .hasMessageContaining("run.json").hasMessageContaining("AdamW needs 0 <= beta1, beta2 < 1");
-        assertThatThrownBy(() -> Presets.get("huge")).hasMessage("--preset: expected one of tiny, dense, moma-dense, moe-8x, moma-1t1i, moma-2t2i, moma-4t4i, moma-7t1i, mod, mod-moma-4t4i, chameleon, transfusion-tiny, transfusion-moma, transfusion-causal, found huge");
+        assertThatThrownBy(() -> Presets.get("huge")).hasMessage("--preset: expected one of tiny, dense, moma-dense, moe-8x, moma-1t1i, moma-2t2i, moma-4t4i, moma-7t1i, mod, mod-moma-4t4i, chameleon, transfusion-tiny, transfusion-unet, transfusion-moma, transfusion-causal, found huge");
     }
 }

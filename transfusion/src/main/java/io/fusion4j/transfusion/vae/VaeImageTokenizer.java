@@ -104,6 +104,7 @@ public final class VaeImageTokenizer implements ContinuousImageCodec {
         return config;
     }
 
+    @Override
     public int patchSize() {
         return patch;
     }
