@@ -129,12 +129,12 @@ public final class TransfusionSampler {
         return x;
     }
 
-    /** A cache holding {@code prefix}, decoded token by token (causal among themselves), with room for one image. */
+    /** A cache holding {@code prefix}, run in one causal pass, with room for one image. */
     private KvCache prefill(StepArena arena, int[] prefix) {
         KvCache cache = new KvCache(backend, model.config().trunk().base(), prefix.length + patches);
-        for (int id : prefix) {
-            step(arena, id, cache, null);
-        }
+        model.decoder().prefill(new Graph(backend, arena, false), prefix, io.fusion4j.api.data.Modality.TEXT, cache,
+                io.fusion4j.api.router.RoutingMode.BATCH);
+        arena.release();
         return cache;
     }
 

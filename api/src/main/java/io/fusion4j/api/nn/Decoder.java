@@ -102,6 +102,34 @@ public final class Decoder {
     }
 
     /**
+     * Runs {@code ids} (all of {@code modality}) at the cache's next positions in one pass, causal among themselves,
+     * appending them to the cache, and returns the logits {@code [1, vocab]} of the last: what one decode step per
+     * token would leave, in one forward (a long prompt before an image is denoised).
+     */
+    public Var prefill(Graph g, int[] ids, Modality modality, KvCache cache, RoutingMode routing) {
+        int n = ids.length;
+        if (n == 0 || cache.position() + n > cache.capacity()) {
+            throw new IllegalArgumentException("prefill needs 1 to " + (cache.capacity() - cache.position())
+                    + " tokens, found " + n);
+        }
+        Tensor id = g.arena().allocate(DType.I32, Shape.of(1, n));
+        Tensor pos = g.arena().allocate(DType.I32, Shape.of(1, n));
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = cache.position() + i;
+        }
+        g.backend().copyFromHost(ids, id);
+        g.backend().copyFromHost(p, pos);
+        ForwardPass pass = ForwardPass.of(g, TokenMeta.uniform(id, pos, AttentionMask.causal(1, n), modality))
+                .withRouting(routing);
+        Var h = trunk.decode(pass, embedding.forward(pass), cache);
+        cache.advance(n);
+        Tensor last = g.arena().allocate(DType.I32, Shape.of(1));
+        g.backend().copyFromHost(new int[]{n - 1}, last);
+        return head.forward(g, g.gatherRows(h, last));
+    }
+
+    /**
      * The trunk's hidden states {@code [n, dim]} for {@code n} new positions whose inputs {@code x [n, dim]} the
      * caller embedded ({@code pass} describes them: one row of {@code n} positions from {@link KvCache#position()} on,
      * their modality); they attend to every cached position and to each other, and are appended to the cache. This is

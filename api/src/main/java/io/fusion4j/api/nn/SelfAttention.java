@@ -56,10 +56,10 @@ public final class SelfAttention extends NamedComponent {
     /**
      * New positions {@code x [n, dim]} at {@code positions [1, n]}: stores their keys and values as the next {@code n}
      * entries of {@code layer}'s cache and attends each over every entry of that layer, the new ones included (no-grad
-     * inference). One position is a causal decode step; several see each other both ways, as the patches of one
-     * Transfusion image do (a span re-run over a cached prefix).
+     * inference). One position is a causal decode step; several see each other causally when {@code causal} (a
+     * prompt prefilled in one pass) or both ways (the patches of one Transfusion image re-run over a cached prefix).
      */
-    public Var decode(Graph g, Var x, Tensor positions, KvCache cache, int layer) {
+    public Var decode(Graph g, Var x, Tensor positions, KvCache cache, int layer, boolean causal) {
         Backend be = g.backend();
         int n = (int) x.value().shape().dim(0);
         int h = c.heads();
@@ -87,30 +87,43 @@ public final class SelfAttention extends NamedComponent {
                 be.gemm(scores, vh.slice(0, len), out.select(0).select(i).reshape(1, hd), 1f, 0f);
             }
         } else {
-            // A head's rows are strided in [n, h, hd]; transposed to [h·hd, n] each head is one contiguous block,
-            // so every product is a plain GEMM and each head's keys and values land in the cache in one transpose.
+            // A head's rows are strided in [n, h, hd]; transposed to [h·hd, n] each head's new keys and values are
+            // one contiguous block that lands in the cache in one transpose.
             int dim = h * hd;
-            Tensor qT = g.arena().allocate(DType.F32, Shape.of(dim, n));
             Tensor kT = g.arena().allocate(DType.F32, Shape.of(dim, n));
             Tensor vT = g.arena().allocate(DType.F32, Shape.of(dim, n));
-            be.transpose(q.reshape(n, dim), qT);
             be.transpose(k.reshape(n, dim), kT);
             be.transpose(v.reshape(n, dim), vT);
-            Tensor scoresT = g.arena().allocate(DType.F32, Shape.of(len, n));
-            Tensor scores = g.arena().allocate(DType.F32, Shape.of(n, len));
-            Tensor outT = g.arena().allocate(DType.F32, Shape.of(dim, n));
+            // The cache is head-major; the fused kernel wants [len, heads·hd]: each head's keys and values are
+            // transposed into one [heads·hd, len] block, then the block back, and the span's queries sit in the
+            // last n rows of an otherwise zero query (the prefix rows' outputs are not used).
+            Tensor kAll = g.arena().allocate(DType.F32, Shape.of(dim, len));
+            Tensor vAll = g.arena().allocate(DType.F32, Shape.of(dim, len));
             for (int i = 0; i < h; i++) {
                 Tensor kh = kc.select(i);
                 Tensor vh = vc.select(i);
                 be.transpose(kT.slice((long) i * hd, (long) (i + 1) * hd), kh.slice(at, at + n));
                 be.transpose(vT.slice((long) i * hd, (long) (i + 1) * hd), vh.slice(at, at + n));
-                be.gemm(kh.slice(0, len), qT.slice((long) i * hd, (long) (i + 1) * hd), scoresT, scale, 0f);
-                be.transpose(scoresT, scores);
-                be.softmax(scores, scores);
-                be.gemm(vh.slice(0, len).t(), scores.t(), outT.slice((long) i * hd, (long) (i + 1) * hd), 1f, 0f);
+                be.transpose(kh.slice(0, len), kAll.slice((long) i * hd, (long) (i + 1) * hd));
+                be.transpose(vh.slice(0, len), vAll.slice((long) i * hd, (long) (i + 1) * hd));
             }
-            out = g.arena().allocate(DType.F32, Shape.of(n, dim));
-            be.transpose(outT, out);
+            Tensor kFull = g.arena().allocate(DType.F32, Shape.of(len, dim));
+            Tensor vFull = g.arena().allocate(DType.F32, Shape.of(len, dim));
+            be.transpose(kAll, kFull);
+            be.transpose(vAll, vFull);
+            Tensor qFull = g.arena().allocate(DType.F32, Shape.of(len, dim));
+            if (at > 0) {
+                be.fill(qFull.slice(0, at), 0f);
+            }
+            be.copy(q.reshape(n, dim), qFull.slice(at, len));
+            Tensor outFull = g.arena().allocate(DType.F32, Shape.of(len, dim));
+            Tensor lse = g.arena().allocate(DType.F32, Shape.of(1, h, len));
+            Shape heads4 = Shape.of(1, len, h, hd);
+            AttentionMask span = causal ? AttentionMask.causal(1, len)
+                    : AttentionMask.builder(1, len).bidirectionalSpan(0, at, len).build();
+            be.attention(qFull.reshape(heads4), kFull.reshape(heads4), vFull.reshape(heads4), span, scale,
+                    outFull.reshape(heads4), lse);
+            out = outFull.slice(at, len);
         }
         cache.appended(layer, n);
         return wo.forward(g, g.constant(out.reshape(n, c.dim())));

@@ -44,10 +44,14 @@ public final class TransformerBlock extends NamedComponent implements Block {
         return apply(pass, x, in -> attention.forward(pass.graph(), in, t.batch(), t.length(), t.positions(), t.mask()));
     }
 
-    /** One position through the block with the KV cache of {@code layer}. */
+    /**
+     * New positions through the block with the KV cache of {@code layer}: causal among themselves when the pass's
+     * mask is causal, else all visible to each other (an image span).
+     */
     @Override
     public Var decode(ForwardPass pass, Var x, KvCache cache, int layer) {
-        return apply(pass, x, in -> attention.decode(pass.graph(), in, pass.tokens().positions(), cache, layer));
+        return apply(pass, x, in -> attention.decode(pass.graph(), in, pass.tokens().positions(), cache, layer,
+                pass.tokens().mask().isCausal()));
     }
 
 }

@@ -141,4 +141,37 @@ class KvCacheTest {
             }
         }
     }
+
+    /** A prompt prefilled in one causal pass leaves the cache and logits one decode step per token would. */
+    @Test
+    void prefillingAPromptEqualsDecodingItTokenByToken() {
+        DecoderConfig cfg = new DecoderConfig(23, 32, 2, 4, 48, 10000f, 1e-5f, NormPlacement.PRE, false, 0f, 0.3f);
+        int[] ids = new SplittableRandom(8).ints(9, 0, cfg.vocab()).toArray();
+        try (Backend be = new CpuBackendProvider().create(BackendOptions.withThreads(1));
+             StepArena arena = be.newArena()) {
+            Decoder dec = new Decoder(cfg);
+            dec.parameters().allocate(be, 5);
+            KvCache one = new KvCache(be, cfg, 12);
+            float[] stepwise = new float[cfg.vocab()];
+            for (int id : ids) {
+                be.copyToHost(dec.decodeStep(new Graph(be, arena, false), id, one).value(), stepwise);
+            }
+            KvCache all = new KvCache(be, cfg, 12);
+            float[] prefilled = new float[cfg.vocab()];
+            be.copyToHost(dec.prefill(new Graph(be, arena, false), ids, io.fusion4j.api.data.Modality.TEXT, all,
+                    io.fusion4j.api.router.RoutingMode.BATCH).value(), prefilled);
+            assertThat(all.position()).isEqualTo(ids.length);
+            for (int v = 0; v < cfg.vocab(); v++) {
+                assertThat(prefilled[v]).isCloseTo(stepwise[v], org.assertj.core.data.Offset.offset(2e-5f));
+            }
+            // The next token sees the same cache either way.
+            float[] a = new float[cfg.vocab()];
+            float[] b = new float[cfg.vocab()];
+            be.copyToHost(dec.decodeStep(new Graph(be, arena, false), 3, one).value(), a);
+            be.copyToHost(dec.decodeStep(new Graph(be, arena, false), 3, all).value(), b);
+            for (int v = 0; v < cfg.vocab(); v++) {
+                assertThat(b[v]).isCloseTo(a[v], org.assertj.core.data.Offset.offset(2e-5f));
+            }
+        }
+    }
 }
