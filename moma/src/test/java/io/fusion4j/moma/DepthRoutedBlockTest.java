@@ -7,7 +7,6 @@ import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.ImageSpan;
 import io.fusion4j.api.data.MixedBatch;
@@ -33,9 +32,7 @@ import io.fusion4j.moma.routing.ExpertChoiceProvider;
 import io.fusion4j.moma.routing.ModalityProvider;
 import io.fusion4j.moma.routing.TokenChoiceProvider;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +47,7 @@ import java.util.TreeSet;
  * {@link TransformerBlock} it wraps, run on all tokens or on a batch built by hand from only the chosen tokens, and
  * the router's choice recomputed on the host from the router weight. Forward only; gradients are tested elsewhere.
  */
-class DepthRoutedBlockTest {
+class DepthRoutedBlockTest extends CpuBackendTest {
     private static final int DIM = 16;
     private static final DecoderConfig CFG = new DecoderConfig(32, DIM, 1, 2, 24, 10000f, 1e-5f,
             NormPlacement.CHAMELEON, true, 0f, 0.2f);
@@ -58,18 +55,7 @@ class DepthRoutedBlockTest {
             new ModalityProvider(), new DepthProvider()));
     private static final double TOL = 1e-5;
 
-    private static Backend be;
     private StepArena arena;
-
-    @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
 
     @BeforeEach
     void openArena() {

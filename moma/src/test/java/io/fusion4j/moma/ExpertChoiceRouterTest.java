@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.offset;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.LossSink;
 import io.fusion4j.api.autograd.Parameters;
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.ForwardPass;
@@ -22,8 +21,6 @@ import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
 import io.fusion4j.moma.routing.ExpertChoiceRouter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,19 +37,8 @@ import java.util.TreeMap;
  * (including c = 2, n not divisible by E, and c·n/E an integer that floating point overshoots), ties to the lower
  * row, and the empty group.
  */
-class ExpertChoiceRouterTest {
-    private static Backend be;
+class ExpertChoiceRouterTest extends CpuBackendTest {
     private static final Routers ROUTERS = MomaFixtures.routers();
-
-    @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
 
     /** A router of {@code experts} experts over width {@code dim} with weight {@code w [E, dim]}. */
     private record Built(Router router, Parameters params) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.offset;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.ForwardPass;
 import io.fusion4j.api.nn.TokenMeta;
@@ -18,8 +17,6 @@ import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,23 +39,12 @@ import java.util.stream.Stream;
  * the auxiliary balance and z-losses, and a modality group of one ungated expert. Inputs are chosen (by the reference
  * alone) so that every routing decision is clear of its boundary and finite differences do not flip it.
  */
-class ExpertFeedForwardGradientTest {
+class ExpertFeedForwardGradientTest extends CpuBackendTest {
     private static final int D = 4;
     private static final int H = 6;
     private static final double BALANCE_SCALE = 0.7;
     private static final double Z_SCALE = 1.3;
-    private static Backend be;
     private static final Routers ROUTERS = MomaFixtures.routers();
-
-    @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
 
     /** The reference routing of hidden rows {@code x} (all the batch's rows) under parameter values {@code p}. */
     @FunctionalInterface

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fusion4j.api.autograd.Graph;
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.ImageSpan;
 import io.fusion4j.api.data.MixedBatch;
@@ -22,7 +21,6 @@ import io.fusion4j.api.nn.TokenMeta;
 import io.fusion4j.api.router.RouterSpec;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.moma.routing.ModalityProvider;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,26 +34,20 @@ import java.util.SplittableRandom;
  * structure of BOI…EOI spans, KV-cached decoding against the full forward with per-token modality, and
  * classifier-free guidance at its two fixed points (w = 1 the conditional stream, w = 0 the unconditional one).
  */
-class MixedModalGenerationTest {
+class MixedModalGenerationTest extends CpuBackendTest {
     /** Text ids 0..19, BOS 20, EOS 21, BOI 22, EOI 23, image codes 24..39. */
     private static final Vocabulary V = Vocabulary.of(20, 16);
     private static final int IMAGE = 5;
     private static final DecoderConfig BASE = new DecoderConfig(V.size(), 16, 2, 2, 24, 10000f, 1e-5f,
             NormPlacement.CHAMELEON, true, 1e-5f, 0.3f);
-    private static Backend be;
     private static Decoder model;
 
+    /** Runs after the base class opened the backend. */
     @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
+    static void build() {
         model = MomaModel.build(new MomaConfig(BASE, 2, RouterSpec.of(ModalityProvider.NAME, "text", 1), null),
                 MomaFixtures.routers());
         model.parameters().allocate(be, 5);
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
     }
 
     private static MixedModalGenerator generator() {

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.offset;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.LossSink;
 import io.fusion4j.api.autograd.Parameters;
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.Modality;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.ForwardPass;
@@ -22,8 +21,6 @@ import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,20 +37,9 @@ import java.util.TreeMap;
  * that modality's rows alone (checked against the f64 reference), and a group of one expert takes every row of its
  * modality with weight 1 (no gates at all when both groups are single experts).
  */
-class ModalityRouterTest {
+class ModalityRouterTest extends CpuBackendTest {
     private static final int D = 4;
-    private static Backend be;
     private static final Routers ROUTERS = MomaFixtures.routers();
-
-    @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
 
     /** A sub-router choice and how the reference computes it. */
     private record Sub(RouterSpec spec, boolean expertChoice, boolean softmax, long num, long den, int k) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.offset;
 
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.ImageSpan;
 import io.fusion4j.api.data.MixedBatch;
@@ -22,8 +21,6 @@ import io.fusion4j.moma.routing.DepthProvider;
 import io.fusion4j.moma.routing.ExpertChoiceProvider;
 import io.fusion4j.moma.routing.ModalityProvider;
 import io.fusion4j.moma.routing.TokenChoiceProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -36,23 +33,12 @@ import java.util.TreeSet;
  * model's feed-forward is the dense model: same logits on a mixed text/image batch. Parameters are copied by name
  * ({@code layers.i.ffn.experts.text.0.w1} ← {@code layers.i.ffn.w1}, every other name unchanged).
  */
-class ModalityUntiedEqualsDenseTest {
+class ModalityUntiedEqualsDenseTest extends CpuBackendTest {
     private static final int VOCAB = 32;
     private static final DecoderConfig BASE = new DecoderConfig(VOCAB, 16, 2, 2, 24, 10000f, 1e-5f,
             NormPlacement.CHAMELEON, true, 1e-5f, 0.1f);
     private static final Routers ROUTERS = new Routers(List.of(new ExpertChoiceProvider(), new TokenChoiceProvider(),
             new ModalityProvider(), new DepthProvider()));
-    private static Backend be;
-
-    @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
 
     /** 3 rows of 12: images (ids in the upper half of the vocabulary) in every row, a padded row, a second document. */
     private static MixedBatch batch() {

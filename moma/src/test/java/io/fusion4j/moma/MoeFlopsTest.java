@@ -2,7 +2,6 @@ package io.fusion4j.moma;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.BatchSource;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.MixedBatch;
@@ -17,8 +16,6 @@ import io.fusion4j.api.train.TrainConfig;
 import io.fusion4j.api.train.TrainEvent;
 import io.fusion4j.api.train.Trainer;
 import io.fusion4j.moma.routing.ExpertChoiceProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -32,7 +29,7 @@ import java.util.stream.Stream;
  * backward alone ({@link Trainer#computeGradients}, no optimizer), and a whole trainer step (plus AdamW). Nothing
  * here calls {@code KernelFlops}; the sum below is the specification of what a step costs.
  */
-class MoeFlopsTest {
+class MoeFlopsTest extends CpuBackendTest {
     // Shapes: B rows of T tokens, width d, H heads of D, SwiGLU hidden F, vocabulary V, L layers, E experts.
     private static final int B = 2;
     private static final int T = 11;
@@ -46,17 +43,6 @@ class MoeFlopsTest {
             NormPlacement.CHAMELEON, true, 1e-5f, 0.1f);
     private static final MomaConfig MOE = new MomaConfig(BASE, E, RouterSpec.of(ExpertChoiceProvider.NAME), null);
 
-    private static Backend be;
-
-    @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
 
     /** Row 0 holds two documents (4 and 7 tokens), row 1 one of 11; no padding; the last position has no target. */
     private static MixedBatch batch(long index) {

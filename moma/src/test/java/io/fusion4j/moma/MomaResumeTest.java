@@ -2,7 +2,6 @@ package io.fusion4j.moma;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.BatchSource;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.ImageSpan;
@@ -22,8 +21,6 @@ import io.fusion4j.moma.routing.DepthProvider;
 import io.fusion4j.moma.routing.ExpertChoiceProvider;
 import io.fusion4j.moma.routing.ModalityProvider;
 import io.fusion4j.moma.routing.TokenChoiceProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,27 +39,16 @@ import java.util.stream.Stream;
  * routing is data-dependent (expert choice, with Gumbel noise keyed by the step; mixture-of-depths on every other
  * layer), so this holds only if every routing decision is reproduced.
  */
-class MomaResumeTest {
+class MomaResumeTest extends CpuBackendTest {
     private static final int VOCAB = 32;
     private static final int ROWS = 4;
     private static final int LEN = 12;
     private static final long STEPS = 6;
     private static final Routers ROUTERS = new Routers(List.of(new ExpertChoiceProvider(), new TokenChoiceProvider(),
             new ModalityProvider(), new DepthProvider()));
-    private static Backend be;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
 
     private static DecoderConfig base(int layers) {
         return new DecoderConfig(VOCAB, 16, layers, 2, 24, 10000f, 1e-5f, NormPlacement.CHAMELEON, true, 1e-5f, 0.1f);

@@ -7,7 +7,6 @@ import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.LossSink;
 import io.fusion4j.api.autograd.LossValue;
 import io.fusion4j.api.autograd.Parameters;
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.DataPosition;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.ForwardPass;
@@ -23,8 +22,6 @@ import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
 import io.fusion4j.api.tensor.Tensor;
 import io.fusion4j.moma.routing.TokenChoiceRouter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -37,19 +34,8 @@ import java.util.TreeMap;
  * against {@code mean_t (log Σ_e exp z_te)²}, the rows kept and dropped under a capacity, and the terms' weights and
  * gradient scales.
  */
-class TokenChoiceRouterTest {
-    private static Backend be;
+class TokenChoiceRouterTest extends CpuBackendTest {
     private static final Routers ROUTERS = MomaFixtures.routers();
-
-    @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
 
     private static Router build(int experts, Object... options) {
         Parameters params = new Parameters();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.autograd.Parameters;
-import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.io.LoadReport;
 import io.fusion4j.api.io.SafetensorsWriter;
 import io.fusion4j.api.io.Strictness;
@@ -14,29 +13,16 @@ import io.fusion4j.api.nn.DecoderConfig;
 import io.fusion4j.api.nn.NormPlacement;
 import io.fusion4j.api.router.RouterSpec;
 import io.fusion4j.api.router.Routers;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
 /** Sparse upcycling: every expert starts as the seed FFN it grows from; routers are fresh; the rest is copied. */
-class UpcyclingTest {
+class UpcyclingTest extends CpuBackendTest {
     private static final DecoderConfig BASE = new DecoderConfig(40, 16, 2, 2, 24, 10000f, 1e-5f,
             NormPlacement.CHAMELEON, true, 1e-5f, 0.1f);
     private static final Routers ROUTERS = Routers.discover();
-    private static Backend be;
-
-    @BeforeAll
-    static void start() {
-        be = MomaFixtures.cpu();
-    }
-
-    @AfterAll
-    static void stop() {
-        be.close();
-    }
 
     private static float[] host(Parameters p, String name) {
         Parameters.Parameter x = p.get(name);

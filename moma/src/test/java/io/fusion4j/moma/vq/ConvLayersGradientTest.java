@@ -1,5 +1,7 @@
 package io.fusion4j.moma.vq;
 
+import io.fusion4j.moma.CpuBackendTest;
+
 import io.fusion4j.moma.MomaFixtures;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;

@@ -1,5 +1,7 @@
 package io.fusion4j.moma.vq;
 
+import io.fusion4j.moma.CpuBackendTest;
+
 import io.fusion4j.api.data.Image;
 import io.fusion4j.api.io.SafetensorsException;
 import io.fusion4j.api.io.SafetensorsWriter;

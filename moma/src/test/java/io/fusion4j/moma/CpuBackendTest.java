@@ -1,7 +1,6 @@
-package io.fusion4j.moma.vq;
+package io.fusion4j.moma;
 
 import io.fusion4j.api.backend.Backend;
-import io.fusion4j.moma.MomaFixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -10,16 +9,16 @@ import org.junit.jupiter.api.BeforeAll;
  * closed after its last. The field is shared by the subclasses, so they must not run concurrently (the build runs
  * test classes one after another).
  */
-abstract class CpuBackendTest {
-    static Backend be;
+public abstract class CpuBackendTest {
+    protected static Backend be;
 
     @BeforeAll
-    static void open() {
+    public static void open() {
         be = MomaFixtures.cpu();
     }
 
     @AfterAll
-    static void close() {
+    public static void close() {
         be.close();
     }
 }
