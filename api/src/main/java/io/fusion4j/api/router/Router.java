@@ -28,8 +28,13 @@ public interface Router extends Component {
     /** Experts this router routes to, in {@link #groups()} order. */
     int experts();
 
-    /** The experts as named groups (names the experts' parameters); their sizes sum to {@link #experts()}. */
-    List<ExpertGroup> groups();
+    /**
+     * The experts as named groups (names the experts' parameters); their sizes sum to {@link #experts()}. A flat
+     * router has one unnamed group of all its experts, the default.
+     */
+    default List<ExpertGroup> groups() {
+        return List.of(new ExpertGroup("", experts()));
+    }
 
     /** True when a row's routing depends only on that row (and earlier ones): one-token decoding can use it. */
     boolean causal();

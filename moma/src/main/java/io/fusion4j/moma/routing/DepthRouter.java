@@ -4,7 +4,6 @@ import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.nn.NamedComponent;
 import io.fusion4j.api.nn.TokenMeta;
-import io.fusion4j.api.router.ExpertGroup;
 import io.fusion4j.api.router.Router;
 import io.fusion4j.api.router.RouterInput;
 import io.fusion4j.api.router.Routing;
@@ -13,7 +12,6 @@ import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
-import java.util.List;
 
 /**
  * Mixture-of-depths routing (Raposo et al. 2024, as MoMa uses it, moma.md §2 and §10.9): one scalar logit per token
@@ -45,11 +43,6 @@ public final class DepthRouter extends NamedComponent implements Router {
     @Override
     public int experts() {
         return 1;
-    }
-
-    @Override
-    public List<ExpertGroup> groups() {
-        return List.of(new ExpertGroup("", 1));
     }
 
     @Override

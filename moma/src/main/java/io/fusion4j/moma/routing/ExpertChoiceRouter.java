@@ -3,7 +3,6 @@ package io.fusion4j.moma.routing;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.nn.NamedComponent;
-import io.fusion4j.api.router.ExpertGroup;
 import io.fusion4j.api.router.Router;
 import io.fusion4j.api.router.RouterInput;
 import io.fusion4j.api.router.Routing;
@@ -13,7 +12,6 @@ import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Expert-choice routing (Zhou et al. 2022; MoMa §1.2): scores {@code s = sigmoid(x·W)} (or softmax over the experts),
@@ -58,11 +56,6 @@ public final class ExpertChoiceRouter extends NamedComponent implements Router {
     @Override
     public int experts() {
         return experts;
-    }
-
-    @Override
-    public List<ExpertGroup> groups() {
-        return List.of(new ExpertGroup("", experts));
     }
 
     @Override

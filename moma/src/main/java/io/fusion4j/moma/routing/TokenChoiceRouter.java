@@ -5,7 +5,6 @@ import io.fusion4j.api.autograd.LossValue;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.nn.ForwardPass;
 import io.fusion4j.api.nn.NamedComponent;
-import io.fusion4j.api.router.ExpertGroup;
 import io.fusion4j.api.router.Router;
 import io.fusion4j.api.router.RouterInput;
 import io.fusion4j.api.router.Routing;
@@ -13,7 +12,6 @@ import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
-import java.util.List;
 
 /**
  * Token-choice routing (Switch / GShard style): {@code p = softmax(x·W)} over the experts, each row goes to its
@@ -48,11 +46,6 @@ public final class TokenChoiceRouter extends NamedComponent implements Router {
     @Override
     public int experts() {
         return experts;
-    }
-
-    @Override
-    public List<ExpertGroup> groups() {
-        return List.of(new ExpertGroup("", experts));
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.fusion4j.examples.routerhash;
 import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.nn.NamedComponent;
 import io.fusion4j.api.nn.TokenMeta;
-import io.fusion4j.api.router.ExpertGroup;
 import io.fusion4j.api.router.Router;
 import io.fusion4j.api.router.RouterInput;
 import io.fusion4j.api.router.Routing;
@@ -12,7 +11,6 @@ import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
 
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Hash routing (Roller et al. 2021, "Hash Layers for Large Sparse Models", with a fixed multiplicative hash): row
@@ -47,11 +45,6 @@ public final class HashRouter extends NamedComponent implements Router {
     @Override
     public int experts() {
         return experts;
-    }
-
-    @Override
-    public List<ExpertGroup> groups() {
-        return List.of(new ExpertGroup("", experts));
     }
 
     @Override
