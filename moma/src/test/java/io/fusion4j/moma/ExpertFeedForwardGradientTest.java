@@ -74,6 +74,22 @@ class ExpertFeedForwardGradientTest extends CpuBackendTest {
         }
     }
 
+    /**
+     * Modality routing, 2 text + 2 image experts, expert choice in each group (sigmoid, capacity 1) over {@code b};
+     * {@code wantIdle}: some expert must take no row (the image group of a text-only batch).
+     */
+    private static Case modality2t2i(String name, MixedBatch b, boolean wantIdle) {
+        return new Case(name, RouterSpec.of("modality"), concat(names("text", 2), names("image", 2)), b, Map.of(),
+                (p, x) -> modality(b, x, new int[]{2, 2}, (m, xs) -> MomaReference.expertChoice(
+                        MomaReference.logits(xs, xs.length / D, D, p.get(m == 0 ? "ffn.router.text" : "ffn.router.image"),
+                                2), 2, false, 1, 1)),
+                (r, p, x) -> {
+                    fill(p.get("ffn.router.text"), MomaFixtures.uniform(r, 2 * D, -1.5, 1.5));
+                    fill(p.get("ffn.router.image"), MomaFixtures.uniform(r, 2 * D, -1.5, 1.5));
+                    fill(x, MomaFixtures.uniform(r, x.length, -1, 1));
+                }, true, true, true, wantIdle);
+    }
+
     private static List<String> names(String group, int n) {
         List<String> l = new ArrayList<>();
         for (int j = 0; j < n; j++) {
@@ -205,29 +221,11 @@ class ExpertFeedForwardGradientTest extends CpuBackendTest {
         // row 0 = T T I I I T, row 1 = T I I T pad pad; 5 text and 5 image rows, k = ceil(5/2) = 3 per expert.
         byte[] mixed = {0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0};
         MixedBatch mixedBatch = MomaFixtures.batch(2, 6, mixed, new int[]{6, 4});
-        cases.add(new Case("modality 2t2i expert-choice, mixed batch with padding", RouterSpec.of("modality"),
-                concat(names("text", 2), names("image", 2)), mixedBatch, Map.of(),
-                (p, x) -> modality(mixedBatch, x, new int[]{2, 2}, (m, xs) -> MomaReference.expertChoice(
-                        MomaReference.logits(xs, xs.length / D, D, p.get(m == 0 ? "ffn.router.text" : "ffn.router.image"),
-                                2), 2, false, 1, 1)),
-                (r, p, x) -> {
-                    fill(p.get("ffn.router.text"), MomaFixtures.uniform(r, 2 * D, -1.5, 1.5));
-                    fill(p.get("ffn.router.image"), MomaFixtures.uniform(r, 2 * D, -1.5, 1.5));
-                    fill(x, MomaFixtures.uniform(r, x.length, -1, 1));
-                }, true, true, true, false));
+        cases.add(modality2t2i("modality 2t2i expert-choice, mixed batch with padding", mixedBatch, false));
 
         // The same router over a text-only batch with padding: the image group is empty, its experts and router idle.
         MixedBatch textOnly = MomaFixtures.batch(2, 5, new byte[10], new int[]{5, 3});
-        cases.add(new Case("modality 2t2i expert-choice, text-only batch with padding", RouterSpec.of("modality"),
-                concat(names("text", 2), names("image", 2)), textOnly, Map.of(),
-                (p, x) -> modality(textOnly, x, new int[]{2, 2}, (m, xs) -> MomaReference.expertChoice(
-                        MomaReference.logits(xs, xs.length / D, D, p.get(m == 0 ? "ffn.router.text" : "ffn.router.image"),
-                                2), 2, false, 1, 1)),
-                (r, p, x) -> {
-                    fill(p.get("ffn.router.text"), MomaFixtures.uniform(r, 2 * D, -1.5, 1.5));
-                    fill(p.get("ffn.router.image"), MomaFixtures.uniform(r, 2 * D, -1.5, 1.5));
-                    fill(x, MomaFixtures.uniform(r, x.length, -1, 1));
-                }, true, true, true, true));
+        cases.add(modality2t2i("modality 2t2i expert-choice, text-only batch with padding", textOnly, true));
 
         // Modality, 2 text experts under token choice (top-1, capacity 1/2 so an expert keeps ceil(0.5·5/2) = 2 of the
         // 5 text rows and at least one is dropped, balance + z) and 1 ungated image expert taking every image row.
