@@ -475,10 +475,14 @@ final class GenerateCommand implements Callable<Integer> {
         return given ? prompt : "";
     }
 
-    /** Codes per image from the run's settings when it keeps no tokenizer (its images cannot be drawn). */
+    /**
+     * Codes per image from the run's settings when it keeps no tokenizer (its images cannot be drawn). Rows written
+     * before the settings recorded it leave it unknown: then the whole context, so no image ever fits and the
+     * generator never begins one (it would otherwise close a one-code "image").
+     */
     private static int imageLength(Ready loaded) {
         String s = loaded.mixed().get("image_tokens");
-        return s != null ? Integer.parseInt(s) : 1;
+        return s != null ? Integer.parseInt(s) : loaded.context();
     }
 
     /**
