@@ -266,7 +266,6 @@ public final class TransfusionSampler {
                 }
                 if (inImage) {
                     float[] x0 = denoiseOver(arena, cache, r, images, events);
-                    appendClean(arena, x0, cache);
                     events.accept(new io.fusion4j.api.generate.GenerationEvent.ImageFinished(images, new int[0],
                             draw == null ? null : draw.apply(x0)));
                     images++;
@@ -275,6 +274,11 @@ public final class TransfusionSampler {
                     if (r.maxImages() > 0 && images >= r.maxImages()) {
                         return finish(events, made, io.fusion4j.api.generate.GenerationEvent.Finished.Reason.IMAGES);
                     }
+                    if (made >= r.maxTokens()) {
+                        // No text follows, so nothing would read the image's clean keys: skip that forward.
+                        return finish(events, made, io.fusion4j.api.generate.GenerationEvent.Finished.Reason.MAX_TOKENS);
+                    }
+                    appendClean(arena, x0, cache);
                     step(arena, vocabulary.eoi(), cache, logits);
                     inImage = false;
                     continue;
