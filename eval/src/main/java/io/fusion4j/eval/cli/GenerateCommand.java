@@ -168,8 +168,8 @@ final class GenerateCommand implements Callable<Integer> {
                 Map<String, String> mixed = Map.of();
                 DiscreteImageCodec codec = null;
                 if (Files.isRegularFile(mixedFile)) {
-                    vocab = MixedVocabulary.read(mixedFile);
                     mixed = MixedVocabulary.settings(mixedFile);
+                    vocab = MixedVocabulary.vocabulary(mixed, mixedFile);
                     Path images = run.resolve(ImageCodecs.RUN_FOLDER);
                     // A Transfusion run's VAE is continuous: transfusion(...) loads it, not this discrete codec.
                     if (Files.isDirectory(images) && !"vae".equals(mixed.get("image_tokenizer"))) {

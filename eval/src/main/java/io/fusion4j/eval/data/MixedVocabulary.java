@@ -47,7 +47,11 @@ public final class MixedVocabulary {
 
     /** The vocabulary a {@code mixed.json} describes. */
     public static Vocabulary read(Path file) throws IOException {
-        Map<String, String> m = settings(file);
+        return vocabulary(settings(file), file);
+    }
+
+    /** The vocabulary in the {@link #settings} of {@code file}. */
+    public static Vocabulary vocabulary(Map<String, String> m, Path file) {
         Vocabulary v = ImageTextRows.vocabulary(m, file.toString());
         if (v == null) {
             throw new UserInputException(file + ": no vocabulary layout (text_vocab, image_offset, image_codes, bos,"
