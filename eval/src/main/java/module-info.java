@@ -13,6 +13,9 @@ module io.fusion4j.eval {
     requires reactor.core;
     requires com.fasterxml.jackson.databind;
     requires org.reactivestreams;
+    // EJML ships no module descriptor or Automatic-Module-Name: these names are derived from the jar file names.
+    requires ejml.core;
+    requires ejml.ddense;
 
     uses io.fusion4j.api.backend.BackendProvider;
     uses io.fusion4j.api.router.RouterProvider;
