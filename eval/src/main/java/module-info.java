@@ -30,6 +30,7 @@ module io.fusion4j.eval {
     exports io.fusion4j.eval.image;
     exports io.fusion4j.eval.data.shapes;
     exports io.fusion4j.eval.data.images;
+    exports io.fusion4j.eval.metrics;
     opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
     opens io.fusion4j.eval.config;
 }
