@@ -9,6 +9,7 @@ import io.fusion4j.api.io.CheckpointStore;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.text.ByteBpeTokenizer;
 import io.fusion4j.eval.generate.Generation;
+import io.fusion4j.eval.generate.LoadedRun;
 import io.fusion4j.api.data.DiscreteImageCodec;
 import io.fusion4j.api.data.Image;
 import io.fusion4j.api.data.Vocabulary;
@@ -104,14 +105,6 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--allow-non-finite", description = "Load weights that hold NaN or Inf (to inspect a diverged run).")
     boolean allowNonFinite;
 
-    /**
-     * A checkpoint that verified and the decoder built from it; for a run on mixed-modal rows also its vocabulary and
-     * settings ({@code mixed.json}), and its image tokenizer when the run folder keeps one.
-     */
-    private record Ready(Path folder, Decoder decoder, ByteBpeTokenizer tokenizer, int context, Vocabulary vocabulary,
-                         Map<String, String> mixed, DiscreteImageCodec codec) {
-    }
-
     @Override
     public Integer call() throws Exception {
         if (temperature != null && (!(temperature >= 0) || Double.isInfinite(temperature))) {
@@ -138,63 +131,21 @@ final class GenerateCommand implements Callable<Integer> {
         if (!Files.isDirectory(run)) {
             throw new UserInputException("--run " + run + ": no such folder" + (Files.exists(run) ? " (it is a file)" : ""));
         }
+        PrintWriter out = spec.commandLine().getOut();
+        Models models = Models.standard(RouterModule.routers());
         CheckpointStore store = new CheckpointStore(run, 2);
         if (store.checkpoints().isEmpty()) {
             throw new UserInputException("--run " + run + " has no checkpoint; train into it first");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        Models models = Models.standard(RouterModule.routers());
         refuseNonCausal(models, store.checkpoints().getLast());
         try (Backend backend = backendChoice.create()) {
-            // The newest checkpoint that verifies, built from its own verified config; a bad one is skipped loudly.
-            // Verified once here: its files are then read as they are (the manifest check hashes every one).
-            Ready loaded = store.latest(folder -> {
-                CheckpointStore.verify(folder);
-                RunConfig cfg = ConfigJson.read(folder.resolve("config.json"));
-                Decoder d = models.builder(cfg.model()).decoder(cfg.model());
-                d.parameters().allocate(backend, 0);
-                // Weights only: generation needs no optimizer moments.
-                WeightLoader.load(folder.resolve("model.safetensors"), backend, d.parameters(), NameMapping.identity(),
-                        Strictness.STRICT, allowNonFinite);
-                // The checkpoint's own tokenizer; the run folder's for checkpoints written before they held one.
-                Path own = folder.resolve(TextCorpus.TOKENIZER_FILE);
-                Path tokFile = Files.isRegularFile(own) ? own : run.resolve(TextCorpus.TOKENIZER_FILE);
-                if (!Files.exists(tokFile)) {
-                    throw new UserInputException(folder + " holds no " + TextCorpus.TOKENIZER_FILE + " and neither does "
-                            + run);
-                }
-                Path mixedFile = folder.resolve(TrainCommand.MIXED_FILE);
-                Vocabulary vocab = null;
-                Map<String, String> mixed = Map.of();
-                DiscreteImageCodec codec = null;
-                if (Files.isRegularFile(mixedFile)) {
-                    mixed = MixedVocabulary.settings(mixedFile);
-                    vocab = MixedVocabulary.vocabulary(mixed, mixedFile);
-                    Path images = run.resolve(ImageCodecs.RUN_FOLDER);
-                    // A Transfusion run's VAE is continuous: transfusion(...) loads it, not this discrete codec.
-                    if (Files.isDirectory(images) && !"vae".equals(mixed.get("image_tokenizer"))) {
-                        codec = ImageCodecs.load(images, backend);
-                        if (codec.codebookSize() != vocab.imageCodes()) {
-                            throw new UserInputException(images + " has " + codec.codebookSize() + " codes, but the"
-                                    + " run's vocabulary (" + mixedFile + ") has " + vocab.imageCodes());
-                        }
-                    }
-                }
-                return new Ready(folder, d, ByteBpeTokenizer.load(tokFile), cfg.train().seqLen(), vocab, mixed, codec);
-            }, w -> out.println("WARNING: " + w));
+            LoadedRun loaded = LoadedRun.load(run, backend, models, allowNonFinite, w -> out.println("WARNING: " + w));
             Decoder decoder = loaded.decoder();
-            RoutingMode routing = RoutingMode.BATCH;
-            AuxiliaryRouters aux = AuxiliaryRouters.of(decoder);
-            if (!aux.isEmpty()) {
-                // Expert choice or MoD: membership from the run's auxiliary routers, trained for this very checkpoint.
-                aux.parameters().allocate(backend, 0);
-                AuxiliaryRouterFiles.load(run, loaded.folder().getFileName().toString(), aux, backend);
-                routing = RoutingMode.causal(aux);
-            }
+            RoutingMode routing = loaded.routing();
             if (loaded.vocabulary() != null && loaded.vocabulary().imageCodes() > 0) {
                 return mixedModal(loaded, backend, out, routing);
             }
-            if ("transfusion".equals(loaded.mixed().get("layout"))) {
+            if (loaded.transfusion()) {
                 return transfusion(loaded, models, backend, out);
             }
             if (imageIn != null || imageOut != null || samples > 1 || cfg != 1) {
@@ -240,7 +191,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** Generation for a run on mixed-modal rows: text, an image for a caption, or a caption for an image. */
-    private int mixedModal(Ready loaded, Backend backend, PrintWriter out, RoutingMode routing) throws java.io.IOException {
+    private int mixedModal(LoadedRun loaded, Backend backend, PrintWriter out, RoutingMode routing) throws java.io.IOException {
         Vocabulary v = loaded.vocabulary();
         DiscreteImageCodec codec = loaded.codec();
         ByteBpeTokenizer tok = loaded.tokenizer();
@@ -342,16 +293,12 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** A Transfusion run: an image denoised for the caption (--out, --samples), or a caption for --image. */
-    private int transfusion(Ready loaded, Models models, Backend backend, PrintWriter out) throws java.io.IOException {
+    private int transfusion(LoadedRun loaded, Models models, Backend backend, PrintWriter out) throws java.io.IOException {
         Vocabulary v = loaded.vocabulary();
         Map<String, String> m = loaded.mixed();
         // A VAE run decodes with its copy of the VAE; its latents are clamped to the measured range, pixels to ±1.
-        boolean vae = "vae".equals(m.get("image_tokenizer"));
-        io.fusion4j.api.data.ContinuousImageCodec codec = vae ? ImageCodecs.loadContinuous(run.resolve(
-                ImageCodecs.RUN_FOLDER), backend, Integer.parseInt(m.get("patch_size")))
-                : new io.fusion4j.transfusion.PixelPatches(Integer.parseInt(m.get("patch_size")),
-                Integer.parseInt(m.get("channels")), Integer.parseInt(m.get("side")));
-        double clip = codec instanceof io.fusion4j.transfusion.vae.VaeImageTokenizer t ? t.latentRange() : 1.0;
+        io.fusion4j.api.data.ContinuousImageCodec codec = loaded.continuous();
+        double clip = loaded.clip();
         io.fusion4j.transfusion.diffusion.Sampler kind;
         try {
             kind = io.fusion4j.transfusion.diffusion.Sampler.of(samplerName);
@@ -480,7 +427,7 @@ final class GenerateCommand implements Callable<Integer> {
      * before the settings recorded it leave it unknown: then the whole context, so no image ever fits and the
      * generator never begins one (it would otherwise close a one-code "image").
      */
-    private static int imageLength(Ready loaded) {
+    private static int imageLength(LoadedRun loaded) {
         String s = loaded.mixed().get("image_tokens");
         return s != null ? Integer.parseInt(s) : loaded.context();
     }

@@ -43,7 +43,7 @@ import java.util.concurrent.Callable;
 @Command(name = "train", description = "Train a model: the dense decoder or a MoMa variant (checkpoints in --out; Ctrl-C stops at a step boundary).")
 final class TrainCommand implements Callable<Integer> {
     /** A checkpoint's vocabulary layout for mixed-modal rows, which generation reads. */
-    static final String MIXED_FILE = "mixed.json";
+    static final String MIXED_FILE = io.fusion4j.eval.generate.LoadedRun.MIXED_FILE;
 
     @Spec
     CommandSpec spec;
