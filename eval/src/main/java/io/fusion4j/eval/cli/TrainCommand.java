@@ -65,6 +65,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/tiny", description = "Run folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--seed", description = "The run's seed: initialisation, batch order and every random draw of"
+            + " training (overrides the config; the data itself is chosen by --data-seed).")
+    Long seed;
+
     @Option(names = "--micro-batches", description = "Split each batch into this many forward/backward passes (gradient accumulation).")
     Integer microBatches;
 
@@ -220,6 +224,9 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UserInputException("--steps must be >= 1, found " + steps);
             }
             cfg = cfg.withSteps(steps);
+        }
+        if (seed != null) {
+            cfg = cfg.withSeed(seed);
         }
         if (microBatches != null) {
             if (microBatches < 1 || cfg.batch() % microBatches != 0) {
@@ -383,7 +390,7 @@ final class TrainCommand implements Callable<Integer> {
     private RunConfig resumeConfig(RunConfig saved, RunConfig asked, PrintWriter o) {
         var parse = spec.commandLine().getParseResult();
         boolean explicit = configFile != null || parse.hasMatchedOption("--preset") || steps != null
-                || microBatches != null;
+                || microBatches != null || seed != null;
         if (!explicit) {
             return saved;
         }
