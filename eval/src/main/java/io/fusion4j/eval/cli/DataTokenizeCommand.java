@@ -6,6 +6,7 @@ import io.fusion4j.api.data.GridImageTokenizer;
 import io.fusion4j.api.data.MixedSequenceSource;
 import io.fusion4j.api.data.Vocabulary;
 import io.fusion4j.api.text.ByteBpeTokenizer;
+import io.fusion4j.eval.data.ImageCodecs;
 import io.fusion4j.eval.data.ImageTextRows;
 import io.fusion4j.eval.data.MixedTokenRows;
 import io.fusion4j.eval.data.images.ImageTextDataset;
@@ -76,6 +77,13 @@ final class DataTokenizeCommand implements Callable<Integer> {
             + " = levels^channels (default: 4 for colour images, 64 for grey: 64 codes).")
     Integer levels;
 
+    @Option(names = "--image-tokenizer", paramLabel = "DIR", description = "Images as the codes of this tokenizer (a"
+            + " folder from 'fusion4j tokenizer train --kind vq') instead of the grid tokenizer of --cell and --levels.")
+    Path imageTokenizer;
+
+    @Mixin
+    BackendChoice backendChoice;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
@@ -106,6 +114,15 @@ final class DataTokenizeCommand implements Callable<Integer> {
         }
         if (Files.isDirectory(out)) {
             throw new UserInputException("--out " + out + " is a folder; expected the file to write");
+        }
+        var parse = spec.commandLine().getParseResult();
+        if (imageTokenizer != null && (parse.hasMatchedOption("--cell") || parse.hasMatchedOption("--levels"))) {
+            throw new UserInputException("--cell and --levels choose the grid tokenizer; --image-tokenizer "
+                    + imageTokenizer + " brings its own codes: give one or the other");
+        }
+        if (imageTokenizer != null && !Files.isDirectory(imageTokenizer)) {
+            throw new UserInputException("--image-tokenizer " + imageTokenizer + ": no such folder (a folder from"
+                    + " 'fusion4j tokenizer train --kind vq')");
         }
         this.data.check(spec);
         ImageTextDataset data = this.data.open(seed);
@@ -139,21 +156,37 @@ final class DataTokenizeCommand implements Callable<Integer> {
             throw new UserInputException("--cell " + cell + " must divide both sides of every image, but "
                     + data.name() + " training image 0 is " + sample.image().height() + "x" + sample.image().width());
         }
-        DiscreteImageCodec codec = GridImageTokenizer.discrete(cell, steps).codec(channels, sample.image().height());
-        long started = System.nanoTime();
-        long[] shown = {started};
-        ImageTextRows.Built made = ImageTextRows.build(data, which, codec, tok, this.data.texts(tok, which), rows,
-                length, seed, ImageTextRows.Layout.moma(captionDropout), done -> {
-                    long now = System.nanoTime();
-                    if (now - shown[0] > 2_000_000_000L && done < rows) {
-                        shown[0] = now;
-                        err.printf("fusion4j: %,d of %,d rows...%n", done, rows);
-                        err.flush();
-                    }
-                });
+        DiscreteImageCodec codec;
+        String codecName;
+        ImageTextRows.Built made;
+        try (io.fusion4j.api.backend.Backend backend = imageTokenizer == null ? null : backendChoice.create()) {
+            if (imageTokenizer == null) {
+                codec = GridImageTokenizer.discrete(cell, steps).codec(channels, sample.image().height());
+                codecName = "grid cell=" + cell + " levels=" + steps + " channels=" + channels;
+            } else {
+                codec = ImageCodecs.load(imageTokenizer, backend);
+                codecName = "learned " + imageTokenizer.getFileName();
+                if (codec.channels() != channels || codec.side() != sample.image().height()) {
+                    throw new UserInputException("--image-tokenizer " + imageTokenizer + " takes " + codec.channels()
+                            + "x" + codec.side() + "x" + codec.side() + " images, but " + data.name() + "'s are "
+                            + channels + "x" + sample.image().height() + "x" + sample.image().width());
+                }
+            }
+            long started = System.nanoTime();
+            long[] shown = {started};
+            made = ImageTextRows.build(data, which, codec, tok, this.data.texts(tok, which), rows,
+                    length, seed, ImageTextRows.Layout.moma(captionDropout), done -> {
+                        long now = System.nanoTime();
+                        if (now - shown[0] > 2_000_000_000L && done < rows) {
+                            shown[0] = now;
+                            err.printf("fusion4j: %,d of %,d rows...%n", done, rows);
+                            err.flush();
+                        }
+                    });
+        }
         Vocabulary vocab = made.vocabulary();
         MixedTokenRows.Rows built = made.rows();
-        MixedTokenRows.write(built, metadata(made, channels, steps), out);
+        MixedTokenRows.write(built, metadata(made, codecName), out);
 
         double epochs = (double) built.documents() / built.documentsPerEpoch();
         o.printf(Locale.ROOT, "wrote %,d rows of %d (+1) to %s: vocab %d (text %d, BOS/EOS/BOI/EOI %d-%d, %d image"
@@ -167,9 +200,9 @@ final class DataTokenizeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, String> metadata(ImageTextRows.Built made, int channels, int steps) {
+    private Map<String, String> metadata(ImageTextRows.Built made, String codecName) {
         Map<String, String> m = ImageTextRows.metadata(made);
-        m.put("image_tokenizer", "grid cell=" + cell + " levels=" + steps + " channels=" + channels);
+        m.put("image_tokenizer", codecName);
         m.put("dataset", data.dataset);
         if (data.dataset.equals("shapes")) {
             m.put("shapes_size", Integer.toString(data.size));
