@@ -13,6 +13,9 @@ module io.fusion4j.eval {
     requires reactor.core;
     requires com.fasterxml.jackson.databind;
     requires org.reactivestreams;
+    // Report plots: JFreeChart (an automatic module) draws with Java2D and writes PNGs with ImageIO.
+    requires java.desktop;
+    requires org.jfree.jfreechart;
 
     uses io.fusion4j.api.backend.BackendProvider;
     uses io.fusion4j.api.router.RouterProvider;
@@ -27,6 +30,7 @@ module io.fusion4j.eval {
     exports io.fusion4j.eval.image;
     exports io.fusion4j.eval.data.shapes;
     exports io.fusion4j.eval.data.images;
+    exports io.fusion4j.eval.report;
     opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
     opens io.fusion4j.eval.config;
 }
