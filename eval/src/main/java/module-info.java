@@ -16,6 +16,9 @@ module io.fusion4j.eval {
     // EJML ships no module descriptor or Automatic-Module-Name: these names are derived from the jar file names.
     requires ejml.core;
     requires ejml.ddense;
+    // Report plots: JFreeChart (an automatic module) draws with Java2D and writes PNGs with ImageIO.
+    requires java.desktop;
+    requires org.jfree.jfreechart;
 
     uses io.fusion4j.api.backend.BackendProvider;
     uses io.fusion4j.api.router.RouterProvider;
@@ -31,6 +34,7 @@ module io.fusion4j.eval {
     exports io.fusion4j.eval.data.shapes;
     exports io.fusion4j.eval.data.images;
     exports io.fusion4j.eval.metrics;
+    exports io.fusion4j.eval.report;
     opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
     opens io.fusion4j.eval.config;
 }
