@@ -35,6 +35,7 @@ module io.fusion4j.eval {
     exports io.fusion4j.eval.data.images;
     exports io.fusion4j.eval.metrics;
     exports io.fusion4j.eval.report;
+    exports io.fusion4j.eval.classify;
     opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
     opens io.fusion4j.eval.config;
 }

@@ -1,0 +1,90 @@
+package io.fusion4j.eval.classify;
+
+import io.fusion4j.api.UserInputException;
+import io.fusion4j.api.data.Image;
+import io.fusion4j.eval.data.images.ImageTextDataset;
+import io.fusion4j.eval.data.shapes.ShapesWorld;
+
+/**
+ * A dataset's real images with the labels a classifier learns, in a training split and a held-out split: for shapes,
+ * each scene's {@link ShapesTruth}; for digits, the digit. {@code example} is a pure function of the split and index.
+ */
+public interface LabelledImages {
+    /** One image and its targets: the multi-label targets (empty for digits) and the softmax class. */
+    record Example(Image image, float[] multi, int label) {
+    }
+
+    /** The dataset's name ("shapes", "mnist"), kept in the cache's JSON. */
+    String name();
+
+    ClassifierTask task();
+
+    /** Images in the training split ({@code heldOut} false) or the held-out one. */
+    int size(boolean heldOut);
+
+    Example example(boolean heldOut, int index);
+
+    /** The shapes world's train split for training and its validation split held out; nothing is held out of it. */
+    static LabelledImages shapes(ShapesWorld world) {
+        return new LabelledImages() {
+            @Override
+            public String name() {
+                return "shapes";
+            }
+
+            @Override
+            public ClassifierTask task() {
+                return ClassifierTask.SHAPES;
+            }
+
+            @Override
+            public int size(boolean heldOut) {
+                return (int) (heldOut ? ShapesWorld.Split.VALIDATION : ShapesWorld.Split.TRAIN).size();
+            }
+
+            @Override
+            public Example example(boolean heldOut, int index) {
+                ShapesWorld.Sample s = world.sample(heldOut ? ShapesWorld.Split.VALIDATION : ShapesWorld.Split.TRAIN,
+                        index);
+                ShapesTruth t = ShapesTruth.of(s.scene());
+                return new Example(s.image(), ShapesLabels.targets(t), t.count() - 1);
+            }
+        };
+    }
+
+    /**
+     * A labelled digit dataset ({@code MnistImages}): the label of each sample is its digit.
+     *
+     * @throws UserInputException when a sample's label is not a digit
+     */
+    static LabelledImages digits(ImageTextDataset data) {
+        return new LabelledImages() {
+            @Override
+            public String name() {
+                return data.name();
+            }
+
+            @Override
+            public ClassifierTask task() {
+                return ClassifierTask.DIGITS;
+            }
+
+            @Override
+            public int size(boolean heldOut) {
+                return data.size(heldOut ? ImageTextDataset.Split.VALIDATION : ImageTextDataset.Split.TRAIN);
+            }
+
+            @Override
+            public Example example(boolean heldOut, int index) {
+                ImageTextDataset.Sample s = data.get(heldOut ? ImageTextDataset.Split.VALIDATION
+                        : ImageTextDataset.Split.TRAIN, index);
+                String label = s.label();
+                if (label == null || !label.matches("[0-9]")) {
+                    throw new UserInputException(data.name() + ": sample " + index + " is labelled " + label
+                            + ", expected a digit 0-9 for a digit classifier");
+                }
+                return new Example(s.image(), new float[0], label.charAt(0) - '0');
+            }
+        };
+    }
+}
