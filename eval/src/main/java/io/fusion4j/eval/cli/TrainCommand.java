@@ -394,6 +394,14 @@ final class TrainCommand implements Callable<Integer> {
         if (!explicit) {
             return saved;
         }
+        if (configFile == null && !parse.hasMatchedOption("--preset")) {
+            // Only options were given (--steps, --seed…): they change the saved config, not a default preset's.
+            io.fusion4j.api.train.TrainConfig t = saved.train();
+            t = steps != null ? t.withSteps(steps) : t;
+            t = microBatches != null ? t.withMicroBatches(microBatches) : t;
+            t = seed != null ? t.withSeed(seed) : t;
+            asked = new RunConfig(saved.model(), t);
+        }
         List<String> changes = ConfigJson.differences(saved, asked);
         if (changes.isEmpty()) {
             return saved;
