@@ -36,6 +36,7 @@ module io.fusion4j.eval {
     exports io.fusion4j.eval.metrics;
     exports io.fusion4j.eval.report;
     exports io.fusion4j.eval.classify;
+    exports io.fusion4j.eval.suite;
     opens io.fusion4j.eval.cli to info.picocli, com.google.guice;
     opens io.fusion4j.eval.config;
 }

@@ -23,7 +23,8 @@ import java.io.PrintWriter;
         description = "Early-fusion multimodal pre-training (MoMa, Transfusion) on the JVM.",
         subcommands = {TrainCommand.class, GenerateCommand.class, BackendsCommand.class, RoutersCommand.class,
                 ModelCommand.class, UpcycleCommand.class, TrainAuxRoutersCommand.class, BenchCommand.class,
-                DataCommand.class, TokenizerCommand.class, CommandLine.HelpCommand.class})
+                DataCommand.class, TokenizerCommand.class, EvalCommand.class, ReportCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
     /** Environment variable that, set to 1, prints the stack trace of an internal error. */
     static final String STACKTRACE_ENV = "FUSION4J_STACKTRACE";

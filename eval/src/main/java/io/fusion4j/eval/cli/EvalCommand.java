@@ -1,0 +1,132 @@
+package io.fusion4j.eval.cli;
+
+import io.fusion4j.api.UserInputException;
+import io.fusion4j.api.backend.Backend;
+import io.fusion4j.eval.models.Models;
+import io.fusion4j.eval.suite.SuiteEvaluation;
+import io.fusion4j.eval.suite.SuitePlan;
+import io.fusion4j.eval.suite.SuitePreset;
+import io.fusion4j.eval.suite.SuiteReport;
+import io.fusion4j.eval.suite.SuiteRunner;
+import io.fusion4j.eval.suite.SuiteSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code fusion4j eval}: trains every variant a suite compares (as the {@code fusion4j} commands the report lists),
+ * scores them and writes the report. Rerunning the same command skips what finished and resumes what was stopped;
+ * Ctrl-C stops at a step boundary.
+ */
+@Command(name = "eval", description = "Rerun the papers' comparisons at small scale: train every variant of a suite,"
+        + " score them, write report.md, report.html and summary.json (rerun the same command to resume).")
+final class EvalCommand implements java.util.concurrent.Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--suite", defaultValue = "all", description = "moma, transfusion or all (default: ${DEFAULT-VALUE}).")
+    String suite;
+
+    @Option(names = "--preset", defaultValue = "smoke", description = "smoke (minutes), quick (under 45 minutes on 2"
+            + " cores) or full (a GPU or a long night) (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--dataset", defaultValue = "shapes", description = "Image-caption data (default: ${DEFAULT-VALUE};"
+            + " the image metrics' classifier is for shapes).")
+    String dataset;
+
+    @Option(names = "--seeds", description = "Seeds per variant (default: the preset's: smoke 1, quick 2, full 3).")
+    Integer seeds;
+
+    @Option(names = "--out", description = "The suite's folder (default: runs/eval-SUITE-PRESET).")
+    Path out;
+
+    @Option(names = "--threads", description = "CPU threads for every run (default: all processors).")
+    Integer threads;
+
+    @Option(names = "--backend", description = "Backend for every run (default: as for train).")
+    String backend;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        SuitePreset p = SuitePreset.of(preset);
+        if (!dataset.equals("shapes")) {
+            throw new UserInputException("--dataset: the suite's image metrics use a classifier of shapes' attributes;"
+                    + " expected shapes, found " + dataset);
+        }
+        int n = seeds != null ? seeds : p.budget().seeds();
+        if (n < 1 || n > 10) {
+            throw new UserInputException("--seeds must be in [1, 10], found " + n);
+        }
+        if (threads != null && threads < 0) {
+            throw new UserInputException("--threads must be >= 0 (0 for all processors), found " + threads);
+        }
+        Path dir = out != null ? out : Path.of("runs", "eval-" + suite + "-" + p.label());
+        SuiteSettings settings = new SuiteSettings(suite, p.label(), dataset, n);
+        List<String> backendArgs = backendArgs();
+        SuitePlan plan = SuitePlan.of(suite, dir, dataset, p.budget(), n, backendArgs);
+        settings.claim(dir);
+        AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        // Ctrl-C: the run in progress stops at its step boundary (train's own hook); this one waits for the loop to
+        // see the flag and return, so nothing starts after the checkpoint.
+        Thread hook = new Thread(() -> {
+            stopping.set(true);
+            try {
+                finished.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        long started = System.nanoTime();
+        try {
+            o.printf("eval %s: %d steps into %s (%s)%n", settings.describe(), plan.steps().size(), dir, p.budget());
+            PrintWriter err = spec.commandLine().getErr();
+            SuiteRunner runner = new SuiteRunner(dir, args -> Main.commandLine(o, err, false)
+                    .execute(args.toArray(String[]::new)), o, stopping::get);
+            if (!runner.run(plan.steps())) {
+                return 130;
+            }
+            Models models = Models.standard(RouterModule.routers());
+            try (Backend b = com.google.inject.Guice.createInjector(new BackendModule(backend, threads == null ? 0
+                    : threads)).getInstance(Backend.class)) {
+                if (!new SuiteEvaluation(plan, dir, b, models, o, stopping::get).run()) {
+                    o.println("stopped: rerun the same eval command to finish the scoring");
+                    return 130;
+                }
+            }
+            var written = SuiteReport.write(plan, dir, settings, backendArgs, (System.nanoTime() - started) / 1e9);
+            o.printf("report: %s and %s (summary: %s)%n", written.markdown(), written.html(),
+                    dir.resolve(SuiteReport.SUMMARY));
+            return 0;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running (Ctrl-C) and was just released
+            }
+        }
+    }
+
+    private List<String> backendArgs() {
+        List<String> a = new ArrayList<>();
+        if (backend != null) {
+            a.addAll(List.of("--backend", backend));
+        }
+        if (threads != null) {
+            a.addAll(List.of("--threads", Integer.toString(threads)));
+        }
+        return a;
+    }
+}
