@@ -10,6 +10,7 @@ import io.fusion4j.eval.suite.SuiteReport;
 import io.fusion4j.eval.suite.SuiteRunner;
 import io.fusion4j.eval.suite.SuiteSettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -18,7 +19,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -52,8 +52,8 @@ final class EvalCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads for every run (default: all processors).")
     Integer threads;
 
-    @Option(names = "--backend", description = "Backend for every run (default: as for train).")
-    String backend;
+    @Mixin
+    BackendName backend;
 
     @Override
     public Integer call() throws Exception {
@@ -76,53 +76,40 @@ final class EvalCommand implements java.util.concurrent.Callable<Integer> {
         SuitePlan plan = SuitePlan.of(suite, dir, dataset, p.budget(), n, backendArgs);
         settings.claim(dir);
         AtomicBoolean stopping = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
         // Ctrl-C: the run in progress stops at its step boundary (train's own hook); this one waits for the loop to
         // see the flag and return, so nothing starts after the checkpoint.
-        Thread hook = new Thread(() -> {
-            stopping.set(true);
-            try {
-                finished.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(hook);
+        try (StopOnShutdown _ = StopOnShutdown.install(() -> stopping.set(true))) {
+            return run(plan, settings, dir, p, backendArgs, stopping, o);
+        }
+    }
+
+    private int run(SuitePlan plan, SuiteSettings settings, Path dir, SuitePreset p, List<String> backendArgs,
+                    AtomicBoolean stopping, PrintWriter o) throws Exception {
         long started = System.nanoTime();
-        try {
-            o.printf("eval %s: %d steps into %s (%s)%n", settings.describe(), plan.steps().size(), dir, p.budget());
-            PrintWriter err = spec.commandLine().getErr();
-            SuiteRunner runner = new SuiteRunner(dir, args -> Main.commandLine(o, err, false)
-                    .execute(args.toArray(String[]::new)), o, stopping::get);
-            if (!runner.run(plan.steps())) {
+        o.printf("eval %s: %d steps into %s (%s)%n", settings.describe(), plan.steps().size(), dir, p.budget());
+        PrintWriter err = spec.commandLine().getErr();
+        SuiteRunner runner = new SuiteRunner(dir, args -> Main.commandLine(o, err, false)
+                .execute(args.toArray(String[]::new)), o, stopping::get);
+        if (!runner.run(plan.steps())) {
+            return 130;
+        }
+        Models models = Models.standard(RouterModule.routers());
+        try (Backend b = backend.create(threads == null ? 0 : threads)) {
+            if (!new SuiteEvaluation(plan, dir, b, models, o, stopping::get).run()) {
+                o.println("stopped: rerun the same eval command to finish the scoring");
                 return 130;
             }
-            Models models = Models.standard(RouterModule.routers());
-            try (Backend b = com.google.inject.Guice.createInjector(new BackendModule(backend, threads == null ? 0
-                    : threads)).getInstance(Backend.class)) {
-                if (!new SuiteEvaluation(plan, dir, b, models, o, stopping::get).run()) {
-                    o.println("stopped: rerun the same eval command to finish the scoring");
-                    return 130;
-                }
-            }
-            var written = SuiteReport.write(plan, dir, settings, backendArgs, (System.nanoTime() - started) / 1e9);
-            o.printf("report: %s and %s (summary: %s)%n", written.markdown(), written.html(),
-                    dir.resolve(SuiteReport.SUMMARY));
-            return 0;
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running (Ctrl-C) and was just released
-            }
         }
+        var written = SuiteReport.write(plan, dir, settings, backendArgs, (System.nanoTime() - started) / 1e9);
+        o.printf("report: %s and %s (summary: %s)%n", written.markdown(), written.html(),
+                dir.resolve(SuiteReport.SUMMARY));
+        return 0;
     }
 
     private List<String> backendArgs() {
         List<String> a = new ArrayList<>();
-        if (backend != null) {
-            a.addAll(List.of("--backend", backend));
+        if (backend.name != null) {
+            a.addAll(List.of("--backend", backend.name));
         }
         if (threads != null) {
             a.addAll(List.of("--threads", Integer.toString(threads)));

@@ -6,15 +6,16 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Ctrl-C during a training run: a shutdown hook asks the trainer to stop at the next step boundary (it writes a
- * checkpoint) and holds the JVM until {@link #close()} says the run has returned. Closing removes the hook.
+ * checkpoint) and holds the JVM until {@link #close()} says the run has returned. Closing removes the hook. The same
+ * for any long work that can be asked to stop ({@link #install(Runnable)}: the evaluation suite between its steps).
  */
 final class StopOnShutdown implements AutoCloseable {
     private final CountDownLatch done = new CountDownLatch(1);
     private final Thread hook;
 
-    private StopOnShutdown(Trainer<?> trainer) {
+    private StopOnShutdown(Runnable requestStop) {
         hook = new Thread(() -> {
-            trainer.requestStop();
+            requestStop.run();
             try {
                 done.await();
             } catch (InterruptedException e) {
@@ -25,7 +26,12 @@ final class StopOnShutdown implements AutoCloseable {
 
     /** Installs the hook for {@code trainer}; close it when the run has returned or failed. */
     static StopOnShutdown install(Trainer<?> trainer) {
-        StopOnShutdown s = new StopOnShutdown(trainer);
+        return install(trainer::requestStop);
+    }
+
+    /** Installs a hook that calls {@code requestStop}; close it when the work has returned or failed. */
+    static StopOnShutdown install(Runnable requestStop) {
+        StopOnShutdown s = new StopOnShutdown(requestStop);
         Runtime.getRuntime().addShutdownHook(s.hook);
         return s;
     }
