@@ -176,16 +176,14 @@ public final class SuitePlan {
                     List<String> data = v.equals("chameleon")
                             ? List.of("--dataset", dataset, "--image-tokenizer", vq == null ? "grid" : vq.toString(),
                             "--layout", "transfusion", "--caption-dropout", "0.1")
-                            : vae == null ? List.of("--dataset", dataset)
-                            : List.of("--dataset", dataset, "--image-tokenizer", vae.toString());
+                            : continuousData(vae);
                     transfusionRun(v, b, seed, config(preset, b), data, "transfusion");
                 }
             }
         }
         // Ablations beside the paper's direction: one seed, the first budget, against transfusion at that budget.
         long b = budgets[0];
-        List<String> data = vae == null ? List.of("--dataset", dataset)
-                : List.of("--dataset", dataset, "--image-tokenizer", vae.toString());
+        List<String> data = continuousData(vae);
         transfusionRun("causal-mask", b, 1, config("transfusion-causal", b), data, "ablation");
         transfusionRun("unet", b, 1, config("transfusion-unet", b), data, "ablation");
         transfusionRun("no-noise-limit", b, 1, config("transfusion-tiny", b, "no-noise-limit", n -> {
@@ -202,22 +200,26 @@ public final class SuitePlan {
         }
     }
 
+    /** Transfusion's data options: pixels of the dataset, or the patch VAE's latents when one is trained. */
+    private List<String> continuousData(Path vae) {
+        return vae == null ? List.of("--dataset", dataset)
+                : List.of("--dataset", dataset, "--image-tokenizer", vae.toString());
+    }
+
     private void transfusionRun(String name, long steps, int seed, Path config, List<String> data, String suite) {
         String id = name + "-" + steps + "-s" + seed;
         Path run = out.resolve("transfusion").resolve(id);
-        List<String> args = new ArrayList<>(List.of("train", "--config", config.toString(), "--out", run.toString(),
-                "--resume", "--seed", Integer.toString(seed)));
-        args.addAll(data);
         // Sampling and scoring happen after training; the step's weight counts both.
-        this.steps.add(new SuiteStep(id, run, SuiteStep.Role.TRAINING, List.of(compute(args)),
+        this.steps.add(new SuiteStep(id, run, SuiteStep.Role.TRAINING, List.of(train(config, run, seed, data)),
                 steps + budget.prompts() * budget.samplesPerPrompt() * budget.denoisingSteps() / 10.0));
         variants.add(new Variant(suite, name, seed, steps, run));
     }
 
-    private List<String> train(Path config, Path run, int seed, List<String> tokens) {
+    /** {@code train} of {@code config} into {@code run} (resumed if it has begun), then the data options. */
+    private List<String> train(Path config, Path run, int seed, List<String> data) {
         List<String> args = new ArrayList<>(List.of("train", "--config", config.toString(), "--out", run.toString(),
                 "--resume", "--seed", Integer.toString(seed)));
-        args.addAll(tokens);
+        args.addAll(data);
         return compute(args);
     }
 
