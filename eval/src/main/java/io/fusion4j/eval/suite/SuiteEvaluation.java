@@ -63,6 +63,8 @@ public final class SuiteEvaluation {
     private final PrintWriter o;
     private final BooleanSupplier stopping;
     private final ShapesWorld world = ShapesWorld.standard();
+    /** Real references by sample size, for the classifier of this evaluation. */
+    private final java.util.Map<Integer, RealReference> references = new java.util.HashMap<>();
 
     public SuiteEvaluation(SuitePlan plan, Path out, Backend backend, Models models, PrintWriter o,
                            BooleanSupplier stopping) {
@@ -180,12 +182,9 @@ public final class SuiteEvaluation {
         ObjectNode img = r.putObject("images");
         main.into(img);
         img.put("seconds", seconds);
-        int n = main.images().size();
-        double[][] fake = classifier.features(main.images());
-        double[][] realA = classifier.features(real(REAL_A, n));
-        double[][] realB = classifier.features(real(REAL_B, n));
-        img.put("classifier_fid", FrechetDistance.between(fake, realA));
-        img.put("real_vs_real_fid", FrechetDistance.between(realB, realA));
+        RealReference ref = reference(classifier, main.images().size());
+        img.put("classifier_fid", FrechetDistance.between(classifier.features(main.images()), ref.features()));
+        img.put("real_vs_real_fid", ref.floor());
         writeGrid(v.run().resolve("samples.png"), main.images(), prompts, b.samplesPerPrompt());
         if (settings.path("cfg_sweep").asBoolean()) {
             ArrayNode sweep = r.putArray("cfg_sweep");
@@ -278,6 +277,18 @@ public final class SuiteEvaluation {
         }
         double n = all.size();
         return new ImageScores(all, colour / n, shape / n, cell / n, exact / n);
+    }
+
+    /** Real test images' features for the Fréchet distance, and the real-vs-real distance at that size. */
+    record RealReference(double[][] features, double floor) {
+    }
+
+    /** The reference for {@code n} generated images: the same for every run, so drawn and featurised once. */
+    private RealReference reference(ImageClassifier classifier, int n) {
+        return references.computeIfAbsent(n, k -> {
+            double[][] a = classifier.features(real(REAL_A, k));
+            return new RealReference(a, FrechetDistance.between(classifier.features(real(REAL_B, k)), a));
+        });
     }
 
     private List<Image> real(long from, int n) {

@@ -72,6 +72,7 @@ public final class SuiteReport {
         String cpu = cpuModel();
         String commit = commit();
         int threads = threads(backendArgs);
+        double stepSeconds = stepSeconds(plan);
         List<List<String>> rows = List.of(
                 List.of("settings", settings.describe()),
                 List.of("budget", plan.budget().toString()),
@@ -82,10 +83,10 @@ public final class SuiteReport {
                 List.of("java", System.getProperty("java.vm.name") + " " + Runtime.version()),
                 List.of("commit", commit),
                 List.of("wall time of this invocation", SuiteRunner.clock(wallSeconds)),
-                List.of("training step time, all runs", SuiteRunner.clock(stepSeconds(plan))));
+                List.of("training step time, all runs", SuiteRunner.clock(stepSeconds)));
         ObjectNode m = summary.putObject("machine");
         m.put("cpu", cpu).put("threads", threads).put("commit", commit).put("wall_seconds", wallSeconds)
-                .put("step_seconds", stepSeconds(plan));
+                .put("step_seconds", stepSeconds);
         List<Block> blocks = new ArrayList<>();
         blocks.add(new Table(List.of("", ""), rows, "How this report was made"));
         StringBuilder cmds = new StringBuilder();
