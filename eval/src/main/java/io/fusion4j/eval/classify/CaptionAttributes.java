@@ -25,10 +25,10 @@ import java.util.Optional;
  * <p>Relations ("above", "below", "to the left of", "to the right of") are read as separators: they say where one
  * object is relative to another, not which cell either occupies, so such a caption names no cells.
  *
- * @param count the objects mentioned: the sum of the mentions' numbers
+ * @param truth the colours, shapes and cells named, and the objects mentioned (the sum of the mentions' numbers), as a
+ *              truth to compare with {@link ShapesTruth#of}; cells are empty when unnamed
  */
-public record CaptionAttributes(List<Mention> mentions, EnumSet<Colour> colours, EnumSet<ShapeKind> shapes,
-                                EnumSet<GridCell> cells, int count, List<String> unknownWords) {
+public record CaptionAttributes(List<Mention> mentions, ShapesTruth truth, List<String> unknownWords) {
     /**
      * One mentioned object or group of equal objects ("two blue squares"): its number, and each attribute the caption
      * gives for it (empty when it gives none).
@@ -49,35 +49,29 @@ public record CaptionAttributes(List<Mention> mentions, EnumSet<Colour> colours,
 
     public CaptionAttributes {
         mentions = List.copyOf(mentions);
-        colours = EnumSet.copyOf(colours);
-        shapes = EnumSet.copyOf(shapes);
-        cells = EnumSet.copyOf(cells);
         unknownWords = List.copyOf(unknownWords);
     }
 
-    @Override
     public EnumSet<Colour> colours() {
-        return EnumSet.copyOf(colours);
+        return truth.colours();
     }
 
-    @Override
     public EnumSet<ShapeKind> shapes() {
-        return EnumSet.copyOf(shapes);
+        return truth.shapes();
     }
 
-    @Override
     public EnumSet<GridCell> cells() {
-        return EnumSet.copyOf(cells);
+        return truth.cells();
+    }
+
+    /** The objects mentioned: the sum of the mentions' numbers. */
+    public int count() {
+        return truth.count();
     }
 
     /** Whether every mentioned object is given a cell (the full and terse captions): then {@link #truth()} is whole. */
     public boolean locatesEveryObject() {
         return !mentions.isEmpty() && mentions.stream().allMatch(m -> m.cell().isPresent());
-    }
-
-    /** The caption's attributes as a truth to compare with {@link ShapesTruth#of}; cells are empty when unnamed. */
-    public ShapesTruth truth() {
-        return new ShapesTruth(colours, shapes, cells, count);
     }
 
     /** Parses {@code caption}; never fails: what it cannot read ends up in {@link #unknownWords()}. */
@@ -138,7 +132,7 @@ public record CaptionAttributes(List<Mention> mentions, EnumSet<Colour> colours,
             }
         }
         int count = mentions.stream().mapToInt(Mention::number).sum();
-        return new CaptionAttributes(mentions, colours, shapes, cells, count, unknown);
+        return new CaptionAttributes(mentions, new ShapesTruth(colours, shapes, cells, count), unknown);
     }
 
     private static Colour colour(String word) {
