@@ -54,7 +54,7 @@ public final class DepthRoutedBlock extends NamedComponent implements Block {
         TokenMeta tokens = pass.tokens();
         Routing r = router.route(new RouterInput(pass, x, tokens));
         if (pass.losses().recordsMetrics()) {
-            RoutingStats.of(g.backend(), r, ExpertFeedForward.validRows(pass)).report(pass.losses(), name() + ".depth");
+            RoutingStats.of(g.backend(), r, tokens).report(pass.losses(), name() + ".depth");
         }
         int b = tokens.batch();
         int t = tokens.length();

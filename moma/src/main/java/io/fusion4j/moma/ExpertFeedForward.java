@@ -76,7 +76,7 @@ public final class ExpertFeedForward extends NamedComponent implements FeedForwa
         Graph g = pass.graph();
         Routing r = router.route(new RouterInput(pass, x, pass.tokens()));
         if (pass.losses().recordsMetrics()) {
-            RoutingStats.of(g.backend(), r, validRows(pass)).report(pass.losses(), name() + ".routing");
+            RoutingStats.of(g.backend(), r, pass.tokens()).report(pass.losses(), name() + ".routing");
         }
         long n = x.value().dim(0);
         if (r.assignments() == 0) {
@@ -88,11 +88,5 @@ public final class ExpertFeedForward extends NamedComponent implements FeedForwa
                 g.groupedLinear(xs, g.param(params.stack(w3)), off));
         Var y = g.groupedLinear(h, g.param(params.stack(w2)), off);
         return g.scatterAddRows(y, r.rows(), r.gates(), n);
-    }
-
-    /** Which rows of the pass are not padding, or null when none is (statistics then count every row). */
-    static boolean[] validRows(ForwardPass pass) {
-        io.fusion4j.api.nn.TokenMeta t = pass.tokens();
-        return t.validTokens() == t.tokens() ? null : t.hostValid(pass.backend());
     }
 }

@@ -7,6 +7,7 @@ import io.fusion4j.api.autograd.Graph;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.data.MixedBatch;
+import io.fusion4j.api.data.Modality;
 import io.fusion4j.api.nn.ForwardPass;
 import io.fusion4j.api.nn.TokenMeta;
 import io.fusion4j.api.router.Router;
@@ -388,6 +389,13 @@ class ExpertFeedForwardGradientTest extends CpuBackendTest {
         for (int e = 0; e < c.experts().size(); e++) {
             assertThat(sink.metrics.get("ffn.routing.tokens." + e)).as("%s: tokens of expert %d", c, e)
                     .isEqualTo((double) want.perExpert().get(e).size());
+            // The modality split counts each taken row by the modality the batch gives it.
+            long image = want.perExpert().get(e).keySet().stream()
+                    .filter(row -> c.batch().modality()[row] == Modality.IMAGE.ordinal()).count();
+            assertThat(sink.metrics.get("ffn.routing.tokens." + e + ".image")).as("%s: image tokens of expert %d", c, e)
+                    .isEqualTo((double) image);
+            assertThat(sink.metrics.get("ffn.routing.tokens." + e + ".text")).as("%s: text tokens of expert %d", c, e)
+                    .isEqualTo((double) (want.perExpert().get(e).size() - image));
         }
         // Shares are over the valid rows: padding is in none of them.
         int[] validTaken = validTaken(c, want);

@@ -211,6 +211,16 @@ public final class TokenMeta {
         return hostPositions;
     }
 
+    /** Each row's modality on the host, {@code null} for padding: {@code modality[b·T + t]} (a fresh array). */
+    public Modality[] hostModalities(Backend backend) {
+        byte[] m = hostModality(backend);
+        Modality[] out = new Modality[m.length];
+        for (int i = 0; i < m.length; i++) {
+            out[i] = m[i] < 0 ? null : Modality.of(m[i]);
+        }
+        return out;
+    }
+
     /**
      * Whether each row is a position a router may route (not padding), on the host: {@code valid[b·T + t]}.
      */
