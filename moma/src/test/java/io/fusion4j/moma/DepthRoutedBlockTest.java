@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
 import io.fusion4j.api.autograd.Graph;
+import io.fusion4j.api.autograd.LossSink;
 import io.fusion4j.api.autograd.Parameters;
 import io.fusion4j.api.autograd.Var;
 import io.fusion4j.api.backend.AttentionMask;
@@ -17,12 +18,14 @@ import io.fusion4j.api.nn.NormPlacement;
 import io.fusion4j.api.nn.SwiGluFeedForward;
 import io.fusion4j.api.nn.TokenMeta;
 import io.fusion4j.api.nn.TransformerBlock;
+import io.fusion4j.api.router.DecisionFlips;
 import io.fusion4j.api.router.Router;
 import io.fusion4j.api.router.RouterContext;
 import io.fusion4j.api.router.RouterInput;
 import io.fusion4j.api.router.RouterSpec;
 import io.fusion4j.api.router.Routers;
 import io.fusion4j.api.router.Routing;
+import io.fusion4j.api.router.RoutingMode;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.StepArena;
@@ -423,6 +426,57 @@ class DepthRoutedBlockTest extends CpuBackendTest {
                 if (!picked.contains(p)) {
                     assertRowBitsEqual(out, x, r * t + p, "skipped token " + p + " of row " + r);
                 }
+            }
+        }
+    }
+
+    /** The rows the layer's router takes under {@code mode}, as flat indices. */
+    private TreeSet<Integer> routed(Layer l, Graph g, Var xv, TokenMeta tokens, RoutingMode mode) {
+        Routing r = l.block().router().route(new RouterInput(new ForwardPass(g, tokens, LossSink.NONE, null, mode), xv,
+                tokens));
+        int[] rows = new int[(int) r.assignments()];
+        be.copyToHost(r.rows(), rows);
+        for (int i = 1; i < rows.length; i++) {
+            assertThat(rows[i]).as("rows ascend").isGreaterThan(rows[i - 1]);
+        }
+        TreeSet<Integer> out = new TreeSet<>();
+        Arrays.stream(rows).forEach(out::add);
+        return out;
+    }
+
+    @Test
+    void flippedDecisionsTurnOverTheBatchChoiceAndTheBlockFollowsThem() {
+        int b = 2;
+        int t = 16;
+        Layer l = layer(0.25, 5);
+        float[] x = random(13, b * t * DIM);
+        TokenMeta tokens = textTokens(b, t);
+        Graph g = new Graph(be, arena, false);
+        Var xv = g.constant(upload(x, (long) b * t));
+        TreeSet<Integer> batch = routed(l, g, xv, tokens, RoutingMode.BATCH);
+        assertThat(batch).hasSize(8);
+        assertThat(routed(l, g, xv, tokens, RoutingMode.flipped(new DecisionFlips(0, 1)))).isEqualTo(batch);
+        TreeSet<Integer> all = routed(l, g, xv, tokens, RoutingMode.flipped(new DecisionFlips(1, 1)));
+        for (int p = 0; p < b * t; p++) {
+            assertThat(all.contains(p)).as("row %d, every decision flipped", p).isEqualTo(!batch.contains(p));
+        }
+        TreeSet<Integer> some = routed(l, g, xv, tokens, RoutingMode.flipped(new DecisionFlips(0.3, 7)));
+        assertThat(routed(l, g, xv, tokens, RoutingMode.flipped(new DecisionFlips(0.3, 7)))).isEqualTo(some);
+        TreeSet<Integer> differ = new TreeSet<>(some);
+        differ.addAll(batch);
+        TreeSet<Integer> both = new TreeSet<>(some);
+        both.retainAll(batch);
+        differ.removeAll(both);
+        assertThat(differ).as("decisions flipped at 30%% of 32").isNotEmpty().hasSizeLessThan(20);
+
+        // The block runs exactly the flipped choice: skipped rows pass unchanged, chosen ones are processed.
+        float[] out = host(l.block().forward(new ForwardPass(g, tokens, LossSink.NONE, null,
+                RoutingMode.flipped(new DecisionFlips(0.3, 7))), xv));
+        for (int p = 0; p < b * t; p++) {
+            if (some.contains(p)) {
+                assertThat(rowBitsEqual(out, x, p)).as("chosen row %d is processed", p).isFalse();
+            } else {
+                assertRowBitsEqual(out, x, p, "skipped row " + p + " passes unchanged");
             }
         }
     }

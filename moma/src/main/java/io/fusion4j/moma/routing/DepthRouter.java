@@ -20,6 +20,8 @@ import io.fusion4j.api.tensor.Tensor;
  * sequence has fewer than k valid tokens (static shapes); its gate is 0, so it leaves the block unchanged. The chosen rows come
  * sorted by position inside each sequence, sequence after sequence, so the block sees them in causal order. Under
  * causal routing an auxiliary predictor chooses instead (any number of valid tokens per sequence), with the same gate.
+ * With {@link io.fusion4j.api.router.RoutingMode#flips() flips} a random fraction of the valid tokens' decisions is
+ * turned over after the top-k (the routing-error sweep), so sequences may keep different numbers of tokens.
  */
 public final class DepthRouter extends NamedComponent implements Router {
     private final RouterScores scores;
@@ -105,7 +107,10 @@ public final class DepthRouter extends NamedComponent implements Router {
                 rows[r * k + j] = r * t + chosen[j];
             }
         }
-        int m = b * k;
+        if (in.pass().routing().flips() != null) {
+            rows = flip(rows, b * t, valid, in.pass().routing().flips());
+        }
+        int m = rows.length;
         Tensor rowT = g.arena().allocate(DType.I32, Shape.of(m));
         g.backend().copyFromHost(rows, rowT);
         Tensor offsets = g.arena().allocate(DType.I32, Shape.of(2));
@@ -124,5 +129,26 @@ public final class DepthRouter extends NamedComponent implements Router {
             gates = g.mul(gates, g.constant(mask));
         }
         return new Routing((long) b * t, 1, rowT, offsets, new int[]{m}, gates, 0);
+    }
+
+    /** The chosen rows after {@code flips} turned some decisions over, still ascending (sequences may now differ). */
+    private static int[] flip(int[] rows, int n, boolean[] valid, io.fusion4j.api.router.DecisionFlips flips) {
+        boolean[] chosen = new boolean[n];
+        for (int r : rows) {
+            chosen[r] = true;
+        }
+        flips.apply(chosen, valid);
+        int m = 0;
+        for (boolean c : chosen) {
+            m += c ? 1 : 0;
+        }
+        int[] out = new int[m];
+        int q = 0;
+        for (int i = 0; i < n; i++) {
+            if (chosen[i]) {
+                out[q++] = i;
+            }
+        }
+        return out;
     }
 }
