@@ -22,8 +22,8 @@ import java.io.PrintWriter;
 @Command(name = "fusion4j", mixinStandardHelpOptions = true, version = "fusion4j 0.1.0",
         description = "Early-fusion multimodal pre-training (MoMa, Transfusion) on the JVM.",
         subcommands = {TrainCommand.class, GenerateCommand.class, BackendsCommand.class, RoutersCommand.class,
-                ModelCommand.class, UpcycleCommand.class, TrainAuxRoutersCommand.class, BenchCommand.class,
-                DataCommand.class, TokenizerCommand.class, EvalCommand.class, ReportCommand.class,
+                ModelCommand.class, UpcycleCommand.class, TrainAuxRoutersCommand.class, InspectRoutingCommand.class,
+                BenchCommand.class, DataCommand.class, TokenizerCommand.class, EvalCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Environment variable that, set to 1, prints the stack trace of an internal error. */

@@ -47,16 +47,13 @@ import java.util.concurrent.Callable;
 @Command(name = "train-aux-routers", description = "Train the causal auxiliary routers of an expert-choice or"
         + " mixture-of-depths run (its model frozen), so it can generate.")
 final class TrainAuxRoutersCommand implements Callable<Integer> {
-    /** Where {@code train --dataset} leaves a run's pre-tokenized rows. */
-    static final String RUN_ROWS = "data/train.safetensors";
-
     @Spec
     CommandSpec spec;
 
     @Option(names = "--run", required = true, description = "Run folder written by 'train' (its newest verified checkpoint).")
     Path run;
 
-    @Option(names = "--tokens", description = "Pre-tokenized rows to train on (default: the run's " + RUN_ROWS + ").")
+    @Option(names = "--tokens", description = "Pre-tokenized rows to train on (default: the run's " + HeldOutRows.RUN_ROWS + ").")
     Path tokens;
 
     @Option(names = "--steps", defaultValue = "200", description = "Updates (default: ${DEFAULT-VALUE}).")
@@ -92,11 +89,6 @@ final class TrainAuxRoutersCommand implements Callable<Integer> {
         if (store.checkpoints().isEmpty()) {
             throw new UserInputException("--run " + run + " has no checkpoint; train into it first");
         }
-        Path rowsFile = tokens != null ? tokens : run.resolve(RUN_ROWS);
-        if (tokens == null && !Files.isRegularFile(rowsFile)) {
-            throw new UserInputException("--run " + run + " holds no " + RUN_ROWS + "; give the rows to train on with"
-                    + " --tokens FILE (as `fusion4j data tokenize` writes them)");
-        }
         PrintWriter o = spec.commandLine().getOut();
         Models models = Models.standard(RouterModule.routers());
         try (RunLock lock = RunLock.acquire(run); Backend backend = backendChoice.create()) {
@@ -117,29 +109,15 @@ final class TrainAuxRoutersCommand implements Callable<Integer> {
                         + " without auxiliary routers");
             }
             TrainConfig train = ck.config().train();
-            TokenRows rows = TokenRows.read(rowsFile);
-            if (rows.length() != train.seqLen() || rows.vocab() > ck.model().config().vocab()) {
-                throw new UserInputException(rowsFile + ": rows of " + rows.length() + " tokens over a vocabulary of "
-                        + rows.vocab() + ", but the run trained on rows of " + train.seqLen() + " over "
-                        + ck.model().config().vocab());
-            }
             // One update per training micro-batch, so expert choice ranks over as many tokens as in training.
-            int micro = train.batch() / train.microBatches();
-            int held = heldOut * micro;
-            if (rows.count() < held + micro) {
-                throw new UserInputException(rowsFile + ": " + rows.count() + " rows, fewer than the " + (held + micro)
-                        + " that " + heldOut + " held-out micro-batches and one training micro-batch of " + micro
-                        + " need");
-            }
-            int trainRows = rows.count() - held;
-            List<MixedBatch> heldOutBatches = new ArrayList<>();
-            for (int b = 0; b < heldOut; b++) {
-                int[] picks = new int[micro];
-                for (int i = 0; i < micro; i++) {
-                    picks[i] = trainRows + b * micro + i;
-                }
-                heldOutBatches.add(rows.batch(picks, DataPosition.START));
-            }
+            HeldOutRows data = HeldOutRows.open(run, tokens, train, ck.model().config().vocab(), heldOut,
+                    train.batch() / train.microBatches());
+            TokenRows rows = data.rows();
+            Path rowsFile = data.file();
+            int micro = data.microRows();
+            int held = data.heldOutRows();
+            int trainRows = data.trainRows();
+            List<MixedBatch> heldOutBatches = data.heldOut();
             aux.parameters().allocate(backend, seed);
             AdamW opt = new AdamW(backend, aux.parameters(), train.beta1(), train.beta2(), train.eps(), 0f, 1.0);
             AuxiliaryRouterTrainer trainer = new AuxiliaryRouterTrainer(ck.model(), aux, backend, opt);

@@ -51,6 +51,25 @@ public record LoadedRun(Path run, Path folder, RunConfig config, Decoder decoder
      */
     public static LoadedRun load(Path run, Backend backend, Models models, boolean allowNonFinite,
                                  Consumer<String> warnings) throws IOException {
+        LoadedRun loaded = loadBatchRouted(run, backend, models, allowNonFinite, warnings);
+        AuxiliaryRouters aux = AuxiliaryRouters.of(loaded.decoder());
+        if (aux.isEmpty()) {
+            return loaded;
+        }
+        // Expert choice or MoD: membership from the run's auxiliary routers, trained for this very checkpoint.
+        aux.parameters().allocate(backend, 0);
+        AuxiliaryRouterFiles.load(run, loaded.folder().getFileName().toString(), aux, backend);
+        return new LoadedRun(run, loaded.folder(), loaded.config(), loaded.decoder(), loaded.tokenizer(),
+                loaded.context(), loaded.vocabulary(), loaded.mixed(), loaded.codec(), loaded.continuous(),
+                RoutingMode.causal(aux));
+    }
+
+    /**
+     * As {@link #load}, but with the training-time (batch) routing whatever the model routes: for measuring a model on
+     * whole batches ({@code inspect-routing}), not for generating; no auxiliary routers are needed.
+     */
+    public static LoadedRun loadBatchRouted(Path run, Backend backend, Models models, boolean allowNonFinite,
+                                            Consumer<String> warnings) throws IOException {
         if (!Files.isDirectory(run)) {
             throw new UserInputException("--run " + run + ": no such folder" + (Files.exists(run) ? " (it is a file)" : ""));
         }
@@ -96,16 +115,7 @@ public record LoadedRun(Path run, Path folder, RunConfig config, Decoder decoder
             return new LoadedRun(run, folder, cfg, d, ByteBpeTokenizer.load(tokFile), cfg.train().seqLen(), vocab,
                     mixed, codec, continuous, RoutingMode.BATCH);
         }, w -> warnings.accept(w));
-        AuxiliaryRouters aux = AuxiliaryRouters.of(loaded.decoder());
-        if (aux.isEmpty()) {
-            return loaded;
-        }
-        // Expert choice or MoD: membership from the run's auxiliary routers, trained for this very checkpoint.
-        aux.parameters().allocate(backend, 0);
-        AuxiliaryRouterFiles.load(run, loaded.folder().getFileName().toString(), aux, backend);
-        return new LoadedRun(run, loaded.folder(), loaded.config(), loaded.decoder(), loaded.tokenizer(),
-                loaded.context(), loaded.vocabulary(), loaded.mixed(), loaded.codec(), loaded.continuous(),
-                RoutingMode.causal(aux));
+        return loaded;
     }
 
     /** A Transfusion run's patches: its copy of the VAE (latents), or pixels in [−1, 1]. */

@@ -1,0 +1,91 @@
+package io.fusion4j.eval.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fusion4j.api.io.SafetensorsWriter;
+import io.fusion4j.api.nn.DecoderConfig;
+import io.fusion4j.api.nn.NormPlacement;
+import io.fusion4j.api.router.RouterSpec;
+import io.fusion4j.api.tensor.Shape;
+import io.fusion4j.api.train.TrainConfig;
+import io.fusion4j.eval.config.ConfigJson;
+import io.fusion4j.eval.config.Presets;
+import io.fusion4j.eval.config.RunConfig;
+import io.fusion4j.moma.MomaConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code inspect-routing} on a mixture-of-depths MoMa run: the token counts follow from the capacities (each held-out
+ * row keeps half its tokens in the MoD layer, the text experts split what reaches them, the image experts see no text),
+ * and the routing-error sweep starts at exactly the batch-routing loss and moves once decisions are flipped.
+ */
+class InspectRoutingCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void countsFollowTheCapacitiesAndTheSweepStartsAtTheBatchLoss() throws Exception {
+        DecoderConfig base = new DecoderConfig(412, 32, 2, 2, 64, 10000f, 1e-5f, NormPlacement.CHAMELEON, true, 1e-5f,
+                0.02f);
+        MomaConfig model = new MomaConfig(base, 4, RouterSpec.of("modality", "text", 2),
+                new MomaConfig.DepthSpec(2, 0, RouterSpec.of("depth", "capacity", 0.5)));
+        TrainConfig train = Presets.get("tiny").config().train().withSeqLen(32).withSteps(3).withValidation(0, 0);
+        Path cfg = dir.resolve("mod.json");
+        Files.writeString(cfg, ConfigJson.write(new RunConfig(model, train)));
+        Path run = dir.resolve("run");
+        CliRun.Result tr = CliRun.run("train", "--config", cfg.toString(), "--out", run.toString(), "--threads", "1");
+        assertThat(tr.rc()).as(tr.err()).isZero();
+        Path rows = dir.resolve("rows.safetensors");
+        int n = 40;
+        int[] ids = new java.util.SplittableRandom(3).ints(n * 33, 0, 412).toArray();
+        new SafetensorsWriter().metadata("vocab", "412").addI32("tokens", Shape.of(n, 33), ids).write(rows);
+
+        CliRun.Result bad = CliRun.run("inspect-routing", "--run", run.toString(), "--tokens", rows.toString(),
+                "--flips", "0,1.5", "--threads", "1");
+        assertThat(bad.rc()).isEqualTo(2);
+        assertThat(bad.err()).contains("--flips").contains("[0, 1], found 1.5");
+
+        CliRun.Result r = CliRun.run("inspect-routing", "--run", run.toString(), "--tokens", rows.toString(),
+                "--held-out", "2", "--threads", "1");
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains("depth decisions flipped").contains("wrote");
+        JsonNode rec = new ObjectMapper().readTree(run.resolve("routing.json").toFile());
+        int micro = train.batch() / train.microBatches();
+        long positions = 2L * micro * 32;
+        assertThat(rec.get("held_out_rows").asInt()).isEqualTo(2 * micro);
+        assertThat(rec.get("tokens").get("text").asLong()).isEqualTo(positions);
+        assertThat(rec.get("tokens").get("image").asLong()).isZero();
+
+        JsonNode routers = rec.get("routers");
+        assertThat(routers.fieldNames()).toIterable()
+                .containsExactly("layers.0.depth", "layers.0.ffn.routing", "layers.1.ffn.routing");
+        // MoD at capacity 0.5 keeps 16 of each row's 32 tokens.
+        assertThat(routers.get("layers.0.depth").get(0).get("text").asLong()).isEqualTo(positions / 2);
+        // Expert choice at capacity 1 in the text group of 2: each text expert takes half of what reaches the layer.
+        for (String layer : new String[]{"layers.0.ffn.routing", "layers.1.ffn.routing"}) {
+            long reach = layer.startsWith("layers.0") ? positions / 2 : positions;
+            JsonNode e = routers.get(layer);
+            assertThat(e).hasSize(4);
+            assertThat(e.get(0).get("text").asLong()).as(layer).isEqualTo(reach / 2);
+            assertThat(e.get(1).get("text").asLong()).as(layer).isEqualTo(reach / 2);
+            for (int x = 2; x < 4; x++) {
+                assertThat(e.get(x).get("text").asLong()).as("%s: image expert %d", layer, x).isZero();
+                assertThat(e.get(x).get("image").asLong()).as("%s: image expert %d", layer, x).isZero();
+            }
+        }
+
+        JsonNode flips = rec.get("flips");
+        assertThat(flips).hasSize(5);
+        double batch = rec.get("batch").get("lm").asDouble();
+        assertThat(flips.get(0).get("fraction").asDouble()).isZero();
+        assertThat(flips.get(0).get("lm").asDouble()).as("no flip is batch routing").isEqualTo(batch);
+        assertThat(flips.get(4).get("fraction").asDouble()).isEqualTo(0.02);
+        assertThat(flips.get(4).get("lm").asDouble()).as("2% of the depth decisions flipped").isNotEqualTo(batch);
+    }
+}
