@@ -44,8 +44,8 @@ final class MomaReport {
     private static final Map<String, Double> PAPER_THROUGHPUT = Map.of("moe-8x", -0.09, "moma-1t1i", -0.06,
             "moma-4t4i", -0.17, "mod-moma-4t4i", -0.31);
     private static final String[] TERMS = {"lm", "text", "image"};
-    /** Layers looked for in the routing metrics. */
-    private static final int MAX_LAYERS = 256;
+    /** What {@code fusion4j inspect-routing} writes into a run folder. */
+    private static final String ROUTING_FILE = "routing.json";
     private static final String[] TERM_NAMES = {"overall", "text", "image"};
 
     private final SuitePlan plan;
@@ -69,7 +69,7 @@ final class MomaReport {
         s.add(savings(summary, verdicts, verdictRows));
         s.add(throughput(summary));
         s.add(causal(summary));
-        s.add(routing());
+        s.add(routing(summary));
         return s;
     }
 
@@ -251,53 +251,137 @@ final class MomaReport {
                 "Causal inference"));
         b.add(new Table(List.of("run", "router", "mean precision", "mean recall", "BCE"), agreement,
                 "Auxiliary routers against the batch choices, held out (mean over the router's experts)"));
-        b.add(new Paragraph("The MoD routing-error sweep (0–2% of depth decisions flipped) is not in this version of"
-                + " the suite; the auxiliary routers' own error rate is the recall and precision above."));
+        sweep(b, c);
         return new Section("MoMa: causal inference", b);
     }
 
-    private Section routing() {
+    private Section routing(ObjectNode summary) throws IOException {
         List<Block> b = new ArrayList<>();
-        b.add(new Paragraph("Where expert choice sent tokens in the last validation pass of seed 1: each layer's"
-                + " share of assignments per expert (MoMa's text experts come first, then its image experts)."));
-        for (String name : List.of("moe-8x", "moma-4t4i", "mod-moma-4t4i")) {
-            RunMetrics r = runs.getOrDefault(name, Map.of()).get(1);
-            if (r == null) {
+        b.add(new Paragraph("Where the routers of seed 1 send held-out tokens (`fusion4j inspect-routing`, batch"
+                + " routing over the validation rows): for each layer, the share of that layer's text tokens and of its"
+                + " image tokens that each expert takes (each row sums to 1; MoMa's text experts come first, then its"
+                + " image experts, so its split is by construction; moe-8x's shows whether experts specialise)."));
+        ObjectNode node = summary.putObject("routing");
+        for (String name : SuitePlan.ROUTING_INSPECTED) {
+            Path file = out.resolve("moma").resolve(name + "-s1").resolve(ROUTING_FILE);
+            if (!Files.isRegularFile(file)) {
+                b.add(new Paragraph(name + ": routing not inspected (no " + ROUTING_FILE + ")."));
                 continue;
             }
-            Map<String, Double> m = r.last().metrics();
+            JsonNode r = new ObjectMapper().readTree(Files.readString(file));
+            ObjectNode mine = node.putObject(name);
             List<String> layers = new ArrayList<>();
-            List<double[]> values = new ArrayList<>();
+            List<double[][]> shares = new ArrayList<>();
+            List<List<String>> depthRows = new ArrayList<>();
             int experts = 0;
-            for (int l = 0; l < MAX_LAYERS; l++) {
-                String prefix = "layers." + l + ".ffn.routing.tokens.";
-                if (!m.containsKey(prefix + "0")) {
-                    continue; // a layer without a routed feed-forward
+            for (var it = r.path("routers").fields(); it.hasNext(); ) {
+                var e = it.next();
+                JsonNode list = e.getValue();
+                if (e.getKey().endsWith(".depth")) {
+                    double text = list.get(0).path("text").asDouble() / r.path("tokens").path("text").asDouble();
+                    double image = list.get(0).path("image").asDouble() / r.path("tokens").path("image").asDouble();
+                    depthRows.add(List.of(e.getKey(), f(text, 3), f(image, 3)));
+                    mine.putObject(e.getKey()).put("text_through", text).put("image_through", image);
+                    continue;
                 }
-                List<Double> row = new ArrayList<>();
-                for (int e = 0; m.containsKey(prefix + e); e++) {
-                    row.add(m.get(prefix + e));
+                double[][] share = new double[2][list.size()];
+                String[] modality = {"text", "image"};
+                for (int m = 0; m < 2; m++) {
+                    double sum = 0;
+                    for (JsonNode x : list) {
+                        sum += x.path(modality[m]).asDouble();
+                    }
+                    for (int x = 0; x < list.size(); x++) {
+                        share[m][x] = sum > 0 ? list.get(x).path(modality[m]).asDouble() / sum : Double.NaN;
+                    }
                 }
-                double sum = row.stream().mapToDouble(Double::doubleValue).sum();
-                values.add(row.stream().mapToDouble(x -> sum > 0 ? x / sum : 0).toArray());
-                layers.add("layer " + l);
-                experts = Math.max(experts, row.size());
+                layers.add(e.getKey().replace(".ffn.routing", "").replace("layers.", "layer "));
+                shares.add(share);
+                experts = Math.max(experts, list.size());
             }
-            if (values.isEmpty()) {
-                continue;
+            for (int m = 0; m < 2 && !shares.isEmpty(); m++) {
+                String modality = m == 0 ? "text" : "image";
+                double[][] grid = new double[shares.size()][experts];
+                for (int i = 0; i < shares.size(); i++) {
+                    java.util.Arrays.fill(grid[i], Double.NaN);
+                    System.arraycopy(shares.get(i)[m], 0, grid[i], 0, shares.get(i)[m].length);
+                }
+                List<String> cols = new ArrayList<>();
+                for (int e = 0; e < experts; e++) {
+                    cols.add("expert " + e);
+                }
+                b.add(new Chart("moma-routing-" + name + "-" + modality + ".png", name + ": share of each layer's "
+                        + modality + " tokens per expert", new Heatmap(name + ", " + modality + " tokens", layers, cols,
+                        grid, "share of the layer's " + modality + " tokens")));
             }
-            List<String> cols = new ArrayList<>();
-            for (int e = 0; e < experts; e++) {
-                cols.add("expert " + e);
+            if (!depthRows.isEmpty()) {
+                b.add(new Table(List.of("depth router", "text tokens through the block", "image tokens through the block"),
+                        depthRows, name + ": mixture-of-depths, share of each modality's held-out tokens a layer runs"));
             }
-            double[][] grid = new double[values.size()][experts];
-            for (int i = 0; i < values.size(); i++) {
-                System.arraycopy(values.get(i), 0, grid[i], 0, values.get(i).length);
-            }
-            b.add(new Chart("moma-routing-" + name + ".png", name + ": share of each layer's assignments per expert",
-                    new Heatmap(name + " routing", layers, cols, grid, "share of assignments")));
         }
         return new Section("MoMa: routing", b);
+    }
+
+    /** The MoD routing-error sweep of {@code inspect-routing} beside MoMa-4t4i's loss without MoD. */
+    private void sweep(List<Block> b, ObjectNode summary) throws IOException {
+        Path mod = out.resolve("moma").resolve("mod-moma-4t4i-s1").resolve(ROUTING_FILE);
+        Path ref = out.resolve("moma").resolve("moma-4t4i-s1").resolve(ROUTING_FILE);
+        if (!Files.isRegularFile(mod)) {
+            b.add(new Paragraph("The MoD routing-error sweep did not run (no " + ROUTING_FILE + " in mod-moma-4t4i-s1)."));
+            return;
+        }
+        JsonNode m = new ObjectMapper().readTree(Files.readString(mod));
+        double base = Files.isRegularFile(ref)
+                ? new ObjectMapper().readTree(Files.readString(ref)).path("batch").path("lm").asDouble(Double.NaN)
+                : Double.NaN;
+        List<List<String>> rows = new ArrayList<>();
+        ArrayNode node = summary.putArray("mod_routing_errors");
+        List<Point> points = new ArrayList<>();
+        double at0 = Double.NaN;
+        Double firstWorse = null;
+        for (JsonNode p : m.path("flips")) {
+            double fraction = p.path("fraction").asDouble();
+            double lm = p.path("lm").asDouble();
+            if (fraction == 0) {
+                at0 = lm;
+            }
+            if (firstWorse == null && lm > base) {
+                firstWorse = fraction;
+            }
+            rows.add(List.of(String.format(java.util.Locale.ROOT, "%.1f%%", 100 * fraction), f(lm, 4),
+                    f(p.path("text").asDouble(), 4), f(p.path("image").asDouble(), 4),
+                    Double.isNaN(base) ? "–" : String.format(java.util.Locale.ROOT, "%+.4f", lm - base)));
+            node.addObject().put("fraction", fraction).put("lm", lm).put("text", p.path("text").asDouble())
+                    .put("image", p.path("image").asDouble());
+            points.add(new Point(100 * fraction, lm, lm, lm));
+        }
+        b.add(new Table(List.of("depth decisions flipped", "mod-moma-4t4i loss", "text", "image",
+                "vs moma-4t4i (" + (Double.isNaN(base) ? "–" : f(base, 4)) + ")"), rows,
+                "MoD routing-error sweep, held-out rows, seed 1 (paper: MoD-MoMa falls below MoMa-4t4i once more"
+                        + " than 0.5% are flipped)"));
+        List<Series> series = new ArrayList<>(List.of(new Series("mod-moma-4t4i, flipped", points)));
+        if (!Double.isNaN(base) && !points.isEmpty()) {
+            series.add(new Series("moma-4t4i (no MoD)", List.of(new Point(points.getFirst().x(), base, base, base),
+                    new Point(points.getLast().x(), base, base, base))));
+        }
+        b.add(new Chart("moma-mod-routing-errors.png", "Held-out loss as MoD decisions are flipped at random",
+                new LineChart("MoD routing-error sweep", "depth decisions flipped (%)", "held-out loss", false, series)));
+        String sentence;
+        if (Double.isNaN(base)) {
+            sentence = "moma-4t4i was not inspected, so the sweep has no reference line.";
+        } else if (at0 > base) {
+            sentence = String.format(java.util.Locale.ROOT, "Here mod-moma-4t4i is already worse than moma-4t4i with"
+                    + " no flipped decision (%.4f vs %.4f), so the paper's threshold cannot show at this scale.", at0,
+                    base);
+        } else if (firstWorse == null) {
+            sentence = String.format(java.util.Locale.ROOT, "mod-moma-4t4i stays at or below moma-4t4i's loss (%.4f)"
+                    + " up to the largest flip fraction swept.", base);
+        } else {
+            sentence = String.format(java.util.Locale.ROOT, "mod-moma-4t4i falls below moma-4t4i (its loss exceeds"
+                    + " %.4f) once %.1f%% of the depth decisions are flipped; the paper saw it past 0.5%%.", base,
+                    100 * firstWorse);
+        }
+        b.add(new Paragraph(sentence + " One seed; no spread is measured."));
     }
 
     static String stat(SeedStats s, int digits) {

@@ -27,6 +27,8 @@ public final class SuitePlan {
     public static final List<String> TRANSFUSION_VARIANTS = List.of("transfusion", "chameleon", "transfusion-moma");
     /** Held-out batches each validation pass reads (of the presets' batch of 8 rows). */
     static final int VALIDATION_BATCHES = 8;
+    /** The seed-1 runs whose routing {@code inspect-routing} measures (heatmaps; MoD's routing-error sweep). */
+    static final List<String> ROUTING_INSPECTED = List.of("moe-8x", "moma-4t4i", "mod-moma-4t4i");
 
     private final Path out;
     private final String dataset;
@@ -153,6 +155,13 @@ public final class SuitePlan {
                     steps.add(new SuiteStep(v + "-s1-aux", run, SuiteStep.Role.AUXILIARY, List.of(compute(
                             "train-aux-routers", "--run", run.toString(), "--tokens", train.toString(), "--steps",
                             Integer.toString(budget.auxSteps()))), budget.auxSteps() / 2.0));
+                }
+                // Where the routers send text and image tokens, and the MoD routing-error sweep, on held-out rows.
+                for (String v : ROUTING_INSPECTED) {
+                    Path run = out.resolve("moma").resolve(v + "-s1");
+                    steps.add(new SuiteStep(v + "-s1-routing", run, SuiteStep.Role.AUXILIARY, List.of(compute(
+                            "inspect-routing", "--run", run.toString(), "--tokens", held.toString(), "--held-out",
+                            Integer.toString(VALIDATION_BATCHES))), VALIDATION_BATCHES));
                 }
             }
         }

@@ -182,6 +182,9 @@ final class TransfusionReport {
             String ratio;
             if (curve.size() < 2 || Double.isNaN(target) || curve.stream().anyMatch(q -> Double.isNaN(q.loss()))) {
                 ratio = "–";
+            } else if (curve.stream().allMatch(q -> q.loss() == sign * target)) {
+                // Every run scored the same (an accuracy of 0 at this size): there is no curve to read parity from.
+                ratio = "– (every run at " + f(target, 3) + ")";
             } else {
                 // η of the Chameleon point against the Transfusion curve is Transfusion's FLOPs ÷ Chameleon's.
                 Savings s = FlopsSavings.eta(curve, new FlopsSavings.Point(chamFlops, sign * target));

@@ -31,6 +31,12 @@ class EvalSmokeTest extends InProcessCli {
             assertThat(md).contains(section);
         }
         assertThat(md).contains("paper 1.4B").contains("fusion4j train --config");
+        // Routing inspected on held-out rows: per-modality heatmaps and the MoD routing-error sweep.
+        assertThat(md).contains("MoD routing-error sweep").contains("fusion4j inspect-routing");
+        for (String plot : new String[]{"moma-routing-moe-8x-text.png", "moma-routing-moe-8x-image.png",
+                "moma-routing-mod-moma-4t4i-image.png", "moma-mod-routing-errors.png"}) {
+            assertThat(out.resolve("plots").resolve(plot)).as(plot).isRegularFile();
+        }
         String html = Files.readString(out.resolve("report.html"));
         assertThat(html).contains("data:image/png;base64,").doesNotContain("src=\"http");
         // Every plot is a real chart: many colours, not a blank canvas.
@@ -48,6 +54,10 @@ class EvalSmokeTest extends InProcessCli {
         }
         JsonNode summary = new ObjectMapper().readTree(Files.readString(out.resolve("summary.json")));
         assertThat(summary.path("verdicts").size()).isGreaterThan(5);
+        JsonNode sweep = summary.path("moma").path("causal").path("mod_routing_errors");
+        assertThat(sweep.size()).isEqualTo(5);
+        assertThat(sweep.get(4).path("fraction").asDouble()).isEqualTo(0.02);
+        assertThat(sweep.get(4).path("lm").asDouble()).isPositive();
         for (JsonNode v : summary.path("verdicts")) {
             assertThat(v.path("outcome").asText()).isIn("REPRODUCED", "REVERSED", "NO_SIGNIFICANT_DIFFERENCE",
                     "SINGLE_SEED");
