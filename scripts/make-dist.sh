@@ -15,11 +15,14 @@ out="$root/dist/fusion4j"
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/bin"
 cp eval/target/fusion4j-eval-*.jar eval/target/lib/*.jar "$out/lib/"
+# Report plots (JFreeChart on java.desktop) stay out of the bundle: java.desktop alone would take it over the size
+# budget (decision 0027). Reports written here carry their tables and a note per plot; `fusion4j report` draws them.
+rm -f "$out"/lib/jfreechart-*.jar
 
-# jdeps finds java.base, java.logging, jdk.incubator.vector and jdk.management; the app jars stay on the
-# module path beside the runtime because jlink refuses automatic modules (Guice, picocli's users).
+# jdeps finds java.base, java.logging, jdk.incubator.vector and jdk.management (and java.desktop for the optional
+# plots, dropped); the app jars stay on the module path beside the runtime because jlink refuses automatic modules.
 modules=$("$JAVA_HOME/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
-  --module-path "$out/lib" --add-modules ALL-MODULE-PATH)
+  --module-path "$out/lib" --add-modules ALL-MODULE-PATH | tr ',' '\n' | grep -vx 'java.desktop' | paste -sd, -)
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
   --compress zip-9 --output "$out/runtime"
 if command -v strip >/dev/null 2>&1; then

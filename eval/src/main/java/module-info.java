@@ -16,9 +16,10 @@ module io.fusion4j.eval {
     // EJML ships no module descriptor or Automatic-Module-Name: these names are derived from the jar file names.
     requires ejml.core;
     requires ejml.ddense;
-    // Report plots: JFreeChart (an automatic module) draws with Java2D and writes PNGs with ImageIO.
-    requires java.desktop;
-    requires org.jfree.jfreechart;
+    // Report plots: JFreeChart (an automatic module) draws with Java2D and writes PNGs with ImageIO. Optional: the
+    // dist bundle leaves both out for size (decision 0027); the launcher and the tests add them (--add-modules).
+    requires static java.desktop;
+    requires static org.jfree.jfreechart;
 
     uses io.fusion4j.api.backend.BackendProvider;
     uses io.fusion4j.api.router.RouterProvider;

@@ -34,10 +34,16 @@ public final class ReportWriter {
     private ReportWriter() {
     }
 
+    /** Writes {@code report} into {@code dir}, drawing its plots when this runtime can ({@link Plotting}). */
     public static Written write(Report report, Path dir) throws IOException {
+        return write(report, dir, Plotting.available());
+    }
+
+    /** As {@link #write(Report, Path)}; with {@code drawPlots} false each chart is a note saying why it is missing. */
+    static Written write(Report report, Path dir, boolean drawPlots) throws IOException {
         Map<Block, String> names = new IdentityHashMap<>();
         Map<String, byte[]> images = new LinkedHashMap<>();
-        collect(report, names, images);
+        collect(report, names, images, drawPlots);
 
         Files.createDirectories(dir.resolve(PLOTS));
         List<Path> plots = new ArrayList<>();
@@ -54,7 +60,8 @@ public final class ReportWriter {
     }
 
     /** Draws every chart and reads every picture, naming each file under plots/; refuses a name used twice. */
-    private static void collect(Report report, Map<Block, String> names, Map<String, byte[]> images) throws IOException {
+    private static void collect(Report report, Map<Block, String> names, Map<String, byte[]> images, boolean drawPlots)
+            throws IOException {
         Set<String> chartNames = new HashSet<>();
         for (Section s : report.sections()) {
             for (Block b : s.blocks()) {
@@ -69,8 +76,10 @@ public final class ReportWriter {
             for (Block b : s.blocks()) {
                 switch (b) {
                     case Chart c -> {
-                        names.put(b, c.file());
-                        images.put(c.file(), ChartRenderer.png(c.spec()));
+                        if (drawPlots) {
+                            names.put(b, c.file());
+                            images.put(c.file(), ChartRenderer.png(c.spec()));
+                        }
                     }
                     case Picture p -> {
                         String name = pictureName(p.source(), taken);
@@ -157,7 +166,14 @@ public final class ReportWriter {
                         out.append('\n');
                         caption(out, t.caption());
                     }
-                    case Chart c -> image(out, c.caption(), names.get(b));
+                    case Chart c -> {
+                        if (names.containsKey(b)) {
+                            image(out, c.caption(), names.get(b));
+                        } else {
+                            out.append("> ").append(mdInline(mdLine(c.caption()))).append(" — ")
+                                    .append(mdInline(Plotting.MISSING)).append("\n\n");
+                        }
+                    }
                     case Picture p -> image(out, p.caption(), names.get(b));
                     case Preformatted p -> {
                         String fence = "`".repeat(Math.max(3, longestRun(p.text(), '`') + 1));
@@ -290,7 +306,14 @@ public final class ReportWriter {
                         }
                         out.append("</tbody>\n</table></div>\n");
                     }
-                    case Chart c -> figure(out, "chart", c.caption(), images.get(names.get(b)), b64);
+                    case Chart c -> {
+                        if (names.containsKey(b)) {
+                            figure(out, "chart", c.caption(), images.get(names.get(b)), b64);
+                        } else {
+                            out.append("<p class=\"missing\">").append(htmlInline(c.caption())).append(" — ")
+                                    .append(htmlInline(Plotting.MISSING)).append("</p>\n");
+                        }
+                    }
                     case Picture p -> figure(out, "picture", p.caption(), images.get(names.get(b)), b64);
                     case Preformatted p -> out.append("<pre>").append(htmlEscape(p.text())).append("</pre>\n");
                 }

@@ -102,6 +102,28 @@ class ReportWriterTest {
     }
 
     @Test
+    void testsCanDrawPlots() {
+        assertThat(Plotting.available()).as("the tests add JFreeChart and java.desktop to the module graph").isTrue();
+    }
+
+    @Test
+    void withoutPlottingEachChartBecomesANoteAndPicturesStay(@TempDir Path tmp) throws Exception {
+        Path picture = Fixture.samplePicture(Files.createDirectories(tmp.resolve("in")));
+        Report r = new Report("no plots", List.of(new Section("S", List.of(
+                new Chart("speedups.png", "Speed-ups over dense", Fixture.speedups()),
+                new Picture(picture, "a sample grid")))));
+        Written w = ReportWriter.write(r, tmp.resolve("out"), false);
+        assertThat(w.plots()).extracting(p -> p.getFileName().toString()).containsExactly("sample-grid.png");
+        assertThat(tmp.resolve("out/plots/speedups.png")).doesNotExist();
+        String md = Files.readString(w.markdown());
+        assertThat(md).contains("Speed-ups over dense — plot not drawn").contains("fusion4j report --out DIR")
+                .doesNotContain("plots/speedups.png").contains("plots/sample-grid.png");
+        String html = Files.readString(w.html());
+        assertThat(html).contains("<p class=\"missing\">Speed-ups over dense — plot not drawn")
+                .containsOnlyOnce("data:image/png;base64,");
+    }
+
+    @Test
     void rewritingReplacesTheReport(@TempDir Path tmp) throws Exception {
         Report first = new Report("one", List.of(new Section("A", List.of(new Paragraph("first")))));
         Report second = new Report("two", List.of(new Section("B", List.of(new Paragraph("second")))));
