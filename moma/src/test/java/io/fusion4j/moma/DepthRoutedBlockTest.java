@@ -469,6 +469,15 @@ class DepthRoutedBlockTest extends CpuBackendTest {
         differ.removeAll(both);
         assertThat(differ).as("decisions flipped at 30%% of 32").isNotEmpty().hasSizeLessThan(20);
 
+        // At full capacity every decision flipped leaves no token for the block: all pass unchanged.
+        Layer full = layer(1.0, 5);
+        assertThat(routed(full, g, xv, tokens, RoutingMode.flipped(new DecisionFlips(1, 1)))).isEmpty();
+        float[] none = host(full.block().forward(new ForwardPass(g, tokens, LossSink.NONE, null,
+                RoutingMode.flipped(new DecisionFlips(1, 1))), xv));
+        for (int p = 0; p < b * t; p++) {
+            assertRowBitsEqual(none, x, p, "row " + p + ", no token chosen");
+        }
+
         // The block runs exactly the flipped choice: skipped rows pass unchanged, chosen ones are processed.
         float[] out = host(l.block().forward(new ForwardPass(g, tokens, LossSink.NONE, null,
                 RoutingMode.flipped(new DecisionFlips(0.3, 7))), xv));

@@ -8,6 +8,7 @@ import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.data.Modality;
 import io.fusion4j.api.io.CheckpointStore;
+import io.fusion4j.api.io.RunLock;
 import io.fusion4j.api.router.DecisionFlips;
 import io.fusion4j.api.router.RoutingMode;
 import io.fusion4j.api.train.HeldOutLoss;
@@ -15,6 +16,7 @@ import io.fusion4j.api.train.NextTokenObjective;
 import io.fusion4j.api.train.StepLosses;
 import io.fusion4j.eval.generate.LoadedRun;
 import io.fusion4j.eval.models.Models;
+import io.fusion4j.transfusion.TransfusionConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -84,6 +86,11 @@ final class InspectRoutingCommand implements Callable<Integer> {
         try (Backend backend = backendChoice.create()) {
             LoadedRun loaded = LoadedRun.loadBatchRouted(run, backend, models, false,
                     w -> o.println("WARNING: " + w));
+            if (loaded.config().model() instanceof TransfusionConfig) {
+                throw new UserInputException(loaded.folder() + " is a Transfusion run: its images are continuous"
+                        + " patches, which these next-token rows cannot hold; inspect-routing measures MoMa-family"
+                        + " runs trained on token rows");
+            }
             HeldOutRows data = HeldOutRows.open(run, tokens, loaded.config().train(),
                     loaded.decoder().config().vocab(), heldOut, 0);
             NextTokenObjective objective = new NextTokenObjective(loaded.decoder(),
@@ -95,7 +102,7 @@ final class InspectRoutingCommand implements Callable<Integer> {
                         + " tokens per expert); nothing to inspect");
             }
             ObjectNode record = new ObjectMapper().createObjectNode();
-            record.put("checkpoint", loaded.folder().getFileName().toString()).put("tokens", data.file().toString())
+            record.put("checkpoint", loaded.folder().getFileName().toString()).put("rows", data.file().toString())
                     .put("held_out_rows", data.heldOutRows()).put("seed", seed);
             long[] perModality = new long[Modality.values().length];
             for (MixedBatch b : data.heldOut()) {
@@ -135,8 +142,10 @@ final class InspectRoutingCommand implements Callable<Integer> {
                 }
             }
             Path file = run.resolve(FILE);
-            CheckpointStore.writeAtomically(file, new ObjectMapper().writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(record).getBytes(StandardCharsets.UTF_8));
+            try (RunLock lock = RunLock.acquire(run)) {
+                CheckpointStore.writeAtomically(file, new ObjectMapper().writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(record).getBytes(StandardCharsets.UTF_8));
+            }
             o.printf("wrote %s%n", file);
         }
         return 0;
@@ -176,7 +185,9 @@ final class InspectRoutingCommand implements Callable<Integer> {
         node.put("lm", l.term("lm").value()).put("text", term(l, "text")).put("image", term(l, "image"));
     }
 
+    /** The term's mean, NaN when it counted no target (a text-only run's image term). */
     private static double term(StepLosses l, String name) {
-        return l.terms().stream().anyMatch(t -> t.name().equals(name)) ? l.term(name).value() : Double.NaN;
+        return l.terms().stream().filter(t -> t.name().equals(name) && t.count() > 0).mapToDouble(t -> t.value())
+                .findFirst().orElse(Double.NaN);
     }
 }

@@ -73,6 +73,12 @@ final class MomaReport {
         return s;
     }
 
+    /** The range over seeds of a variant's end loss; 0 with fewer than two seeds. */
+    private double spread(String name) {
+        double[] v = endValues(name, "lm");
+        return v.length < 2 ? 0 : SeedStats.of(v).range();
+    }
+
     private double[] endValues(String name, String term) {
         Map<Integer, RunMetrics> m = runs.getOrDefault(name, Map.of());
         return m.values().stream().mapToDouble(r -> r.last().term(term)).toArray();
@@ -338,15 +344,11 @@ final class MomaReport {
         ArrayNode node = summary.putArray("mod_routing_errors");
         List<Point> points = new ArrayList<>();
         double at0 = Double.NaN;
-        Double firstWorse = null;
         for (JsonNode p : m.path("flips")) {
             double fraction = p.path("fraction").asDouble();
             double lm = p.path("lm").asDouble();
             if (fraction == 0) {
                 at0 = lm;
-            }
-            if (firstWorse == null && lm > base) {
-                firstWorse = fraction;
             }
             rows.add(List.of(String.format(java.util.Locale.ROOT, "%.1f%%", 100 * fraction), f(lm, 4),
                     f(p.path("text").asDouble(), 4), f(p.path("image").asDouble(), 4),
@@ -366,22 +368,34 @@ final class MomaReport {
         }
         b.add(new Chart("moma-mod-routing-errors.png", "Held-out loss as MoD decisions are flipped at random",
                 new LineChart("MoD routing-error sweep", "depth decisions flipped (%)", "held-out loss", false, series)));
-        String sentence;
-        if (Double.isNaN(base)) {
-            sentence = "moma-4t4i was not inspected, so the sweep has no reference line.";
-        } else if (at0 > base) {
-            sentence = String.format(java.util.Locale.ROOT, "Here mod-moma-4t4i is already worse than moma-4t4i with"
-                    + " no flipped decision (%.4f vs %.4f), so the paper's threshold cannot show at this scale.", at0,
-                    base);
-        } else if (firstWorse == null) {
-            sentence = String.format(java.util.Locale.ROOT, "mod-moma-4t4i stays at or below moma-4t4i's loss (%.4f)"
-                    + " up to the largest flip fraction swept.", base);
-        } else {
-            sentence = String.format(java.util.Locale.ROOT, "mod-moma-4t4i falls below moma-4t4i (its loss exceeds"
-                    + " %.4f) once %.1f%% of the depth decisions are flipped; the paper saw it past 0.5%%.", base,
-                    100 * firstWorse);
+        // A flipped point counts as worse only by more than the seed spread of the two variants' end losses (at
+        // least 0.001): the sweep itself runs one seed, so a smaller gap is noise.
+        double margin = Math.max(1e-3, Math.max(spread("moma-4t4i"), spread("mod-moma-4t4i")));
+        Double firstBeyond = null;
+        for (JsonNode p : m.path("flips")) {
+            if (firstBeyond == null && p.path("lm").asDouble() > base + margin) {
+                firstBeyond = p.path("fraction").asDouble();
+            }
         }
-        b.add(new Paragraph(sentence + " One seed; no spread is measured."));
+        String sentence;
+        if (points.isEmpty() || Double.isNaN(at0)) {
+            sentence = "The sweep holds no unflipped point, so nothing can be read from it.";
+        } else if (Double.isNaN(base)) {
+            sentence = "moma-4t4i was not inspected, so the sweep has no reference line.";
+        } else if (at0 > base + margin) {
+            sentence = String.format(java.util.Locale.ROOT, "Here mod-moma-4t4i is already worse than moma-4t4i with"
+                    + " no flipped decision (%.4f vs %.4f, beyond the seed spread %.4f), so the paper's threshold"
+                    + " cannot show at this scale.", at0, base, margin);
+        } else if (firstBeyond == null) {
+            sentence = String.format(java.util.Locale.ROOT, "mod-moma-4t4i stays within the seed spread (%.4f) of"
+                    + " moma-4t4i's loss (%.4f) or below it at every flip fraction swept, up to %.1f%%.", margin, base,
+                    points.getLast().x());
+        } else {
+            sentence = String.format(java.util.Locale.ROOT, "mod-moma-4t4i's loss first exceeds moma-4t4i's (%.4f) by"
+                    + " more than the seed spread (%.4f) at %.1f%% of the depth decisions flipped; the paper saw it"
+                    + " fall below MoMa-4t4i past 0.5%%.", base, margin, 100 * firstBeyond);
+        }
+        b.add(new Paragraph(sentence + " The sweep runs seed 1 only."));
     }
 
     static String stat(SeedStats s, int digits) {

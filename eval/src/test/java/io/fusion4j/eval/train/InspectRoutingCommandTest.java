@@ -87,5 +87,21 @@ class InspectRoutingCommandTest {
         assertThat(flips.get(0).get("lm").asDouble()).as("no flip is batch routing").isEqualTo(batch);
         assertThat(flips.get(4).get("fraction").asDouble()).isEqualTo(0.02);
         assertThat(flips.get(4).get("lm").asDouble()).as("2% of the depth decisions flipped").isNotEqualTo(batch);
+        // Text-only rows: the image term counted nothing and says so.
+        assertThat(rec.get("batch").get("image").asDouble()).isNaN();
+        assertThat(rec.get("rows").asText()).isEqualTo(rows.toString());
+
+        // A run without routers has nothing to inspect, and says so.
+        Path denseCfg = dir.resolve("dense.json");
+        Files.writeString(denseCfg, ConfigJson.write(new RunConfig(new MomaConfig(base, 1, null, null), train)));
+        Path dense = dir.resolve("dense");
+        CliRun.Result dt = CliRun.run("train", "--config", denseCfg.toString(), "--out", dense.toString(), "--threads",
+                "1");
+        assertThat(dt.rc()).as(dt.err()).isZero();
+        CliRun.Result none = CliRun.run("inspect-routing", "--run", dense.toString(), "--tokens", rows.toString(),
+                "--held-out", "1", "--threads", "1");
+        assertThat(none.rc()).isEqualTo(2);
+        assertThat(none.err()).contains("no routed layer").doesNotContain("internal error");
+        assertThat(dense.resolve("routing.json")).doesNotExist();
     }
 }

@@ -111,6 +111,12 @@ public final class DepthRouter extends NamedComponent implements Router {
             rows = flip(rows, b * t, valid, in.pass().routing().flips());
         }
         int m = rows.length;
+        if (m == 0) {
+            // Every decision flipped off (only with flips): no token goes through, as causal routing may decide.
+            Tensor none = g.arena().allocate(DType.I32, Shape.of(0));
+            return new Routing((long) b * t, 1, none, Routing.offsets(g.backend(), g.arena(), new int[]{0}),
+                    new int[]{0}, null, 0);
+        }
         Tensor rowT = g.arena().allocate(DType.I32, Shape.of(m));
         g.backend().copyFromHost(rows, rowT);
         Tensor offsets = g.arena().allocate(DType.I32, Shape.of(2));
