@@ -4,6 +4,7 @@ import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.eval.models.Models;
 import io.fusion4j.eval.suite.SuiteEvaluation;
+import io.fusion4j.eval.suite.SuiteInvocations;
 import io.fusion4j.eval.suite.SuitePlan;
 import io.fusion4j.eval.suite.SuitePreset;
 import io.fusion4j.eval.suite.SuiteReport;
@@ -86,24 +87,36 @@ final class EvalCommand implements java.util.concurrent.Callable<Integer> {
     private int run(SuitePlan plan, SuiteSettings settings, Path dir, SuitePreset p, List<String> backendArgs,
                     AtomicBoolean stopping, PrintWriter o) throws Exception {
         long started = System.nanoTime();
-        o.printf("eval %s: %d steps into %s (%s)%n", settings.describe(), plan.steps().size(), dir, p.budget());
-        PrintWriter err = spec.commandLine().getErr();
-        SuiteRunner runner = new SuiteRunner(dir, args -> Main.commandLine(o, err, false)
-                .execute(args.toArray(String[]::new)), o, stopping::get);
-        if (!runner.run(plan.steps())) {
-            return 130;
-        }
-        Models models = Models.standard(RouterModule.routers());
-        try (Backend b = backend.create(threads == null ? 0 : threads)) {
-            if (!new SuiteEvaluation(plan, dir, b, models, o, stopping::get).run()) {
-                o.println("stopped: rerun the same eval command to finish the scoring");
+        java.time.Instant startedAt = java.time.Instant.now();
+        boolean recorded = false;
+        try {
+            o.printf("eval %s: %d steps into %s (%s)%n", settings.describe(), plan.steps().size(), dir, p.budget());
+            PrintWriter err = spec.commandLine().getErr();
+            SuiteRunner runner = new SuiteRunner(dir, args -> Main.commandLine(o, err, false)
+                    .execute(args.toArray(String[]::new)), o, stopping::get);
+            if (!runner.run(plan.steps())) {
                 return 130;
             }
+            Models models = Models.standard(RouterModule.routers());
+            try (Backend b = backend.create(threads == null ? 0 : threads)) {
+                if (!new SuiteEvaluation(plan, dir, b, models, o, stopping::get).run()) {
+                    o.println("stopped: rerun the same eval command to finish the scoring");
+                    return 130;
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            SuiteInvocations.record(dir, startedAt, seconds, true);
+            recorded = true;
+            var written = SuiteReport.write(plan, dir, settings, backendArgs, seconds);
+            o.printf("report: %s and %s (summary: %s)%n", written.markdown(), written.html(),
+                    dir.resolve(SuiteReport.SUMMARY));
+            return 0;
+        } finally {
+            if (!recorded) {
+                // A stopped or failed invocation spent its time too: the report's total includes it.
+                SuiteInvocations.record(dir, startedAt, (System.nanoTime() - started) / 1e9, false);
+            }
         }
-        var written = SuiteReport.write(plan, dir, settings, backendArgs, (System.nanoTime() - started) / 1e9);
-        o.printf("report: %s and %s (summary: %s)%n", written.markdown(), written.html(),
-                dir.resolve(SuiteReport.SUMMARY));
-        return 0;
     }
 
     private List<String> backendArgs() {

@@ -58,7 +58,7 @@ public final class SuiteReport {
         head.add(new Table(List.of("claim", "verdict", "what we measured"), verdictRows, "The verdicts, from the"
                 + " tables below"));
         sections.addFirst(new Section("Summary", head));
-        sections.add(setup(plan, settings, backendArgs, wallSeconds, summary));
+        sections.add(setup(plan, out, settings, backendArgs, wallSeconds, summary));
         Report report = new Report("fusion4j evaluation: " + settings.suite() + " suite, " + settings.preset()
                 + " preset", sections);
         Written w = ReportWriter.write(report, out);
@@ -67,12 +67,13 @@ public final class SuiteReport {
         return w;
     }
 
-    private static Section setup(SuitePlan plan, SuiteSettings settings, List<String> backendArgs, double wallSeconds,
-                                 ObjectNode summary) throws IOException {
+    private static Section setup(SuitePlan plan, Path out, SuiteSettings settings, List<String> backendArgs,
+                                 double wallSeconds, ObjectNode summary) throws IOException {
         String cpu = cpuModel();
         String commit = commit();
         int threads = threads(backendArgs);
         double stepSeconds = stepSeconds(plan);
+        SuiteInvocations.Total all = SuiteInvocations.total(out);
         List<List<String>> rows = List.of(
                 List.of("settings", settings.describe()),
                 List.of("budget", plan.budget().toString()),
@@ -82,10 +83,14 @@ public final class SuiteReport {
                         + " processors"),
                 List.of("java", System.getProperty("java.vm.name") + " " + Runtime.version()),
                 List.of("commit", commit),
+                List.of("wall time, every eval invocation into this folder", all.invocations() == 0
+                        ? "not recorded (no " + SuiteInvocations.FILE + ")" : SuiteRunner.clock(all.seconds())
+                        + " (" + all.invocations() + (all.invocations() == 1 ? " invocation)" : " invocations)")),
                 List.of("wall time of this invocation", SuiteRunner.clock(wallSeconds)),
                 List.of("training step time, all runs", SuiteRunner.clock(stepSeconds)));
         ObjectNode m = summary.putObject("machine");
         m.put("cpu", cpu).put("threads", threads).put("commit", commit).put("wall_seconds", wallSeconds)
+                .put("wall_seconds_all_invocations", all.seconds()).put("invocations", all.invocations())
                 .put("step_seconds", stepSeconds);
         List<Block> blocks = new ArrayList<>();
         blocks.add(new Table(List.of("", ""), rows, "How this report was made"));

@@ -76,6 +76,12 @@ class EvalSmokeTest extends InProcessCli {
         JsonNode again = new ObjectMapper().readTree(Files.readString(out.resolve(
                 "transfusion/transfusion-60-s1/evaluation.json")));
         assertThat(again).isEqualTo(tf);
+        // Both invocations' wall time is in the report: the first trained, the second found everything done.
+        JsonNode machine = new ObjectMapper().readTree(Files.readString(out.resolve("summary.json"))).path("machine");
+        assertThat(machine.path("invocations").asInt()).isEqualTo(2);
+        assertThat(machine.path("wall_seconds_all_invocations").asDouble())
+                .isGreaterThan(machine.path("wall_seconds").asDouble() + 30);
+        assertThat(Files.readString(out.resolve("report.md"))).contains("(2 invocations)");
 
         // Other settings into the same folder are refused, naming both.
         rc = run("eval", "--suite", "all", "--preset", "quick", "--out", out.toString());
