@@ -96,4 +96,37 @@ public final class FlopsSavings {
         // Unreachable: the segments join every dense loss to the next, so together they cover [minLoss, maxLoss].
         throw new IllegalStateException("no dense segment brackets loss " + target);
     }
+
+    /**
+     * The dense loss at {@code flops}, linear in {@code ln FLOPs} between the adjacent dense points that bracket it:
+     * the baseline "at equal FLOPs" for a variant that did not use exactly a dense budget (the upcycled run, whose
+     * FLOPs include its seed's). Below the first dense point it is the first point's loss (dense then had more
+     * compute than the variant, which favours dense); past the last it is NaN (no dense run had that much compute).
+     *
+     * @param dense the dense curve, at least 1 point, in strictly increasing FLOPs order
+     */
+    public static double lossAt(List<Point> dense, double flops) {
+        if (dense == null || dense.isEmpty()) {
+            throw new IllegalArgumentException("dense: expected at least 1 point, found none");
+        }
+        if (!(flops > 0) || !Double.isFinite(flops)) {
+            throw new IllegalArgumentException("flops: expected a finite value > 0, found " + flops);
+        }
+        if (flops <= dense.getFirst().flops()) {
+            return dense.getFirst().loss();
+        }
+        for (int i = 0; i + 1 < dense.size(); i++) {
+            Point left = dense.get(i);
+            Point right = dense.get(i + 1);
+            if (!(right.flops() > left.flops())) {
+                throw new IllegalArgumentException("dense: expected strictly increasing FLOPs, found "
+                        + left.flops() + " then " + right.flops() + " at index " + (i + 1));
+            }
+            if (flops <= right.flops()) {
+                double t = (Math.log(flops) - Math.log(left.flops())) / (Math.log(right.flops()) - Math.log(left.flops()));
+                return left.loss() + t * (right.loss() - left.loss());
+            }
+        }
+        return Double.NaN;
+    }
 }

@@ -93,4 +93,21 @@ class FlopsSavingsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("dense: expected strictly increasing FLOPs, found 2.0 then 1.0");
     }
+
+    @Test
+    void lossAtReadsTheDenseCurveAtAnyFlopsInsideItAndIsCautiousOutside() {
+        double budget = 2e12;
+        List<Point> dense = logLinearDense(budget);
+        for (double m : new double[]{1.0, 1.41, 2.0, 3.3, 4.0}) {
+            assertThat(FlopsSavings.lossAt(dense, m * budget)).as("%s×", m).isCloseTo(loss(m * budget), within(1e-12));
+        }
+        // A kinked curve: each segment is its own line in ln FLOPs (hand-computed midpoint in log space).
+        List<Point> kinked = List.of(new Point(1, 3.0), new Point(4, 2.0), new Point(16, 1.8));
+        assertThat(FlopsSavings.lossAt(kinked, 2)).isCloseTo(2.5, within(1e-12));
+        assertThat(FlopsSavings.lossAt(kinked, 8)).isCloseTo(1.9, within(1e-12));
+        // Less compute than dense's smallest run: dense's first loss (dense had more); more than its largest: NaN.
+        assertThat(FlopsSavings.lossAt(kinked, 0.5)).isEqualTo(3.0);
+        assertThat(FlopsSavings.lossAt(kinked, 17)).isNaN();
+        assertThatThrownBy(() -> FlopsSavings.lossAt(kinked, 0)).hasMessageContaining("flops");
+    }
 }
