@@ -10,6 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The wall time of every {@code eval} invocation into one folder, one JSON line each in {@value #FILE}, so a report
@@ -18,17 +21,23 @@ import java.time.Instant;
 public final class SuiteInvocations {
     public static final String FILE = "invocations.jsonl";
 
-    /** What the folder's invocations took together. */
-    public record Total(int invocations, double seconds) {
+    /** What the folder's invocations took together, and the commits they ran (distinct, in order; may be empty). */
+    public record Total(int invocations, double seconds, List<String> commits) {
+        public Total {
+            commits = List.copyOf(commits);
+        }
     }
 
     private SuiteInvocations() {
     }
 
-    /** Appends one invocation: when it started, how long it ran, and whether it finished the suite. */
+    /**
+     * Appends one invocation: when it started, how long it ran, whether it finished the suite, and the commit of the
+     * code that ran it (the working directory's checkout).
+     */
     public static void record(Path out, Instant started, double seconds, boolean finished) throws IOException {
         String line = new ObjectMapper().createObjectNode().put("started", started.toString()).put("seconds", seconds)
-                .put("finished", finished).toString() + "\n";
+                .put("finished", finished).put("commit", SuiteReport.commit()).toString() + "\n";
         Path f = out.resolve(FILE);
         if (Files.isRegularFile(f) && Files.size(f) > 0) {
             byte[] last = new byte[1];
@@ -47,10 +56,11 @@ public final class SuiteInvocations {
     public static Total total(Path out) throws IOException {
         Path f = out.resolve(FILE);
         if (!Files.isRegularFile(f)) {
-            return new Total(0, 0);
+            return new Total(0, 0, List.of());
         }
         int n = 0;
         double s = 0;
+        Set<String> commits = new LinkedHashSet<>();
         ObjectMapper json = new ObjectMapper();
         for (String line : BoundedText.read(f, BoundedText.SMALL).split("\n")) {
             if (line.isBlank()) {
@@ -61,11 +71,14 @@ public final class SuiteInvocations {
                 if (node.path("seconds").isNumber()) {
                     n++;
                     s += node.path("seconds").asDouble();
+                    if (node.hasNonNull("commit")) {
+                        commits.add(node.path("commit").asText());
+                    }
                 }
             } catch (IOException partial) {
                 // A line half-written when the machine stopped counts as nothing.
             }
         }
-        return new Total(n, s);
+        return new Total(n, s, List.copyOf(commits));
     }
 }

@@ -82,11 +82,14 @@ public final class SuiteReport {
                 List.of("machine", cpu + ", " + threads + " threads used, " + Runtime.getRuntime().availableProcessors()
                         + " processors"),
                 List.of("java", System.getProperty("java.vm.name") + " " + Runtime.version()),
-                List.of("commit", commit),
+                List.of("commit of each eval invocation", all.commits().isEmpty() ? "not recorded"
+                        : String.join(", ", all.commits())),
+                List.of("commit of this report", commit),
                 List.of("wall time, every eval invocation into this folder", all.invocations() == 0
                         ? "not recorded (no " + SuiteInvocations.FILE + ")" : SuiteRunner.clock(all.seconds())
                         + " (" + all.invocations() + (all.invocations() == 1 ? " invocation)" : " invocations)")),
-                List.of("wall time of this invocation", SuiteRunner.clock(wallSeconds)),
+                List.of("wall time of this invocation", Double.isNaN(wallSeconds)
+                        ? "– (rebuilt by fusion4j report, nothing trained)" : SuiteRunner.clock(wallSeconds)),
                 List.of("training step time, all runs", SuiteRunner.clock(stepSeconds)));
         ObjectNode m = summary.putObject("machine");
         m.put("cpu", cpu).put("threads", threads).put("commit", commit).put("wall_seconds", wallSeconds)
