@@ -63,6 +63,31 @@ public record Vocabulary(int textSize, int imageOffset, int imageCodes, int bos,
         return imageCodes > 0 && id >= imageOffset && id < imageOffset + imageCodes ? Modality.IMAGE : Modality.TEXT;
     }
 
+    /** The prompt that asks for an image of {@code caption} (text ids): {@code BOS caption BOI}. */
+    public int[] imageRequest(int[] caption) {
+        int[] ids = new int[caption.length + 2];
+        ids[0] = bos;
+        System.arraycopy(caption, 0, ids, 1, caption.length);
+        ids[ids.length - 1] = boi;
+        return ids;
+    }
+
+    /**
+     * The prompt that shows an image of discrete {@code codes} and then {@code text} (text ids, often none), for the
+     * model to continue with a caption: {@code BOS BOI codes… EOI text}.
+     */
+    public int[] imageThenText(int[] codes, int[] text) {
+        int[] ids = new int[codes.length + 3 + text.length];
+        ids[0] = bos;
+        ids[1] = boi;
+        for (int i = 0; i < codes.length; i++) {
+            ids[2 + i] = imageId(codes[i]);
+        }
+        ids[2 + codes.length] = eoi;
+        System.arraycopy(text, 0, ids, codes.length + 3, text.length);
+        return ids;
+    }
+
     /** The text ids among {@code ids[0, len)}: markers and image codes left out (what a text decoder turns into text). */
     public int[] textOnly(int[] ids, int len) {
         int n = 0;

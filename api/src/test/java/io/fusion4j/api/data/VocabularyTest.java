@@ -40,4 +40,14 @@ class VocabularyTest {
         assertThatThrownBy(() -> new Vocabulary(100, 100, 10, 0, 1, 1, 3)).hasMessageContaining("distinct ids");
         assertThatThrownBy(() -> new Vocabulary(100, 100, 10, -1, 1, 2, 3)).hasMessageContaining(">= 0");
     }
+
+    @Test
+    void promptsLayMarkersAroundCaptionsAndImages() {
+        Vocabulary v = Vocabulary.of(100, 64); // BOS 100, EOS 101, BOI 102, EOI 103, code c at 104 + c
+        assertThat(v.imageRequest(new int[]{7, 8})).containsExactly(100, 7, 8, 102);
+        assertThat(v.imageRequest(new int[0])).containsExactly(100, 102);
+        assertThat(v.imageThenText(new int[]{0, 63}, new int[]{5})).containsExactly(100, 102, 104, 167, 103, 5);
+        assertThat(v.imageThenText(new int[]{1}, new int[0])).containsExactly(100, 102, 105, 103);
+        assertThatThrownBy(() -> v.imageThenText(new int[]{64}, new int[0])).hasMessageContaining("outside the codebook");
+    }
 }

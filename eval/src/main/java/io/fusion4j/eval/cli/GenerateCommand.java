@@ -210,22 +210,13 @@ final class GenerateCommand implements Callable<Integer> {
         int[] text = promptGiven || imageIn == null ? tok.encode(prompt) : new int[0];
         int[] ids;
         if (imageIn != null) {
-            int[] codes = codec.encode(imageIn(codec.channels(), codec.side())).codes();
-            ids = new int[codes.length + 3 + text.length];
-            ids[0] = v.bos();
-            ids[1] = v.boi();
-            for (int i = 0; i < codes.length; i++) {
-                ids[2 + i] = v.imageId(codes[i]);
-            }
-            ids[2 + codes.length] = v.eoi();
-            System.arraycopy(text, 0, ids, codes.length + 3, text.length);
+            ids = v.imageThenText(codec.encode(imageIn(codec.channels(), codec.side())).codes(), text);
+        } else if (drawing) {
+            ids = v.imageRequest(text); // the caption is done: an image follows
         } else {
-            ids = new int[text.length + (drawing ? 2 : 1)];
+            ids = new int[text.length + 1];
             ids[0] = v.bos();
             System.arraycopy(text, 0, ids, 1, text.length);
-            if (drawing) {
-                ids[ids.length - 1] = v.boi(); // the caption is done: an image follows
-            }
         }
         int newTokens = drawing ? 0 : maxTokens;
         MixedModalGenerator.Request request = new MixedModalGenerator.Request(ids, newTokens, drawing ? 1 : 0, cfg,

@@ -46,11 +46,7 @@ public final class RunSampling {
     /** {@code n} images for {@code caption}; {@code done} is told after each one. */
     public List<Image> images(String caption, int n, ImageOptions o, Consumer<Integer> done) {
         Vocabulary v = run.vocabulary();
-        int[] text = run.tokenizer().encode(caption);
-        int[] ids = new int[text.length + 2];
-        ids[0] = v.bos();
-        System.arraycopy(text, 0, ids, 1, text.length);
-        ids[ids.length - 1] = v.boi();
+        int[] ids = v.imageRequest(run.tokenizer().encode(caption));
         List<Image> out = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
             Consumer<GenerationEvent> collect = e -> {
@@ -94,14 +90,7 @@ public final class RunSampling {
             transfusionSampler().generate(request, greedy, run.tokenizer()::decode, run.continuous()::decode,
                     () -> false, collect);
         } else {
-            int[] codes = run.codec().encode(image).codes();
-            int[] ids = new int[codes.length + 3];
-            ids[0] = v.bos();
-            ids[1] = v.boi();
-            for (int i = 0; i < codes.length; i++) {
-                ids[2 + i] = v.imageId(codes[i]);
-            }
-            ids[2 + codes.length] = v.eoi();
+            int[] ids = v.imageThenText(run.codec().encode(image).codes(), new int[0]);
             int room = run.context() - ids.length;
             var request = new MixedModalGenerator.Request(ids, Math.max(0, Math.min(maxTokens, room)), 0, 1,
                     new int[]{v.bos()});
