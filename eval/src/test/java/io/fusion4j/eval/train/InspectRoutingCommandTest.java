@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fusion4j.api.io.SafetensorsWriter;
 import io.fusion4j.api.nn.DecoderConfig;
-import io.fusion4j.api.nn.NormPlacement;
-import io.fusion4j.api.router.RouterSpec;
-import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.train.TrainConfig;
 import io.fusion4j.eval.config.ConfigJson;
-import io.fusion4j.eval.config.Presets;
 import io.fusion4j.eval.config.RunConfig;
 import io.fusion4j.moma.MomaConfig;
 import org.junit.jupiter.api.Test;
@@ -31,20 +26,11 @@ class InspectRoutingCommandTest {
 
     @Test
     void countsFollowTheCapacitiesAndTheSweepStartsAtTheBatchLoss() throws Exception {
-        DecoderConfig base = new DecoderConfig(412, 32, 2, 2, 64, 10000f, 1e-5f, NormPlacement.CHAMELEON, true, 1e-5f,
-                0.02f);
-        MomaConfig model = new MomaConfig(base, 4, RouterSpec.of("modality", "text", 2),
-                new MomaConfig.DepthSpec(2, 0, RouterSpec.of("depth", "capacity", 0.5)));
-        TrainConfig train = Presets.get("tiny").config().train().withSeqLen(32).withSteps(3).withValidation(0, 0);
-        Path cfg = dir.resolve("mod.json");
-        Files.writeString(cfg, ConfigJson.write(new RunConfig(model, train)));
-        Path run = dir.resolve("run");
-        CliRun.Result tr = CliRun.run("train", "--config", cfg.toString(), "--out", run.toString(), "--threads", "1");
-        assertThat(tr.rc()).as(tr.err()).isZero();
-        Path rows = dir.resolve("rows.safetensors");
-        int n = 40;
-        int[] ids = new java.util.SplittableRandom(3).ints(n * 33, 0, 412).toArray();
-        new SafetensorsWriter().metadata("vocab", "412").addI32("tokens", Shape.of(n, 33), ids).write(rows);
+        ModMomaRun mod = ModMomaRun.train(dir);
+        Path run = mod.run();
+        Path rows = mod.rows();
+        DecoderConfig base = mod.base();
+        TrainConfig train = mod.train();
 
         CliRun.Result bad = CliRun.run("inspect-routing", "--run", run.toString(), "--tokens", rows.toString(),
                 "--flips", "0,1.5", "--threads", "1");

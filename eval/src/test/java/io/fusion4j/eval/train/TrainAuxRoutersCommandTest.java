@@ -4,16 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fusion4j.api.io.SafetensorsWriter;
-import io.fusion4j.api.nn.DecoderConfig;
-import io.fusion4j.api.tensor.Shape;
-import io.fusion4j.api.nn.NormPlacement;
-import io.fusion4j.api.router.RouterSpec;
-import io.fusion4j.api.train.TrainConfig;
-import io.fusion4j.eval.config.ConfigJson;
-import io.fusion4j.eval.config.Presets;
-import io.fusion4j.eval.config.RunConfig;
-import io.fusion4j.moma.MomaConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,22 +17,9 @@ class TrainAuxRoutersCommandTest {
 
     @Test
     void auxiliaryRoutersLetAnExpertChoiceAndDepthRunGenerate() throws Exception {
-        // Trained on the built-in text (so the run holds its tokenizer and can generate); the predictors then learn
-        // from pre-tokenized rows of the same shape (random ids: routing labels need no meaning).
-        DecoderConfig base = new DecoderConfig(412, 32, 2, 2, 64, 10000f, 1e-5f, NormPlacement.CHAMELEON, true, 1e-5f,
-                0.02f);
-        MomaConfig model = new MomaConfig(base, 4, RouterSpec.of("modality", "text", 2),
-                new MomaConfig.DepthSpec(2, 0, RouterSpec.of("depth", "capacity", 0.5)));
-        TrainConfig train = Presets.get("tiny").config().train().withSeqLen(32).withSteps(3).withValidation(0, 0);
-        Path cfg = dir.resolve("mod.json");
-        Files.writeString(cfg, ConfigJson.write(new RunConfig(model, train)));
-        Path run = dir.resolve("run");
-        CliRun.Result tr = CliRun.run("train", "--config", cfg.toString(), "--out", run.toString(), "--threads", "1");
-        assertThat(tr.rc()).as(tr.err()).isZero();
-        Path rows = dir.resolve("rows.safetensors");
-        int n = 40;
-        int[] ids = new java.util.SplittableRandom(3).ints(n * 33, 0, 412).toArray();
-        new SafetensorsWriter().metadata("vocab", "412").addI32("tokens", Shape.of(n, 33), ids).write(rows);
+        ModMomaRun mod = ModMomaRun.train(dir);
+        Path run = mod.run();
+        Path rows = mod.rows();
 
         CliRun.Result refused = CliRun.run("generate", "--run", run.toString(), "--max-tokens", "3", "--threads", "1");
         assertThat(refused.rc()).isEqualTo(2);
