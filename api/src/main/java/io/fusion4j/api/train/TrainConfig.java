@@ -21,16 +21,30 @@ public record TrainConfig(int batch, int seqLen, long steps, double lr, double m
         if (microBatches < 1 || batch % microBatches != 0) {
             throw new IllegalArgumentException("microBatches must divide batch " + batch + ", got " + microBatches);
         }
-        if (batch < 1 || seqLen < 1 || steps < 1 || !(lr > 0) || minLr < 0 || warmup < 0 || checkpointEvery < 1
-                || keep < 2 || validateEvery < 0 || validationBatches < 0) {
-            throw new IllegalArgumentException("invalid training config: batch=" + batch + " seqLen=" + seqLen + " steps="
-                    + steps + " lr=" + lr + " minLr=" + minLr + " warmup=" + warmup + " checkpointEvery="
-                    + checkpointEvery + " keep=" + keep + " validateEvery=" + validateEvery + " validationBatches="
-                    + validationBatches);
+        java.util.List<String> bad = new java.util.ArrayList<>();
+        expect(bad, batch >= 1, "batch >= 1", batch);
+        expect(bad, seqLen >= 1, "seqLen >= 1", seqLen);
+        expect(bad, steps >= 1, "steps >= 1", steps);
+        expect(bad, lr > 0, "lr > 0", lr);
+        expect(bad, minLr >= 0, "minLr >= 0", minLr);
+        expect(bad, warmup >= 0, "warmup >= 0", warmup);
+        expect(bad, checkpointEvery >= 1, "checkpointEvery >= 1", checkpointEvery);
+        // Two kept checkpoints: a corrupt newest one always has a good one behind it.
+        expect(bad, keep >= 2, "keep >= 2", keep);
+        expect(bad, validateEvery >= 0, "validateEvery >= 0 (0: never)", validateEvery);
+        expect(bad, validationBatches >= 0, "validationBatches >= 0", validationBatches);
+        if (!bad.isEmpty()) {
+            throw new IllegalArgumentException("invalid training config: " + String.join("; ", bad));
         }
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0)) {
             throw new IllegalArgumentException("AdamW needs 0 <= beta1, beta2 < 1 and eps > 0, found beta1=" + beta1
                     + " beta2=" + beta2 + " eps=" + eps);
+        }
+    }
+
+    private static void expect(java.util.List<String> bad, boolean ok, String rule, Object found) {
+        if (!ok) {
+            bad.add("expected " + rule + ", found " + found);
         }
     }
 
