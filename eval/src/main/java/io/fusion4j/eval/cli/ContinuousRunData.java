@@ -176,7 +176,7 @@ final class ContinuousRunData implements AutoCloseable {
     /** What identifies the data: the dataset and every option that shapes the stream. */
     DataFingerprint fingerprint() {
         String images = vaeDir == null ? "pixels" : "vae=" + vaeDir.toAbsolutePath().normalize();
-        String desc = options.dataset + " " + images + " patch=" + patch + " text=" + options.text
+        String desc = options.identity() + " " + images + " patch=" + patch + " text=" + options.text
                 + " vocab-text=" + options.vocabText + " seed=" + seed + " caption-dropout=" + captionDrop;
         return DataFingerprint.of(desc, tok.encode(desc));
     }

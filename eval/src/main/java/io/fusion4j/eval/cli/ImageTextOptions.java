@@ -45,6 +45,10 @@ final class ImageTextOptions {
             + " ${DEFAULT-VALUE}).")
     int size;
 
+    @Option(names = "--max-objects", defaultValue = "3", description = "shapes: at most this many objects per scene,"
+            + " 1 to 3 (default: ${DEFAULT-VALUE}).")
+    int maxObjects;
+
     @Option(names = "--hold-out", split = ",", description = "shapes: colour/shape pairs kept out of every split, e.g."
             + " red/triangle,blue/ring.")
     List<String> holdOut;
@@ -60,18 +64,43 @@ final class ImageTextOptions {
                     + vocabText);
         }
         if (!dataset.equals("shapes") && (holdOut != null
-                || spec.commandLine().getParseResult().hasMatchedOption("--size"))) {
-            throw new UserInputException("--size and --hold-out apply to --dataset shapes only, found --dataset "
-                    + dataset);
+                || spec.commandLine().getParseResult().hasMatchedOption("--size")
+                || spec.commandLine().getParseResult().hasMatchedOption("--max-objects"))) {
+            throw new UserInputException("--size, --max-objects and --hold-out apply to --dataset shapes only, found"
+                    + " --dataset " + dataset);
+        }
+        if (maxObjects < 1 || maxObjects > ShapesWorld.MAX_OBJECTS) {
+            throw new UserInputException("--max-objects must be in [1, " + ShapesWorld.MAX_OBJECTS + "], found "
+                    + maxObjects);
         }
         if (size < 16 || size > 64) {
             throw new UserInputException("--size must be in [16, 64] pixels, found " + size);
         }
     }
 
+    /**
+     * The dataset as a run's data fingerprint names it: its name, then shapes' options that differ from their
+     * defaults (so runs on the default world keep the fingerprint they always had).
+     */
+    String identity() {
+        StringBuilder b = new StringBuilder(dataset);
+        if (dataset.equals("shapes")) {
+            if (size != 32) {
+                b.append(" size=").append(size);
+            }
+            if (maxObjects != ShapesWorld.MAX_OBJECTS) {
+                b.append(" max-objects=").append(maxObjects);
+            }
+            if (holdOut != null && !holdOut.isEmpty()) {
+                b.append(" hold-out=").append(String.join(",", holdOut));
+            }
+        }
+        return b.toString();
+    }
+
     /** The dataset; {@code seed} is shapes' world seed. */
     ImageTextDataset open(long seed) throws IOException {
-        ShapesWorld world = new ShapesWorld(size, seed, DataShowCommand.combos(holdOut));
+        ShapesWorld world = new ShapesWorld(size, seed, DataShowCommand.combos(holdOut), maxObjects);
         Path root = DatasetCache.rootFor(cache);
         try {
             return Datasets.open(dataset, world, new DatasetCache(root), false);

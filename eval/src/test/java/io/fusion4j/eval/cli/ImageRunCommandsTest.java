@@ -85,6 +85,12 @@ class ImageRunCommandsTest extends InProcessCli {
         assertThat(run("train", "--preset", "moma-1t1i", "--image-tokenizer", "grid", "--caption-dropout", "2",
                 "--out", dir.resolve("d").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("--caption-dropout must be in [0, 1], found 2");
+        assertThat(run("train", "--preset", "transfusion-tiny", "--dataset", "shapes", "--max-objects", "4",
+                "--out", dir.resolve("e").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--max-objects must be in [1, 3], found 4");
+        assertThat(run("train", "--preset", "transfusion-tiny", "--dataset", "mnist", "--max-objects", "1",
+                "--out", dir.resolve("f").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--size, --max-objects and --hold-out apply to --dataset shapes only");
     }
 
     /** The validation value of {@code term} at each validation, in order, from a run's metrics.jsonl. */

@@ -44,15 +44,31 @@ public final class ShapesWorld {
     private static final int SUPERSAMPLE = 4;
     private final int size;
     private final long seed;
+    /** The most objects a scene holds. */
+    public static final int MAX_OBJECTS = 3;
     private final Set<Combo> heldOut;
+    private final int maxObjects;
 
     public ShapesWorld(int size, long seed, Set<Combo> heldOut) {
+        this(size, seed, heldOut, MAX_OBJECTS);
+    }
+
+    /**
+     * @param maxObjects scenes hold 1 to this many objects (1 to {@value #MAX_OBJECTS}); fewer objects make a world
+     *                   where each caption's words cover more of the image, which a small model learns sooner
+     */
+    public ShapesWorld(int size, long seed, Set<Combo> heldOut, int maxObjects) {
         if (size < 16 || size > 64) {
             throw new UserInputException("shapes: image size must be 16 to 64 pixels, found " + size);
+        }
+        if (maxObjects < 1 || maxObjects > MAX_OBJECTS) {
+            throw new UserInputException("shapes: objects per scene must be 1 to " + MAX_OBJECTS + ", found "
+                    + maxObjects);
         }
         this.size = size;
         this.seed = seed;
         this.heldOut = Set.copyOf(heldOut);
+        this.maxObjects = maxObjects;
     }
 
     /** The default world: 32×32, seed 0, nothing held out. */
@@ -87,7 +103,7 @@ public final class ShapesWorld {
     }
 
     private Scene draw(SplittableRandom r) {
-        int n = 1 + r.nextInt(3);
+        int n = 1 + r.nextInt(maxObjects);
         List<GridCell> cells = new ArrayList<>(List.of(GridCell.values()));
         List<ShapeObject> objects = new ArrayList<>();
         for (int i = 0; i < n; i++) {

@@ -69,6 +69,25 @@ class ShapesWorldTest {
     }
 
     @Test
+    void aWorldOfAtMostOneObjectDrawsOneAndTheDefaultWorldIsUnchanged() {
+        ShapesWorld one = new ShapesWorld(16, 0, Set.of(), 1);
+        ShapesWorld three = new ShapesWorld(16, 0, Set.of(), ShapesWorld.MAX_OBJECTS);
+        ShapesWorld usual = new ShapesWorld(16, 0, Set.of());
+        java.util.Set<Integer> counts = new java.util.HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            assertThat(one.scene(ShapesWorld.Split.TRAIN, i).objects()).hasSize(1);
+            assertThat(three.sample(ShapesWorld.Split.TRAIN, i).image().pixels())
+                    .isEqualTo(usual.sample(ShapesWorld.Split.TRAIN, i).image().pixels());
+            assertThat(three.scene(ShapesWorld.Split.TRAIN, i).captions())
+                    .isEqualTo(usual.scene(ShapesWorld.Split.TRAIN, i).captions());
+            counts.add(usual.scene(ShapesWorld.Split.TRAIN, i).objects().size());
+        }
+        assertThat(counts).containsExactlyInAnyOrder(1, 2, 3);
+        assertThatThrownBy(() -> new ShapesWorld(16, 0, Set.of(), 0))
+                .hasMessageContaining("objects per scene must be 1 to 3, found 0");
+    }
+
+    @Test
     void captionsParaphraseTheScene() {
         Scene s = new Scene(List.of(new ShapeObject(ShapeKind.SQUARE, Colour.BLUE, false, GridCell.TOP_LEFT),
                 new ShapeObject(ShapeKind.SQUARE, Colour.BLUE, true, GridCell.TOP_RIGHT),
