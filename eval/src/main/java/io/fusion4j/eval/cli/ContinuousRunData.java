@@ -72,7 +72,7 @@ final class ContinuousRunData implements AutoCloseable {
     /**
      * Opens the dataset and makes the text tokenizer and the image patches: {@code patch × patch} pixels
      * ({@code tokenizer} = {@code pixels}, default 4) or latent pixels of the VAE in folder {@code tokenizer}
-     * (default 2) on a backend from {@code backends}, kept until {@link #close()}: images are encoded as the batches
+     * (default 2), a smaller default where that does not divide the grid, on a backend from {@code backends}, kept until {@link #close()}: images are encoded as the batches
      * read them, each once.
      */
     static ContinuousRunData open(ImageTextOptions options, String tokenizer, Integer patch, long seed,
@@ -84,12 +84,15 @@ final class ContinuousRunData implements AutoCloseable {
                     + " pixels or a VAE folder from 'fusion4j tokenizer train --kind vae', and no folder " + dir
                     + " exists");
         }
-        int k = patch != null ? patch : pixels ? 4 : 2;
         ImageTextDataset data = options.open(seed);
         if (data.size(ImageTextDataset.Split.TRAIN) == 0) {
             throw new UserInputException("--dataset " + options.dataset + " has no training examples");
         }
         var first = data.get(ImageTextDataset.Split.TRAIN, 0).image();
+        // The default is the largest usual size that divides the grid: 4 for pixels, 2 for latents, less when the
+        // side is odd (MNIST's 28 pixels make a 7x7 latent at a quarter of the side).
+        int k = patch != null ? patch : largestDividing(pixels ? first.height() : ImageCodecs.latentGrid(dir),
+                pixels ? 4 : 2);
         if (pixels) {
             if (first.height() != first.width() || first.height() % k != 0) {
                 throw new UserInputException("--patch-size " + k + " must divide the side of " + options.dataset
@@ -115,6 +118,15 @@ final class ContinuousRunData implements AutoCloseable {
             backend.close();
             throw e;
         }
+    }
+
+    /** The largest of {@code most}, its halves and 1 that divides {@code side}. */
+    static int largestDividing(int side, int most) {
+        int k = most;
+        while (k > 1 && side % k != 0) {
+            k /= 2;
+        }
+        return k;
     }
 
     /** Closes the VAE's backend, if the run has one; its codec then encodes nothing more. */

@@ -117,7 +117,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--patch-size", defaultValue = "4", description = "Transfusion: pixels per patch side with"
             + " --image-tokenizer pixels (default: ${DEFAULT-VALUE}), latent pixels with a VAE folder (1, 2 or 4;"
-            + " default 2).")
+            + " default 2); the default halves until it divides the image or latent side.")
     int patchSize;
 
     @Option(names = "--data-seed", defaultValue = "0", description = "With --image-tokenizer: the data order and"

@@ -92,6 +92,21 @@ public final class ImageCodecs {
         }
     }
 
+    /**
+     * The side of the latent grid of the VAE in {@code dir} (its image side over its downsampling), read from its
+     * config without loading its weights.
+     */
+    public static int latentGrid(Path dir) throws IOException {
+        JsonNode n = config(dir);
+        int side = n.path("side").asInt(0);
+        int down = n.path("downsample").asInt(0);
+        if (side < 1 || down < 1 || side % down != 0) {
+            throw new UserInputException(dir.resolve(CONFIG) + ": expected a positive side divisible by a positive"
+                    + " downsample, found side " + n.path("side") + " and downsample " + n.path("downsample"));
+        }
+        return side / down;
+    }
+
     /** The {@code kind} field of the folder's config ({@code grid}, {@code vq} or {@code vae}). */
     public static String kind(Path dir) throws IOException {
         return config(dir).path("kind").asText("");
