@@ -76,7 +76,17 @@ public final class ClassifierCache {
             default -> throw new UserInputException("classifier: expected dataset shapes or mnist, found '" + dataset
                     + "'");
         };
-        ClassifierConfig config = ClassifierConfig.defaults(data.task(), dataset.equals("mnist") ? 1 : 3, imageSize);
+        return load(cacheDir, data, dataset.equals("mnist") ? 1 : 3, imageSize, seed, progress);
+    }
+
+    /**
+     * The classifier of {@code data} (images of {@code channels} × {@code side} × {@code side}) trained with
+     * {@code seed} by the default recipe, on a CPU backend of the default thread count: loaded from {@code cacheDir}
+     * when cached there, else trained and cached. Close it when done (it closes its backend).
+     */
+    public static ImageClassifier load(Path cacheDir, LabelledImages data, int channels, int side, long seed,
+                                       Consumer<String> progress) throws IOException {
+        ClassifierConfig config = ClassifierConfig.defaults(data.task(), channels, side);
         Backend backend = Backends.discover().create("cpu", BackendOptions.defaults());
         try {
             return load(cacheDir, data, config, ImageClassifier.Training.defaults(data.task(), seed), backend, true,

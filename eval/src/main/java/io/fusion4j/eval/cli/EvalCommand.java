@@ -2,8 +2,10 @@ package io.fusion4j.eval.cli;
 
 import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.backend.Backend;
+import io.fusion4j.eval.data.fetch.DatasetCache;
 import io.fusion4j.eval.models.Models;
 import io.fusion4j.eval.suite.SuiteEvaluation;
+import io.fusion4j.eval.suite.SuiteImages;
 import io.fusion4j.eval.suite.SuiteInvocations;
 import io.fusion4j.eval.suite.SuitePlan;
 import io.fusion4j.eval.suite.SuitePreset;
@@ -40,8 +42,9 @@ final class EvalCommand implements java.util.concurrent.Callable<Integer> {
             + " cores) or full (a GPU or a long night) (default: ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--dataset", defaultValue = "shapes", description = "Image-caption data (default: ${DEFAULT-VALUE};"
-            + " the image metrics' classifier is for shapes).")
+    @Option(names = "--dataset", defaultValue = "shapes", description = "Image-caption data: shapes (built in) or"
+            + " mnist (fetched first with 'fusion4j data fetch mnist'); the Transfusion suite's image metrics use a"
+            + " classifier of its labels (default: ${DEFAULT-VALUE}).")
     String dataset;
 
     @Option(names = "--seeds", description = "Seeds per variant (default: the preset's: smoke 1, quick 2, full 3).")
@@ -60,10 +63,6 @@ final class EvalCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         SuitePreset p = SuitePreset.of(preset);
-        if (!dataset.equals("shapes")) {
-            throw new UserInputException("--dataset: the suite's image metrics use a classifier of shapes' attributes;"
-                    + " expected shapes, found " + dataset);
-        }
         int n = seeds != null ? seeds : p.budget().seeds();
         if (n < 1 || n > 10) {
             throw new UserInputException("--seeds must be in [1, 10], found " + n);
@@ -75,16 +74,19 @@ final class EvalCommand implements java.util.concurrent.Callable<Integer> {
         SuiteSettings settings = new SuiteSettings(suite, p.label(), dataset, n);
         List<String> backendArgs = backendArgs();
         SuitePlan plan = SuitePlan.of(suite, dir, dataset, p.budget(), n, backendArgs);
+        // Read the scoring data before any training, so a dataset without a classifier or not fetched fails now.
+        SuiteImages images = suite.equals("moma") ? null : SuiteImages.of(dataset,
+                new DatasetCache(DatasetCache.rootFor(null)));
         settings.claim(dir);
         AtomicBoolean stopping = new AtomicBoolean();
         // Ctrl-C: the run in progress stops at its step boundary (train's own hook); this one waits for the loop to
         // see the flag and return, so nothing starts after the checkpoint.
         try (StopOnShutdown _ = StopOnShutdown.install(() -> stopping.set(true))) {
-            return run(plan, settings, dir, p, backendArgs, stopping, o);
+            return run(plan, images, settings, dir, p, backendArgs, stopping, o);
         }
     }
 
-    private int run(SuitePlan plan, SuiteSettings settings, Path dir, SuitePreset p, List<String> backendArgs,
+    private int run(SuitePlan plan, SuiteImages images, SuiteSettings settings, Path dir, SuitePreset p, List<String> backendArgs,
                     AtomicBoolean stopping, PrintWriter o) throws Exception {
         long started = System.nanoTime();
         java.time.Instant startedAt = java.time.Instant.now();
@@ -97,11 +99,13 @@ final class EvalCommand implements java.util.concurrent.Callable<Integer> {
             if (!runner.run(plan.steps())) {
                 return 130;
             }
-            Models models = Models.standard(RouterModule.routers());
-            try (Backend b = backend.create(threads == null ? 0 : threads)) {
-                if (!new SuiteEvaluation(plan, dir, b, models, o, stopping::get).run()) {
-                    o.println("stopped: rerun the same eval command to finish the scoring");
-                    return 130;
+            if (images != null) {
+                Models models = Models.standard(RouterModule.routers());
+                try (Backend b = backend.create(threads == null ? 0 : threads)) {
+                    if (!new SuiteEvaluation(plan, images, dir, b, models, o, stopping::get).run()) {
+                        o.println("stopped: rerun the same eval command to finish the scoring");
+                        return 130;
+                    }
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;

@@ -7,13 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.data.Image;
 import io.fusion4j.api.io.CheckpointStore;
-import io.fusion4j.eval.classify.CaptionAttributes;
-import io.fusion4j.eval.classify.ClassifierCache;
 import io.fusion4j.eval.classify.ImageClassifier;
-import io.fusion4j.eval.classify.Predictions;
-import io.fusion4j.eval.classify.ShapesTruth;
-import io.fusion4j.eval.data.shapes.ShapeObject;
-import io.fusion4j.eval.data.shapes.ShapesWorld;
 import io.fusion4j.eval.generate.LoadedRun;
 import io.fusion4j.eval.generate.RunSampling;
 import io.fusion4j.eval.image.ImageGrid;
@@ -35,10 +29,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Scores the image runs of a plan (Transfusion, Chameleon and the ablations) after training, into each run's
- * {@code evaluation.json}: images drawn for held-out single-object captions of shapes' test split and judged by a
- * classifier trained on real images (colour, shape, position and all three right), a Fréchet distance on the
- * classifier's features against real test images (with the real-vs-real distance at the same size), and greedy
- * captions of held-out images scored by the attributes they name and CIDEr-D against the scene's captions. Fixed seeds
+ * {@code evaluation.json}, against the plan dataset's {@link SuiteImages}: images drawn for its held-out prompts and
+ * judged by a classifier trained on real images (per attribute, and all of them right), a Fréchet distance on the
+ * classifier's features against real held-out images (with the real-vs-real distance at the same size), and greedy
+ * captions of held-out images scored by the attributes they name and CIDEr-D against the references. Fixed seeds
  * throughout, so scoring the same checkpoint again gives the same numbers; a run already scored for the same
  * checkpoint and settings is skipped.
  */
@@ -50,11 +44,6 @@ public final class SuiteEvaluation {
     public static final double GUIDANCE = 3;
     /** Caption length limit, in tokens. */
     static final int CAPTION_TOKENS = 32;
-    /** Where the real images for the Fréchet distance come from in shapes' test split (prompts come from 0 up). */
-    static final long REAL_A = 5_000;
-    static final long REAL_B = 7_000;
-    /** Where captioned images come from. */
-    static final long CAPTIONED = 3_000;
 
     private final SuitePlan plan;
     private final Path out;
@@ -62,34 +51,22 @@ public final class SuiteEvaluation {
     private final Models models;
     private final PrintWriter o;
     private final BooleanSupplier stopping;
-    private final ShapesWorld world = ShapesWorld.standard();
+    private final SuiteImages data;
     /** Real references by sample size, for the classifier of this evaluation. */
     private final java.util.Map<Integer, RealReference> references = new java.util.HashMap<>();
 
-    public SuiteEvaluation(SuitePlan plan, Path out, Backend backend, Models models, PrintWriter o,
+    public SuiteEvaluation(SuitePlan plan, SuiteImages data, Path out, Backend backend, Models models, PrintWriter o,
                            BooleanSupplier stopping) {
+        if (!data.dataset().equals(plan.dataset())) {
+            throw new IllegalArgumentException("scoring data of " + data.dataset() + " for a plan on " + plan.dataset());
+        }
         this.plan = plan;
+        this.data = data;
         this.out = out;
         this.backend = backend;
         this.models = models;
         this.o = o;
         this.stopping = stopping;
-    }
-
-    /** A held-out prompt: a one-object scene's first caption and its object. */
-    record Prompt(String caption, ShapeObject object) {
-    }
-
-    /** The first {@code n} one-object scenes of the test split, as prompts. */
-    List<Prompt> prompts(int n) {
-        List<Prompt> p = new ArrayList<>();
-        for (long i = 0; p.size() < n; i++) {
-            var scene = world.scene(ShapesWorld.Split.TEST, i);
-            if (scene.objects().size() == 1) {
-                p.add(new Prompt(scene.captions().getFirst(), scene.objects().getFirst()));
-            }
-        }
-        return p;
     }
 
     /** Scores every image run not scored yet; false when a stop was asked for first. */
@@ -117,8 +94,7 @@ public final class SuiteEvaluation {
                     }
                 }
                 if (classifier == null) {
-                    classifier = ClassifierCache.load(out.resolve("classifier"), plan.dataset(), world.size(), 1,
-                            line -> {
+                    classifier = data.classifier(out.resolve("classifier"), line -> {
                                 o.println(line);
                                 o.flush();
                             });
@@ -155,7 +131,7 @@ public final class SuiteEvaluation {
         s.put("checkpoint", store.checkpoints().isEmpty() ? "" : store.checkpoints().getLast().getFileName().toString())
                 .put("prompts", b.prompts()).put("samples_per_prompt", b.samplesPerPrompt())
                 .put("denoising_steps", b.denoisingSteps()).put("captions", b.captions()).put("guidance", GUIDANCE)
-                .put("cfg_sweep", sweeps(v));
+                .put("cfg_sweep", sweeps(v)).put("dataset", data.dataset());
         return s;
     }
 
@@ -172,7 +148,7 @@ public final class SuiteEvaluation {
         RunSampling sampling = new RunSampling(run, backend, models);
         ObjectNode r = new ObjectMapper().createObjectNode();
         r.set("settings", settings);
-        List<Prompt> prompts = prompts(b.prompts());
+        List<SuiteImages.Prompt> prompts = data.prompts(b.prompts());
         long started = System.nanoTime();
         ImageScores main = images(sampling, classifier, prompts, GUIDANCE, b.samplesPerPrompt());
         if (main == null) {
@@ -183,7 +159,8 @@ public final class SuiteEvaluation {
         main.into(img);
         img.put("seconds", seconds);
         RealReference ref = reference(classifier, main.images().size());
-        img.put("classifier_fid", FrechetDistance.between(classifier.features(main.images()), ref.features()));
+        img.put("classifier_fid", FrechetDistance.between(classifier.features(data.asClassifierInput(main.images())),
+                ref.features()));
         img.put("real_vs_real_fid", ref.floor());
         writeGrid(v.run().resolve("samples.png"), main.images(), prompts, b.samplesPerPrompt());
         if (settings.path("cfg_sweep").asBoolean()) {
@@ -206,100 +183,102 @@ public final class SuiteEvaluation {
         // Image → caption.
         List<String> made = new ArrayList<>();
         List<List<String>> refs = new ArrayList<>();
-        int colour = 0;
-        int shape = 0;
-        int count = 0;
+        Tally right = new Tally();
         ArrayNode examples = r.putArray("caption_examples");
-        for (int i = 0; i < b.captions(); i++) {
+        List<SuiteImages.Captioned> captioned = data.captioned(b.captions());
+        for (int i = 0; i < captioned.size(); i++) {
             if (stopping.getAsBoolean()) {
                 return null;
             }
-            var sample = world.sample(ShapesWorld.Split.TEST, CAPTIONED + i);
+            SuiteImages.Captioned sample = captioned.get(i);
             String c = sampling.caption(sample.image(), CAPTION_TOKENS);
             made.add(c);
-            refs.add(sample.captions());
-            ShapesTruth truth = ShapesTruth.of(sample.scene());
-            CaptionAttributes said = CaptionAttributes.parse(c);
-            colour += said.colours().equals(truth.colours()) ? 1 : 0;
-            shape += said.shapes().equals(truth.shapes()) ? 1 : 0;
-            count += said.mentions().size() == truth.count() ? 1 : 0;
+            refs.add(sample.references());
+            right.add(sample.judge().apply(c));
             if (i < 6) {
-                examples.addObject().put("caption", c).put("reference", sample.captions().getFirst());
+                examples.addObject().put("caption", c).put("reference", sample.references().getFirst());
             }
         }
         CiderD.Scores cider = CiderD.score(made, refs);
-        r.putObject("captions").put("n", b.captions()).put("colour_set", (double) colour / b.captions())
-                .put("shape_set", (double) shape / b.captions()).put("count", (double) count / b.captions())
-                .put("cider_d", cider.mean());
-        o.printf(Locale.ROOT, "  images: colour %.2f, shape %.2f, position %.2f, all %.2f; classifier-FID %.2f"
-                        + " (real vs real %.2f); captions: colours %.2f, CIDEr-D %.3f (%.1f s of sampling)%n",
-                main.colour(), main.shape(), main.cell(), main.exact(), img.get("classifier_fid").asDouble(),
-                img.get("real_vs_real_fid").asDouble(), (double) colour / b.captions(), cider.mean(), seconds);
+        ObjectNode caps = r.putObject("captions").put("n", b.captions());
+        right.into(caps, data.scoring().captionAttributes());
+        caps.put("cider_d", cider.mean());
+        StringBuilder line = new StringBuilder("  images:");
+        for (String a : data.scoring().imageAttributes()) {
+            line.append(String.format(Locale.ROOT, " %s %.2f,", a, main.share(a)));
+        }
+        o.printf(Locale.ROOT, "%s all %.2f; classifier-FID %.2f (real vs real %.2f); captions: %s %.2f, CIDEr-D %.3f"
+                        + " (%.1f s of sampling)%n", line, main.share("all"), img.get("classifier_fid").asDouble(),
+                img.get("real_vs_real_fid").asDouble(), data.scoring().captionAttributes().getFirst(),
+                right.share(data.scoring().captionAttributes().getFirst()), cider.mean(), seconds);
         o.flush();
         return r;
     }
+    /** How many judgements were right, per attribute. */
+    static final class Tally {
+        private final java.util.Map<String, Integer> right = new java.util.LinkedHashMap<>();
+        private int n;
 
-    /** Conditional accuracies of images drawn at guidance {@code w}, and the images. */
-    record ImageScores(List<Image> images, double colour, double shape, double cell, double exact) {
-        void into(ObjectNode n) {
-            n.put("n", images.size()).put("colour", colour).put("shape", shape).put("position", cell)
-                    .put("all", exact);
+        void add(java.util.Map<String, Boolean> judged) {
+            n++;
+            judged.forEach((k, v) -> right.merge(k, v ? 1 : 0, Integer::sum));
+        }
+
+        double share(String attribute) {
+            return n == 0 ? Double.NaN : right.getOrDefault(attribute, 0) / (double) n;
+        }
+
+        void into(ObjectNode node, List<String> attributes) {
+            for (String a : attributes) {
+                node.put(a, share(a));
+            }
         }
     }
 
-    private ImageScores images(RunSampling sampling, ImageClassifier classifier, List<Prompt> prompts, double w,
-                               int per) {
+    /** Conditional accuracies of images drawn at one guidance scale, and the images. */
+    record ImageScores(List<Image> images, Tally right, List<String> attributes) {
+        double share(String attribute) {
+            return right.share(attribute);
+        }
+
+        void into(ObjectNode n) {
+            n.put("n", images.size());
+            right.into(n, attributes);
+        }
+    }
+
+    private ImageScores images(RunSampling sampling, ImageClassifier classifier, List<SuiteImages.Prompt> prompts,
+                               double w, int per) {
         SuitePreset.Budget b = plan.budget();
         List<Image> all = new ArrayList<>();
-        int colour = 0;
-        int shape = 0;
-        int cell = 0;
-        int exact = 0;
+        Tally right = new Tally();
         for (int p = 0; p < prompts.size(); p++) {
             if (stopping.getAsBoolean()) {
                 return null;
             }
-            Prompt prompt = prompts.get(p);
+            SuiteImages.Prompt prompt = prompts.get(p);
             List<Image> made = sampling.images(prompt.caption(), per, new RunSampling.ImageOptions(Sampler.DDIM,
                     b.denoisingSteps(), w, 1.0, 10_000L * (p + 1)), k -> { });
-            Predictions pred = classifier.predict(made);
-            for (int i = 0; i < made.size(); i++) {
-                Predictions.Prediction x = pred.get(i);
-                boolean c = x.colour() == prompt.object().colour();
-                boolean s = x.shape() == prompt.object().shape();
-                boolean g = x.cell() == prompt.object().cell();
-                colour += c ? 1 : 0;
-                shape += s ? 1 : 0;
-                cell += g ? 1 : 0;
-                exact += c && s && g ? 1 : 0;
-            }
+            prompt.judge().apply(new SuiteImages.ImageJudgement(classifier, data.asClassifierInput(made)))
+                    .forEach(right::add);
             all.addAll(made);
         }
-        double n = all.size();
-        return new ImageScores(all, colour / n, shape / n, cell / n, exact / n);
+        return new ImageScores(all, right, data.scoring().imageKeys());
     }
 
-    /** Real test images' features for the Fréchet distance, and the real-vs-real distance at that size. */
+    /** Real held-out images' features for the Fréchet distance, and the real-vs-real distance at that size. */
     record RealReference(double[][] features, double floor) {
     }
 
     /** The reference for {@code n} generated images: the same for every run, so drawn and featurised once. */
     private RealReference reference(ImageClassifier classifier, int n) {
         return references.computeIfAbsent(n, k -> {
-            double[][] a = classifier.features(real(REAL_A, k));
-            return new RealReference(a, FrechetDistance.between(classifier.features(real(REAL_B, k)), a));
+            double[][] a = classifier.features(data.real(0, k));
+            return new RealReference(a, FrechetDistance.between(classifier.features(data.real(1, k)), a));
         });
     }
 
-    private List<Image> real(long from, int n) {
-        List<Image> images = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            images.add(world.sample(ShapesWorld.Split.TEST, from + i).image());
-        }
-        return images;
-    }
-
-    private static void writeGrid(Path file, List<Image> images, List<Prompt> prompts, int per) throws IOException {
+    private static void writeGrid(Path file, List<Image> images, List<SuiteImages.Prompt> prompts, int per) throws IOException {
         List<ImageGrid.Cell> cells = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             cells.add(new ImageGrid.Cell(images.get(i), prompts.get(i / per).caption()));

@@ -200,8 +200,14 @@ public final class SuitePlan {
             model.put("noiseLimit", model.get("timesteps").asInt());
         }), data, "ablation");
         if (vae != null) {
-            // Latents at a quarter of the side: 1×1 patches give 64 per image, 4×4 give 4 (the default is 2×2).
+            // Latents at a quarter of the side (the VAE's default): on shapes' 8×8, 1×1 patches give 64 per image and
+            // 4×4 give 4 beside the default 2×2; a grid no other size divides (MNIST's 7×7) has no patch ablation.
+            int grid = SuiteScoring.of(dataset).imageSide() / 4;
+            int usual = grid % 2 == 0 ? 2 : 1;
             for (int k : new int[]{1, 4}) {
+                if (k == usual || grid % k != 0) {
+                    continue;
+                }
                 List<String> d = new ArrayList<>(data);
                 d.addAll(List.of("--patch-size", Integer.toString(k)));
                 transfusionRun("patch-" + k, b, 1, config("transfusion-tiny", b), d, "ablation");

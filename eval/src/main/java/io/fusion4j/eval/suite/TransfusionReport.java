@@ -63,20 +63,25 @@ final class TransfusionReport {
         }
     }
 
-    private static final List<Metric> METRICS = List.of(
-            new Metric("text_perplexity", "held-out text perplexity", true, "0.49–0.60", Scored::textPerplexity),
-            new Metric("classifier_fid", "classifier-FID", true, "0.029 (FID)", s -> s.image("classifier_fid")),
-            new Metric("accuracy_all", "conditional accuracy (colour, shape and position)", false, "–",
-                    s -> s.image("all")),
-            new Metric("accuracy_colour", "conditional colour accuracy", false, "–", s -> s.image("colour")),
-            new Metric("cider_d", "caption CIDEr-D", false, "0.218 (CIDEr)", s -> s.caption("cider_d")));
-
     private final SuitePlan plan;
+    private final SuiteScoring scoring;
+    /** Perplexity, classifier-FID, accuracy (all, then the dataset's first attribute), CIDEr-D. */
+    private final List<Metric> metrics = new ArrayList<>();
     /** Variant name → steps → seed → scored run. */
     private final Map<String, Map<Long, Map<Integer, Scored>>> runs = new LinkedHashMap<>();
 
     TransfusionReport(SuitePlan plan, Path out) throws IOException {
         this.plan = plan;
+        this.scoring = SuiteScoring.of(plan.dataset());
+        metrics.add(new Metric("text_perplexity", "held-out text perplexity", true, "0.49–0.60",
+                Scored::textPerplexity));
+        metrics.add(new Metric("classifier_fid", "classifier-FID", true, "0.029 (FID)", s -> s.image("classifier_fid")));
+        metrics.add(new Metric("accuracy_all", "conditional accuracy (" + scoring.allMeans() + ")", false, "–",
+                s -> s.image("all")));
+        for (String a : scoring.imageAttributes().stream().limit(1).toList()) {
+            metrics.add(new Metric("accuracy_" + a, "conditional " + a + " accuracy", false, "–", s -> s.image(a)));
+        }
+        metrics.add(new Metric("cider_d", "caption CIDEr-D", false, "0.218 (CIDEr)", s -> s.caption("cider_d")));
         for (Variant v : plan.variants()) {
             if (v.suite().equals("moma") || !Files.isRegularFile(v.run().resolve(RunMetrics.FILE))) {
                 continue;
@@ -103,13 +108,12 @@ final class TransfusionReport {
 
     private Section table(ObjectNode summary) {
         List<Block> b = new ArrayList<>();
-        b.add(new Paragraph("Images are drawn for " + plan.budget().prompts() + " held-out one-object captions ("
+        b.add(new Paragraph("Images are drawn for " + plan.budget().prompts() + " held-out prompts ("
                 + plan.budget().samplesPerPrompt() + " each, DDIM-" + plan.budget().denoisingSteps() + " or code"
-                + " sampling at temperature 1, guidance " + SuiteEvaluation.GUIDANCE + ") and judged by a classifier"
-                + " trained here on real shapes images; classifier-FID is the Fréchet distance of its features"
-                + " against real test images (the real-vs-real column is two real sets of the same size: the floor"
-                + " at this sample size). Captions are greedy, scored by the colours they name and CIDEr-D against"
-                + " the scene's captions. Mean over seeds, the range in brackets."));
+                + " sampling at temperature 1, guidance " + SuiteEvaluation.GUIDANCE + "). " + scoring.description()
+                + " Classifier-FID is the Fréchet distance of the classifier's features against real held-out images"
+                + " (the real-vs-real column is two real sets of the same size: the floor at this sample size)."
+                + " Captions are greedy. Mean over seeds, the range in brackets."));
         List<List<String>> rows = new ArrayList<>();
         ArrayNode t = summary.putArray("runs");
         for (String name : main()) {
@@ -119,7 +123,7 @@ final class TransfusionReport {
                         String.format(Locale.ROOT, "%.3g", mean(seeds, Scored::flops))));
                 ObjectNode n = t.addObject().put("variant", name).put("steps", e.getKey())
                         .put("flops", mean(seeds, Scored::flops));
-                for (Metric m : METRICS) {
+                for (Metric m : metrics) {
                     SeedStats st = stats(seeds, m.value());
                     row.add(MomaReport.stat(st, m.key().equals("text_perplexity") || m.key().equals("classifier_fid")
                             ? 2 : 3));
@@ -130,10 +134,10 @@ final class TransfusionReport {
             }
         }
         List<String> header = new ArrayList<>(List.of("variant", "steps", "FLOPs"));
-        METRICS.forEach(m -> header.add(m.label()));
+        metrics.forEach(m -> header.add(m.label()));
         header.add("real-vs-real FID");
         b.add(new Table(header, rows, "Transfusion suite: per variant and budget"));
-        for (Metric m : METRICS) {
+        for (Metric m : metrics) {
             List<Series> series = new ArrayList<>();
             for (String name : main()) {
                 List<Point> pts = new ArrayList<>();
@@ -170,7 +174,7 @@ final class TransfusionReport {
         long top = cham.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
         List<Scored> chamTop = new ArrayList<>(cham.get(top).values());
         List<Scored> tfTop = new ArrayList<>(tf.getOrDefault(top, Map.of()).values());
-        for (Metric m : METRICS) {
+        for (Metric m : metrics) {
             double target = mean(chamTop, m.value());
             double chamFlops = mean(chamTop, Scored::flops);
             List<FlopsSavings.Point> curve = new ArrayList<>();
@@ -216,8 +220,8 @@ final class TransfusionReport {
                 + " directions."));
         record Ablation(String name, String change, Metric metric, boolean paperSaysBetter, String paper) {
         }
-        Metric fid = METRICS.get(1);
-        Metric cider = METRICS.get(4);
+        Metric fid = metric("classifier_fid");
+        Metric cider = metric("cider_d");
         List<Ablation> list = List.of(
                 new Ablation("causal-mask", "causal attention inside images", fid, false,
                         "worse: FID 61.3 vs 20.3 bidirectional (linear encoder)"),
@@ -234,7 +238,7 @@ final class TransfusionReport {
         for (Ablation ab : list) {
             Scored s = runs.getOrDefault(ab.name(), Map.of()).getOrDefault(first, Map.of()).get(1);
             if (s == null) {
-                rows.add(List.of(ab.name(), ab.change(), "not run at this preset", "–", "–", ab.paper(), "–"));
+                rows.add(List.of(ab.name(), ab.change(), "not run (this preset, or no such patch on this latent grid)", "–", "–", ab.paper(), "–"));
                 continue;
             }
             double fidS = fid.value().applyAsDouble(s);
@@ -274,25 +278,34 @@ final class TransfusionReport {
             if (s == null || s.evaluation() == null || !s.evaluation().has("cfg_sweep")) {
                 continue;
             }
-            List<Point> colour = new ArrayList<>();
-            List<Point> all = new ArrayList<>();
+            List<String> keys = scoring.imageKeys();
+            // The first attribute (when the dataset has one) and "all" are plotted; every key is tabled.
+            List<String> plotted = scoring.imageAttributes().isEmpty() ? List.of("all")
+                    : List.of(scoring.imageAttributes().getFirst(), "all");
+            Map<String, List<Point>> points = new LinkedHashMap<>();
+            plotted.forEach(k -> points.put(k, new ArrayList<>()));
             ArrayNode out = g.putArray(name);
             for (JsonNode p : s.evaluation().get("cfg_sweep")) {
                 double w = p.path("guidance").asDouble();
-                colour.add(new Point(w, p.path("colour").asDouble()));
-                all.add(new Point(w, p.path("all").asDouble()));
-                rows.add(List.of(name, f(w, 1), f(p.path("colour").asDouble(), 3), f(p.path("shape").asDouble(), 3),
-                        f(p.path("position").asDouble(), 3), f(p.path("all").asDouble(), 3)));
-                out.add(new ObjectMapper().createObjectNode().put("guidance", w).put("colour",
-                        p.path("colour").asDouble()).put("all", p.path("all").asDouble()));
+                List<String> row = new ArrayList<>(List.of(name, f(w, 1)));
+                ObjectNode n = out.addObject().put("guidance", w);
+                for (String k : keys) {
+                    row.add(f(p.path(k).asDouble(Double.NaN), 3));
+                }
+                for (String k : plotted) {
+                    points.get(k).add(new Point(w, p.path(k).asDouble(Double.NaN)));
+                    n.put(k, p.path(k).asDouble(Double.NaN));
+                }
+                rows.add(row);
             }
-            series.add(new Series(name + " colour", colour));
-            series.add(new Series(name + " all", all));
+            points.forEach((k, pts) -> series.add(new Series(name + " " + k, pts)));
         }
         b.add(new Paragraph("Classifier-free guidance scale against conditional accuracy, at each variant's largest"
                 + " budget, seed 1 (the paper tunes the scale; EVAL.md's PyTorch runs at this scale went from 44.5%"
                 + " to 86% accuracy between scales 1 and 5)."));
-        b.add(new Table(List.of("variant", "guidance", "colour", "shape", "position", "all"), rows, "CFG sweep"));
+        List<String> header = new ArrayList<>(List.of("variant", "guidance"));
+        header.addAll(scoring.imageKeys());
+        b.add(new Table(header, rows, "CFG sweep"));
         if (!series.isEmpty()) {
             b.add(new Chart("transfusion-cfg.png", "conditional accuracy vs guidance scale", new LineChart(
                     "CFG sweep", "guidance scale w", "accuracy", false, series)));
@@ -323,6 +336,10 @@ final class TransfusionReport {
         b.add(new Table(List.of("variant", "generated caption", "one of the references"), captions,
                 "Image → caption, held-out images"));
         return new Section("Transfusion: samples", b);
+    }
+
+    private Metric metric(String key) {
+        return metrics.stream().filter(m -> m.key().equals(key)).findFirst().orElseThrow();
     }
 
     private static void addVerdict(ArrayNode verdicts, List<List<String>> rows, String claim, Verdict v) {
