@@ -16,8 +16,8 @@ import java.util.zip.Inflater;
 
 /**
  * A small PNG codec in plain Java (no AWT, which would add ~18 MiB to the jlinked bundle; decision 0019): writes
- * 8-bit grey or RGB, reads 8-bit grey, grey+alpha, RGB and RGBA (composited over white), palette, non-interlaced, with every
- * scanline filter. Errors name the file and what is wrong.
+ * 8-bit grey or RGB, reads 8-bit grey, grey+alpha, RGB and RGBA, 1-, 2- and 4-bit grey, and palette images of any
+ * depth with their tRNS transparency (transparency composited over white), non-interlaced, with every scanline filter. Errors name the file and what is wrong.
  */
 public final class Png {
     private static final byte[] SIGNATURE = {(byte) 137, 80, 78, 71, 13, 10, 26, 10};
@@ -95,7 +95,9 @@ public final class Png {
         int w = 0;
         int h = 0;
         int colourType = -1;
+        int depth = 8;
         byte[] palette = null;
+        byte[] paletteAlpha = new byte[0];
         ByteArrayOutputStream idat = new ByteArrayOutputStream();
         boolean end = false;
         while (!end) {
@@ -127,19 +129,23 @@ public final class Png {
                     ByteBuffer ih = ByteBuffer.wrap(data);
                     w = ih.getInt();
                     h = ih.getInt();
-                    int depth = ih.get();
+                    depth = ih.get();
                     colourType = ih.get();
                     int interlace = data[12];
                     if (w < 1 || h < 1 || (long) w * h > MAX_PIXELS) {
                         throw bad(where, "size " + w + "x" + h + " is outside 1.." + MAX_PIXELS + " pixels");
                     }
-                    if (depth != 8 || interlace != 0 || (colourType != 0 && colourType != 2 && colourType != 3
-                            && colourType != 4 && colourType != 6)) {
-                        throw bad(where, "only 8-bit, non-interlaced grey, RGB, palette and alpha PNGs are read"
-                                + " (found depth " + depth + ", colour type " + colourType + ", interlace " + interlace + ")");
+                    boolean lowDepth = (colourType == 0 || colourType == 3)
+                            && (depth == 1 || depth == 2 || depth == 4);
+                    if ((depth != 8 && !lowDepth) || interlace != 0 || (colourType != 0 && colourType != 2
+                            && colourType != 3 && colourType != 4 && colourType != 6)) {
+                        throw bad(where, "only non-interlaced 8-bit grey, RGB, palette and alpha PNGs, and 1-, 2- or"
+                                + " 4-bit grey and palette PNGs, are read (found depth " + depth + ", colour type "
+                                + colourType + ", interlace " + interlace + ")");
                     }
                 }
                 case "PLTE" -> palette = data;
+                case "tRNS" -> paletteAlpha = data; // for a palette image: one alpha per entry, the rest opaque
                 case "IDAT" -> idat.writeBytes(data);
                 case "IEND" -> end = true;
                 default -> {
@@ -153,13 +159,15 @@ public final class Png {
         if (colourType == 3 && palette == null) {
             throw bad(where, "a palette image without a PLTE chunk");
         }
-        int bpp = switch (colourType) {
+        int samples = switch (colourType) {
             case 0, 3 -> 1;
             case 4 -> 2;
             case 2 -> 3;
             default -> 4;
         };
-        int stride = w * bpp;
+        // Below 8 bits, pixels pack into bytes (first pixel in the high bits) and filters work on whole bytes.
+        int bpp = Math.max(1, samples * depth / 8);
+        int stride = (int) (((long) w * samples * depth + 7) / 8);
         // Deflate expands at most ~1032:1: refuse a header whose size the data could never fill before allocating.
         if ((long) idat.size() * 1032 < (long) (stride + 1) * h) {
             throw bad(where, "image data of " + idat.size() + " bytes is too short for " + w + "x" + h + " pixels");
@@ -190,24 +198,30 @@ public final class Png {
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int p = y * stride + x * bpp;
+                // The sample of a 1-, 2- or 4-bit pixel; for 8 bits, the first byte of the pixel.
+                int packed = depth == 8 ? px[p] & 0xff
+                        : (px[y * stride + x * depth / 8] >> (8 - depth - x * depth % 8)) & ((1 << depth) - 1);
                 for (int c = 0; c < channels; c++) {
                     int v;
+                    float alpha = 1;
                     if (colourType == 3) {
-                        int idx = px[p] & 0xff;
-                        if (3 * idx + 2 >= palette.length) {
-                            throw bad(where, "palette index " + idx + " past the palette's " + palette.length / 3
+                        if (3 * packed + 2 >= palette.length) {
+                            throw bad(where, "palette index " + packed + " past the palette's " + palette.length / 3
                                     + " entries");
                         }
-                        v = palette[3 * idx + c] & 0xff;
+                        v = palette[3 * packed + c] & 0xff;
+                        alpha = packed < paletteAlpha.length ? (paletteAlpha[packed] & 0xff) / 255f : 1;
+                    } else if (depth < 8) {
+                        v = packed * 255 / ((1 << depth) - 1);
                     } else {
                         v = px[p + c] & 0xff;
                     }
                     float value = v / 255f;
                     if (colourType == 4 || colourType == 6) {
-                        // Transparent pixels would keep whatever colour they store (often black): show them on white.
-                        float a = (px[p + bpp - 1] & 0xff) / 255f;
-                        value = value * a + (1 - a);
+                        alpha = (px[p + bpp - 1] & 0xff) / 255f;
                     }
+                    // Transparent pixels would keep whatever colour they store (often black): show them on white.
+                    value = value * alpha + (1 - alpha);
                     out[(c * h + y) * w + x] = value;
                 }
             }

@@ -96,6 +96,56 @@ class PngTest {
     }
 
 
+    /** A PNG of {@code depth}-bit samples with optional PLTE and tRNS chunks, from filtered rows {@code raw}. */
+    private static byte[] png(int w, int h, int depth, int colourType, byte[] plte, byte[] trns, byte[] raw) {
+        Deflater d = new Deflater();
+        d.setInput(raw);
+        d.finish();
+        byte[] z = new byte[raw.length + 64];
+        int n = d.deflate(z);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[]{(byte) 137, 80, 78, 71, 13, 10, 26, 10});
+        Png.chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) depth).put((byte) colourType)
+                .put((byte) 0).put((byte) 0).put((byte) 0).array());
+        if (plte != null) {
+            Png.chunk(out, "PLTE", plte);
+        }
+        if (trns != null) {
+            Png.chunk(out, "tRNS", trns);
+        }
+        Png.chunk(out, "IDAT", java.util.Arrays.copyOf(z, n));
+        Png.chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    @Test
+    void lowDepthPaletteAndGreyImagesUnpackTheirPixels() {
+        // 4-bit palette, 3 pixels a row (the last byte half used), 2 rows; entry 0 is transparent, 1 red, 2 blue at
+        // half alpha, 3 opaque (no tRNS entry). Rows: [0 1 2], [3 1 0] (the second with the Up filter: each byte is
+        // the difference from the byte above).
+        byte[] plte = {0, 0, 0, (byte) 255, 0, 0, 0, 0, (byte) 255, 10, 20, 30};
+        byte[] trns = {0, (byte) 255, (byte) 128};
+        byte[] raw = {0, 0x01, 0x20, 2, (byte) (0x31 - 0x01), (byte) (0x00 - 0x20)};
+        Image im = Png.decode(png(3, 2, 4, 3, plte, trns, raw), "p4.png");
+        assertThat(im.channels()).isEqualTo(3);
+        assertThat(new float[]{im.at(0, 0, 0), im.at(1, 0, 0), im.at(2, 0, 0)}).containsExactly(1f, 1f, 1f);
+        assertThat(new float[]{im.at(0, 0, 1), im.at(1, 0, 1), im.at(2, 0, 1)}).containsExactly(1f, 0f, 0f);
+        float half = 1 - 128 / 255f;
+        assertThat(new float[]{im.at(0, 0, 2), im.at(2, 0, 2)}).containsExactly(new float[]{half, 1f},
+                org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(new float[]{im.at(0, 1, 0), im.at(1, 1, 0), im.at(2, 1, 0)}).containsExactly(10 / 255f, 20 / 255f,
+                30 / 255f);
+        assertThat(im.at(0, 1, 1)).isEqualTo(1f);
+        assertThat(im.at(1, 1, 2)).isEqualTo(1f);
+        // 1-bit grey, 10 pixels: 1011001110 packed into two bytes.
+        Image bits = Png.decode(png(10, 1, 1, 0, null, null, new byte[]{0, (byte) 0b10110011, (byte) 0b10000000}),
+                "g1.png");
+        float[] want = {1, 0, 1, 1, 0, 0, 1, 1, 1, 0};
+        assertThat(bits.pixels()).containsExactly(want);
+        assertThatThrownBy(() -> Png.decode(png(2, 1, 4, 2, null, null, new byte[]{0, 0, 0, 0, 0}), "rgb4.png"))
+                .hasMessageContaining("rgb4.png: only non-interlaced 8-bit").hasMessageContaining("found depth 4");
+    }
+
     @Test
     void transparencyIsShownOnWhite() {
         // One row of three RGBA pixels: transparent red, opaque red, half-transparent black.
