@@ -205,8 +205,12 @@ final class DataTokenizeCommand implements Callable<Integer> {
         m.put("image_tokenizer", codecName);
         m.put("dataset", data.dataset);
         if (data.dataset.equals("shapes")) {
-            m.put("shapes_size", Integer.toString(data.size));
+            m.put("shapes_size", Integer.toString(data.size == null ? 32 : data.size));
             m.put("shapes_hold_out", data.holdOut == null ? "" : String.join(",", data.holdOut));
+            m.put("shapes_max_objects", Integer.toString(data.maxObjects));
+        }
+        if (data.dataset.equals("emoji") && data.size != null) {
+            m.put("emoji_size", Integer.toString(data.size));
         }
         m.put("split", split);
         m.put("seed", Long.toString(seed));

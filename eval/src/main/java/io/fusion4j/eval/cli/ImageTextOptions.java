@@ -41,9 +41,9 @@ final class ImageTextOptions {
             + " document held out) (documents separated by blank lines), or none (default: ${DEFAULT-VALUE}).")
     String text;
 
-    @Option(names = "--size", defaultValue = "32", description = "shapes: image side, 16 to 64 pixels (default:"
-            + " ${DEFAULT-VALUE}).")
-    int size;
+    @Option(names = "--size", description = "shapes: image side, 16 to 64 pixels (default: 32); emoji: 64, 32 or 16"
+            + " (default: 64).")
+    Integer size;
 
     @Option(names = "--max-objects", defaultValue = "3", description = "shapes: at most this many objects per scene,"
             + " 1 to 3 (default: ${DEFAULT-VALUE}).")
@@ -64,17 +64,23 @@ final class ImageTextOptions {
                     + vocabText);
         }
         if (!dataset.equals("shapes") && (holdOut != null
-                || spec.commandLine().getParseResult().hasMatchedOption("--size")
                 || spec.commandLine().getParseResult().hasMatchedOption("--max-objects"))) {
-            throw new UserInputException("--size, --max-objects and --hold-out apply to --dataset shapes only, found"
+            throw new UserInputException("--max-objects and --hold-out apply to --dataset shapes only, found"
                     + " --dataset " + dataset);
+        }
+        if (size != null && !dataset.equals("shapes") && !dataset.equals("emoji")) {
+            throw new UserInputException("--size applies to --dataset shapes and emoji only, found --dataset "
+                    + dataset);
         }
         if (maxObjects < 1 || maxObjects > ShapesWorld.MAX_OBJECTS) {
             throw new UserInputException("--max-objects must be in [1, " + ShapesWorld.MAX_OBJECTS + "], found "
                     + maxObjects);
         }
-        if (size < 16 || size > 64) {
+        if (size != null && dataset.equals("shapes") && (size < 16 || size > 64)) {
             throw new UserInputException("--size must be in [16, 64] pixels, found " + size);
+        }
+        if (size != null && dataset.equals("emoji") && size != 64 && size != 32 && size != 16) {
+            throw new UserInputException("--size: emoji are 64, 32 or 16 pixels, found " + size);
         }
     }
 
@@ -84,8 +90,11 @@ final class ImageTextOptions {
      */
     String identity() {
         StringBuilder b = new StringBuilder(dataset);
+        if (dataset.equals("emoji") && size != null && size != 64) {
+            b.append(" size=").append(size);
+        }
         if (dataset.equals("shapes")) {
-            if (size != 32) {
+            if (size != null && size != 32) {
                 b.append(" size=").append(size);
             }
             if (maxObjects != ShapesWorld.MAX_OBJECTS) {
@@ -100,10 +109,11 @@ final class ImageTextOptions {
 
     /** The dataset; {@code seed} is shapes' world seed. */
     ImageTextDataset open(long seed) throws IOException {
-        ShapesWorld world = new ShapesWorld(size, seed, DataShowCommand.combos(holdOut), maxObjects);
+        ShapesWorld world = new ShapesWorld(size == null ? 32 : size, seed, DataShowCommand.combos(holdOut),
+                maxObjects);
         Path root = DatasetCache.rootFor(cache);
         try {
-            return Datasets.open(dataset, world, new DatasetCache(root), false);
+            return Datasets.open(dataset, world, new DatasetCache(root), false, dataset.equals("emoji") ? size : null);
         } catch (UserInputException e) {
             throw new UserInputException("--dataset: " + e.getMessage(), e);
         }

@@ -16,8 +16,9 @@ final class TokenizerDatasetOptions {
             + " with 'fusion4j data fetch'), or a folder of PNGs with captions.tsv (default: ${DEFAULT-VALUE}).")
     String name;
 
-    @Option(names = "--size", defaultValue = "32", description = "shapes: image side in pixels (default: ${DEFAULT-VALUE}).")
-    int size;
+    @Option(names = "--size", description = "shapes: image side in pixels (default: 32); emoji: 64, 32 or 16 (default:"
+            + " 64).")
+    Integer size;
 
     @Option(names = "--cache", paramLabel = "DIR",
             description = "Where fetched datasets are (default: $XDG_CACHE_HOME/fusion4j, else ~/.cache/fusion4j).")
@@ -25,6 +26,7 @@ final class TokenizerDatasetOptions {
 
     /** The dataset; grey images are promoted to RGB when {@code rgb}. */
     ImageTextDataset open(boolean rgb) throws IOException {
-        return Datasets.open(name, new ShapesWorld(size, 0, Set.of()), new DatasetCache(DatasetCache.rootFor(cache)), rgb);
+        return Datasets.open(name, new ShapesWorld(size == null ? 32 : size, 0, Set.of()),
+                new DatasetCache(DatasetCache.rootFor(cache)), rgb, name.equals("shapes") ? null : size);
     }
 }

@@ -289,7 +289,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
 
     /** The settings a resumed run must keep to be the same run. */
     private String runJson(String tokenizerJson) {
-        return "{\"dataset\": " + StrictJson.quote(dataset.name) + ", \"size\": " + dataset.size + ", \"steps\": "
+        return "{\"dataset\": " + StrictJson.quote(dataset.name) + ", \"size\": " + (dataset.size == null ? 32 : dataset.size) + ", \"steps\": "
                 + steps + ", \"batch\": " + batch + ", \"lr\": \"" + lr + "\", \"seed\": \"" + seed
                 + "\", \"tokenizer\": " + StrictJson.quote(tokenizerJson) + "}\n";
     }

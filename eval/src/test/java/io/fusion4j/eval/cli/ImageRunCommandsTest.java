@@ -90,7 +90,7 @@ class ImageRunCommandsTest extends InProcessCli {
         assertThat(err.toString()).contains("--max-objects must be in [1, 3], found 4");
         assertThat(run("train", "--preset", "transfusion-tiny", "--dataset", "mnist", "--max-objects", "1",
                 "--out", dir.resolve("f").toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("--size, --max-objects and --hold-out apply to --dataset shapes only");
+        assertThat(err.toString()).contains("--max-objects and --hold-out apply to --dataset shapes only");
     }
 
     /** The validation value of {@code term} at each validation, in order, from a run's metrics.jsonl. */

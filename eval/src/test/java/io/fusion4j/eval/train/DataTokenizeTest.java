@@ -185,8 +185,8 @@ class DataTokenizeTest {
                 {"--levels", "64", "--out", out}, {"--levels 64 over 3 channels make 262144 image codes; at most"},
                 {"--text", dir.resolve("missing.txt").toString(), "--out", out}, {"--text: expected 'builtin'",
                         "missing.txt (no such file or folder)"},
-                {"--dataset", "mnist", "--size", "16", "--out", out}, {"--size and --hold-out apply to --dataset"
-                        + " shapes only, found --dataset mnist"},
+                {"--dataset", "mnist", "--size", "16", "--out", out}, {"--size applies to --dataset shapes and"
+                        + " emoji only, found --dataset mnist"},
                 {"--size", "8", "--out", out}, {"--size must be in [16, 64] pixels, found 8"},
                 {"--size", "30", "--out", out}, {"--cell 4 must divide both sides", "shapes training image 0 is 30x30"},
                 {"--hold-out", "pink/square", "--out", out}, {"--hold-out: expected colour/shape", "found pink/square"},

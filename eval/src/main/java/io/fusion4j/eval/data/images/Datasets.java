@@ -20,10 +20,22 @@ public final class Datasets {
      */
     public static ImageTextDataset open(String name, ShapesWorld shapes, DatasetCache cache, boolean rgb)
             throws IOException {
+        return open(name, shapes, cache, rgb, null);
+    }
+
+    /**
+     * @param size the image side for datasets that can be drawn or read at several (shapes: its world's; emoji: 64,
+     *             32 or 16), or null for the dataset's own; a size for any other dataset is an error
+     */
+    public static ImageTextDataset open(String name, ShapesWorld shapes, DatasetCache cache, boolean rgb, Integer size)
+            throws IOException {
+        if (size != null && !name.equals("shapes") && !name.equals("emoji")) {
+            throw new UserInputException("--size applies to shapes and emoji only, found --dataset " + name);
+        }
         return switch (name) {
             case "shapes" -> new ShapesImages(shapes, 1_000_000, 10_000);
             case "mnist" -> MnistImages.read(fetched(cache, "mnist"), rgb);
-            case "emoji" -> EmojiImages.read(fetched(cache, "emoji"));
+            case "emoji" -> EmojiImages.read(fetched(cache, "emoji"), size == null ? 0 : size);
             default -> {
                 Path folder = Path.of(name);
                 if (!Files.isDirectory(folder)) {

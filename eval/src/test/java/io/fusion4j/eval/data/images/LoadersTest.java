@@ -61,7 +61,7 @@ class LoadersTest {
                 0, 0})));
         Files.writeString(pkg.resolve("emoji.json"), """
                 [ {"name": "GRINNING FACE", "short_name": "grinning", "short_names": ["grinning"], "image": "1f600.png",
-                   "has_img_twitter": true},
+                   "has_img_twitter": true, "category": "Smileys & Emotion"},
                   {"name": "NO IMAGE", "short_name": "none", "short_names": ["none"], "image": "x.png",
                    "has_img_twitter": false},
                   {"name": "MISSING FILE", "short_name": "gone", "short_names": ["gone"], "image": "gone.png",
@@ -72,7 +72,23 @@ class LoadersTest {
         ImageTextDataset.Sample s = e.get(ImageTextDataset.Split.TRAIN, 0);
         assertThat(s.captions()).containsExactly("grinning face", "an emoji of a grinning face", "grinning");
         assertThat(s.image().at(0, 0, 0)).isEqualTo(1f);
+        assertThat(s.label()).isEqualTo("Smileys & Emotion");
         assertThat(e.attribution()).contains("CC-BY 4.0");
+        assertThatThrownBy(() -> EmojiImages.read(pkg, 48)).hasMessageContaining("emoji: images are 64, 32 or 16"
+                + " pixels, found 48");
+    }
+
+    @Test
+    void emojiAreShrunkByAveragingBlocks() {
+        float[] px = new float[4 * 4];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = i / 16f;
+        }
+        // The top-left block is 0, 1, 4 and 5 sixteenths.
+        assertThat(EmojiImages.shrunk(new Image(1, 4, 4, px), 2).pixels()).containsExactly(2.5f / 16, 4.5f / 16,
+                10.5f / 16, 12.5f / 16);
+        assertThatThrownBy(() -> EmojiImages.shrunk(new Image(1, 4, 4, px), 3)).hasMessageContaining(
+                "a 4x4 image cannot be shrunk to 3x3");
     }
 
     @Test
