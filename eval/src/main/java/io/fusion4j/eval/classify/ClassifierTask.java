@@ -3,17 +3,21 @@ package io.fusion4j.eval.classify;
 /**
  * What a classifier predicts, which fixes its heads: for {@link #SHAPES}, sigmoid heads for colour presence (7),
  * shape presence (5) and cell occupancy (9) side by side in one 21-wide multi-label head, and a softmax over the
- * object count (1–3); for {@link #DIGITS}, a softmax over the ten digits.
+ * object count (1–3); for {@link #DIGITS}, a softmax over the ten digits; for {@link #EMOJI_CATEGORIES}, a softmax
+ * over the emoji package's ten categories.
  */
 public enum ClassifierTask {
-    SHAPES(ShapesLabels.WIDTH, 3), DIGITS(0, 10);
+    SHAPES(ShapesLabels.WIDTH, 3, null), DIGITS(0, 10, HeldOutAccuracy.DIGIT),
+    EMOJI_CATEGORIES(0, io.fusion4j.eval.data.images.EmojiImages.CATEGORIES.size(), HeldOutAccuracy.CATEGORY);
 
     private final int multiLabels;
     private final int classes;
+    private final String accuracyKey;
 
-    ClassifierTask(int multiLabels, int classes) {
+    ClassifierTask(int multiLabels, int classes, String accuracyKey) {
         this.multiLabels = multiLabels;
         this.classes = classes;
+        this.accuracyKey = accuracyKey;
     }
 
     /** Width of the multi-label (sigmoid) head, 0 when there is none. */
@@ -24,5 +28,10 @@ public enum ClassifierTask {
     /** Width of the softmax head. */
     public int classes() {
         return classes;
+    }
+
+    /** For a single-label task, the key of its held-out accuracy; null for shapes' attributes. */
+    public String accuracyKey() {
+        return accuracyKey;
     }
 }

@@ -9,7 +9,7 @@ import java.util.StringJoiner;
  * How well a classifier does on held-out real images, per attribute, each in [0, 1]: for shapes {@link #COLOUR_SET},
  * {@link #SHAPE_SET}, {@link #CELL_SET} (the predicted set is exactly the true one), {@link #COUNT}, {@link #ALL}
  * (every attribute right at once) and the micro-averaged F1 of each multi-label head ({@link #COLOUR_F1},
- * {@link #SHAPE_F1}, {@link #CELL_F1}); for digits {@link #DIGIT}. The report prints these beside the metrics the
+ * {@link #SHAPE_F1}, {@link #CELL_F1}); for digits {@link #DIGIT}; for emoji {@link #CATEGORY}. The report prints these beside the metrics the
  * classifier scores, since a metric is only as good as its judge.
  */
 public record HeldOutAccuracy(int images, Map<String, Double> scores) {
@@ -22,6 +22,7 @@ public record HeldOutAccuracy(int images, Map<String, Double> scores) {
     public static final String SHAPE_F1 = "shape_f1";
     public static final String CELL_F1 = "cell_f1";
     public static final String DIGIT = "digit";
+    public static final String CATEGORY = "category";
 
     public HeldOutAccuracy {
         // Insertion order is the report's column order.

@@ -166,7 +166,10 @@ public final class ImageClassifier implements AutoCloseable {
         return new Predictions(out);
     }
 
-    /** Per image, the most likely class: the digit for a digit classifier, the object count − 1 for shapes. */
+    /**
+     * Per image, the most likely class: the digit for a digit classifier, the category's index in
+     * {@code EmojiImages.CATEGORIES} for emoji, the object count − 1 for shapes.
+     */
     public int[] labels(List<Image> images) {
         Outputs o = run(images);
         int k = net.config().task().classes();
@@ -201,13 +204,13 @@ public final class ImageClassifier implements AutoCloseable {
             images.add(ex.image());
         }
         Map<String, Double> scores = new LinkedHashMap<>();
-        if (net.config().task() == ClassifierTask.DIGITS) {
+        if (net.config().task().accuracyKey() != null) {
             int[] got = labels(images);
             int right = 0;
             for (int i = 0; i < count; i++) {
                 right += got[i] == examples.get(i).label() ? 1 : 0;
             }
-            scores.put(HeldOutAccuracy.DIGIT, right / (double) count);
+            scores.put(net.config().task().accuracyKey(), right / (double) count);
             return new HeldOutAccuracy(count, scores);
         }
         List<ShapesTruth> want = new ArrayList<>(count);

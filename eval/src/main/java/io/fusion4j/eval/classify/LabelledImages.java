@@ -87,4 +87,42 @@ public interface LabelledImages {
             }
         };
     }
+
+    /**
+     * Emoji labelled with their category ({@code EmojiImages}): the label is the category's index in
+     * {@code EmojiImages.CATEGORIES}.
+     *
+     * @throws UserInputException when a sample's label is not one of the categories
+     */
+    static LabelledImages categories(ImageTextDataset data) {
+        java.util.List<String> names = io.fusion4j.eval.data.images.EmojiImages.CATEGORIES;
+        return new LabelledImages() {
+            @Override
+            public String name() {
+                return data.name();
+            }
+
+            @Override
+            public ClassifierTask task() {
+                return ClassifierTask.EMOJI_CATEGORIES;
+            }
+
+            @Override
+            public int size(boolean heldOut) {
+                return data.size(heldOut ? ImageTextDataset.Split.VALIDATION : ImageTextDataset.Split.TRAIN);
+            }
+
+            @Override
+            public Example example(boolean heldOut, int index) {
+                ImageTextDataset.Sample s = data.get(heldOut ? ImageTextDataset.Split.VALIDATION
+                        : ImageTextDataset.Split.TRAIN, index);
+                int k = s.label() == null ? -1 : names.indexOf(s.label());
+                if (k < 0) {
+                    throw new UserInputException(data.name() + ": sample " + index + " is labelled " + s.label()
+                            + ", expected one of the categories " + names);
+                }
+                return new Example(s.image(), new float[0], k);
+            }
+        };
+    }
 }

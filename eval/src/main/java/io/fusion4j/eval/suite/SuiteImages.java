@@ -17,7 +17,7 @@ import java.util.function.Function;
  * floor, and held-out images to caption, each with how it is judged. One implementation per dataset a classifier of
  * ours knows; every judgement has an {@code "all"} key (every attribute of the prompt right), the headline accuracy.
  */
-public sealed interface SuiteImages permits ShapesSuiteImages, DigitsSuiteImages {
+public sealed interface SuiteImages permits ShapesSuiteImages, DigitsSuiteImages, EmojiSuiteImages {
     /** A prompt and how the images drawn for it are judged: per image, attribute → right. */
     record Prompt(String caption, Function<ImageJudgement, List<Map<String, Boolean>>> judge) {
     }
@@ -39,6 +39,9 @@ public sealed interface SuiteImages permits ShapesSuiteImages, DigitsSuiteImages
         SuiteScoring scoring = SuiteScoring.of(dataset);
         if (scoring == SuiteScoring.DIGITS) {
             return DigitsSuiteImages.fetched(cache);
+        }
+        if (scoring == SuiteScoring.EMOJI) {
+            return EmojiSuiteImages.fetched(cache);
         }
         return new ShapesSuiteImages();
     }

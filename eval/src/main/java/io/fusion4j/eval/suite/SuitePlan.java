@@ -102,9 +102,11 @@ public final class SuitePlan {
 
     private void tokenizer(String kind) {
         Path dir = tokenizerDir(kind);
-        steps.add(new SuiteStep("tokenizer-" + kind, null, SuiteStep.Role.DATA, List.of(compute("tokenizer", "train",
-                "--kind", kind, "--dataset", dataset, "--steps", Integer.toString(budget.tokenizerSteps()), "--out",
-                dir.toString(), "--resume")), budget.tokenizerSteps() * 4.0));
+        List<String> args = new ArrayList<>(List.of("tokenizer", "train", "--kind", kind));
+        args.addAll(datasetArgs());
+        args.addAll(List.of("--steps", Integer.toString(budget.tokenizerSteps()), "--out", dir.toString(), "--resume"));
+        steps.add(new SuiteStep("tokenizer-" + kind, null, SuiteStep.Role.DATA, List.of(compute(args)),
+                budget.tokenizerSteps() * 4.0));
     }
 
     private void moma() throws IOException {
@@ -115,11 +117,14 @@ public final class SuitePlan {
         Path held = data.resolve("held-out.safetensors");
         Path vq = tokenizerDir("vq");
         List<String> codes = vq == null ? List.of() : List.of("--image-tokenizer", vq.toString());
-        List<String> rows = new ArrayList<>(List.of("data", "tokenize", "--dataset", dataset, "--out", train.toString(),
-                "--rows", Long.toString(longest * batch)));
+        List<String> rows = new ArrayList<>(List.of("data", "tokenize"));
+        rows.addAll(datasetArgs());
+        rows.addAll(List.of("--out", train.toString(), "--rows", Long.toString(longest * batch)));
         rows.addAll(codes);
-        List<String> heldRows = new ArrayList<>(List.of("data", "tokenize", "--dataset", dataset, "--split",
-                "held-out", "--out", held.toString(), "--rows", Integer.toString(VALIDATION_BATCHES * batch)));
+        List<String> heldRows = new ArrayList<>(List.of("data", "tokenize"));
+        heldRows.addAll(datasetArgs());
+        heldRows.addAll(List.of("--split", "held-out", "--out", held.toString(), "--rows",
+                Integer.toString(VALIDATION_BATCHES * batch)));
         heldRows.addAll(codes);
         steps.add(new SuiteStep("moma-rows", null, SuiteStep.Role.DATA, List.of(compute(rows), compute(heldRows)),
                 longest / 10.0));
@@ -182,10 +187,13 @@ public final class SuitePlan {
             for (long b : budgets) {
                 for (String v : TRANSFUSION_VARIANTS) {
                     String preset = v.equals("transfusion") ? "transfusion-tiny" : v;
-                    List<String> data = v.equals("chameleon")
-                            ? List.of("--dataset", dataset, "--image-tokenizer", vq == null ? "grid" : vq.toString(),
-                            "--layout", "transfusion", "--caption-dropout", "0.1")
-                            : continuousData(vae);
+                    List<String> data = new ArrayList<>(datasetArgs());
+                    if (v.equals("chameleon")) {
+                        data.addAll(List.of("--image-tokenizer", vq == null ? "grid" : vq.toString(), "--layout",
+                                "transfusion", "--caption-dropout", "0.1"));
+                    } else {
+                        data = continuousData(vae);
+                    }
                     transfusionRun(v, b, seed, config(preset, b), data, "transfusion");
                 }
             }
@@ -215,10 +223,20 @@ public final class SuitePlan {
         }
     }
 
+    /** {@code --dataset NAME} and the options the suite reads that dataset with (emoji at 32 pixels). */
+    private List<String> datasetArgs() {
+        List<String> a = new ArrayList<>(List.of("--dataset", dataset));
+        SuiteScoring.find(dataset).ifPresent(s -> a.addAll(s.dataOptions()));
+        return a;
+    }
+
     /** Transfusion's data options: pixels of the dataset, or the patch VAE's latents when one is trained. */
     private List<String> continuousData(Path vae) {
-        return vae == null ? List.of("--dataset", dataset)
-                : List.of("--dataset", dataset, "--image-tokenizer", vae.toString());
+        List<String> a = new ArrayList<>(datasetArgs());
+        if (vae != null) {
+            a.addAll(List.of("--image-tokenizer", vae.toString()));
+        }
+        return a;
     }
 
     private void transfusionRun(String name, long steps, int seed, Path config, List<String> data, String suite) {
