@@ -91,8 +91,8 @@ final class ContinuousRunData implements AutoCloseable {
         var first = data.get(ImageTextDataset.Split.TRAIN, 0).image();
         // The default is the largest usual size that divides the grid: 4 for pixels, 2 for latents, less when the
         // side is odd (MNIST's 28 pixels make a 7x7 latent at a quarter of the side).
-        int k = patch != null ? patch : largestDividing(pixels ? first.height() : ImageCodecs.latentGrid(dir),
-                pixels ? 4 : 2);
+        int k = patch != null ? patch : ImageCodecs.largestDividing(pixels ? first.height()
+                : ImageCodecs.latentGrid(dir), pixels ? 4 : 2);
         if (pixels) {
             if (first.height() != first.width() || first.height() % k != 0) {
                 throw new UserInputException("--patch-size " + k + " must divide the side of " + options.dataset
@@ -118,15 +118,6 @@ final class ContinuousRunData implements AutoCloseable {
             backend.close();
             throw e;
         }
-    }
-
-    /** The largest of {@code most}, its halves and 1 that divides {@code side}. */
-    static int largestDividing(int side, int most) {
-        int k = most;
-        while (k > 1 && side % k != 0) {
-            k /= 2;
-        }
-        return k;
     }
 
     /** Closes the VAE's backend, if the run has one; its codec then encodes nothing more. */

@@ -80,11 +80,7 @@ public final class ImageCodecs {
      * @throws UserInputException naming the folder or file when it holds no VAE or is damaged
      */
     public static VaeImageTokenizer loadContinuous(Path dir, Backend backend, int patch) throws IOException {
-        String kind = kind(dir);
-        if (!kind.equals(VaeConfig.KIND)) {
-            throw new UserInputException(dir.resolve(CONFIG) + ": a model on continuous patches needs a VAE tokenizer"
-                    + " (kind vae, from 'fusion4j tokenizer train --kind vae'), found kind '" + kind + "'");
-        }
+        requireVae(dir);
         try {
             return VaeImageTokenizer.load(dir, backend, patch);
         } catch (IllegalArgumentException e) {
@@ -97,6 +93,7 @@ public final class ImageCodecs {
      * config without loading its weights.
      */
     public static int latentGrid(Path dir) throws IOException {
+        requireVae(dir);
         JsonNode n = config(dir);
         int side = n.path("side").asInt(0);
         int down = n.path("downsample").asInt(0);
@@ -105,6 +102,26 @@ public final class ImageCodecs {
                     + " downsample, found side " + n.path("side") + " and downsample " + n.path("downsample"));
         }
         return side / down;
+    }
+
+    private static void requireVae(Path dir) throws IOException {
+        String kind = kind(dir);
+        if (!kind.equals(VaeConfig.KIND)) {
+            throw new UserInputException(dir.resolve(CONFIG) + ": a model on continuous patches needs a VAE tokenizer"
+                    + " (kind vae, from 'fusion4j tokenizer train --kind vae'), found kind '" + kind + "'");
+        }
+    }
+
+    /**
+     * The largest of {@code most}, its halves and 1 that divides {@code side}: the default patch of a grid (4 for
+     * pixels, 2 for latents, less when the side is odd, as MNIST's 28 pixels make a 7x7 latent).
+     */
+    public static int largestDividing(int side, int most) {
+        int k = most;
+        while (k > 1 && side % k != 0) {
+            k /= 2;
+        }
+        return k;
     }
 
     /** The {@code kind} field of the folder's config ({@code grid}, {@code vq} or {@code vae}). */

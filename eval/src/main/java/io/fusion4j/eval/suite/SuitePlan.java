@@ -210,8 +210,8 @@ public final class SuitePlan {
         if (vae != null) {
             // Latents at a quarter of the side (the VAE's default): on shapes' 8×8, 1×1 patches give 64 per image and
             // 4×4 give 4 beside the default 2×2; a grid no other size divides (MNIST's 7×7) has no patch ablation.
-            int grid = SuiteScoring.of(dataset).imageSide() / 4;
-            int usual = grid % 2 == 0 ? 2 : 1;
+            int grid = SuiteScoring.of(dataset).imageSide() / VAE_DOWNSAMPLE;
+            int usual = io.fusion4j.eval.data.ImageCodecs.largestDividing(grid, 2);
             for (int k : new int[]{1, 4}) {
                 if (k == usual || grid % k != 0) {
                     continue;
@@ -222,6 +222,9 @@ public final class SuitePlan {
             }
         }
     }
+
+    /** The VAE's downsampling when {@code tokenizer train --kind vae} is given none, as the suite runs it. */
+    private static final int VAE_DOWNSAMPLE = 4;
 
     /** {@code --dataset NAME} and the options the suite reads that dataset with (emoji at 32 pixels). */
     private List<String> datasetArgs() {
