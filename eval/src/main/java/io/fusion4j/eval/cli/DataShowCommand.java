@@ -43,8 +43,9 @@ final class DataShowCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "grid.png", description = "The PNG to write (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--size", defaultValue = "32", description = "shapes: image side, 16 to 64 pixels (default: ${DEFAULT-VALUE}).")
-    int size;
+    @Option(names = "--size", description = "shapes: image side, 16 to 64 pixels (default: 32); emoji: 64, 32 or 16"
+            + " (default: 64).")
+    Integer size;
 
     @Option(names = "--seed", defaultValue = "0", description = "shapes: the world's seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -78,7 +79,7 @@ final class DataShowCommand implements Callable<Integer> {
             if (!name.equals("shapes")) {
                 throw new UserInputException("--split " + split + " exists for shapes only");
             }
-            ShapesWorld world = new ShapesWorld(size, seed, combos(holdOut));
+            ShapesWorld world = new ShapesWorld(size == null ? 32 : size, seed, combos(holdOut));
             ShapesWorld.Split s = split.equals("test") ? ShapesWorld.Split.TEST : ShapesWorld.Split.COMPOSITIONAL;
             for (int i = 0; i < n; i++) {
                 ShapesWorld.Sample sample = world.sample(s, i);
@@ -92,8 +93,8 @@ final class DataShowCommand implements Callable<Integer> {
                         + split);
             };
             Path root = DatasetCache.rootFor(cache);
-            ImageTextDataset data = Datasets.open(name, new ShapesWorld(size, seed, combos(holdOut)),
-                    new DatasetCache(root), false);
+            ImageTextDataset data = Datasets.open(name, new ShapesWorld(name.equals("shapes") && size != null ? size
+                    : 32, seed, combos(holdOut)), new DatasetCache(root), false, name.equals("shapes") ? null : size);
             int count = Math.min(n, data.size(s));
             for (int i = 0; i < count; i++) {
                 ImageTextDataset.Sample sample = data.get(s, i);

@@ -42,9 +42,9 @@ final class EvalCommand implements java.util.concurrent.Callable<Integer> {
             + " cores) or full (a GPU or a long night) (default: ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--dataset", defaultValue = "shapes", description = "Image-caption data: shapes (built in) or"
-            + " mnist (fetched first with 'fusion4j data fetch mnist'); the Transfusion suite's image metrics use a"
-            + " classifier of its labels (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dataset", defaultValue = "shapes", description = "Image-caption data: shapes (built in), mnist"
+            + " or emoji (fetched first with 'fusion4j data fetch'); the Transfusion suite's image metrics use a"
+            + " classifier of its labels, the MoMa suite also takes a folder of PNGs (default: ${DEFAULT-VALUE}).")
     String dataset;
 
     @Option(names = "--seeds", description = "Seeds per variant (default: the preset's: smoke 1, quick 2, full 3).")
@@ -71,12 +71,16 @@ final class EvalCommand implements java.util.concurrent.Callable<Integer> {
             throw new UserInputException("--threads must be >= 0 (0 for all processors), found " + threads);
         }
         Path dir = out != null ? out : Path.of("runs", "eval-" + suite + "-" + p.label());
+        // Read the scoring data before any training, so a dataset without a classifier, not fetched, or too small for
+        // the budget fails now.
+        SuiteImages images = suite.equals("moma") ? null : SuiteImages.of(dataset,
+                new DatasetCache(DatasetCache.rootFor(null)));
+        if (images != null) {
+            images.check(p.budget());
+        }
         SuiteSettings settings = new SuiteSettings(suite, p.label(), dataset, n);
         List<String> backendArgs = backendArgs();
         SuitePlan plan = SuitePlan.of(suite, dir, dataset, p.budget(), n, backendArgs);
-        // Read the scoring data before any training, so a dataset without a classifier or not fetched fails now.
-        SuiteImages images = suite.equals("moma") ? null : SuiteImages.of(dataset,
-                new DatasetCache(DatasetCache.rootFor(null)));
         settings.claim(dir);
         AtomicBoolean stopping = new AtomicBoolean();
         // Ctrl-C: the run in progress stops at its step boundary (train's own hook); this one waits for the loop to

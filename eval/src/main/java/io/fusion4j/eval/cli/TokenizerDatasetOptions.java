@@ -26,7 +26,7 @@ final class TokenizerDatasetOptions {
 
     /** The dataset; grey images are promoted to RGB when {@code rgb}. */
     ImageTextDataset open(boolean rgb) throws IOException {
-        return Datasets.open(name, new ShapesWorld(size == null ? 32 : size, 0, Set.of()),
+        return Datasets.open(name, new ShapesWorld(name.equals("shapes") && size != null ? size : 32, 0, Set.of()),
                 new DatasetCache(DatasetCache.rootFor(cache)), rgb, name.equals("shapes") ? null : size);
     }
 }

@@ -30,9 +30,11 @@ final class DigitsSuiteImages implements SuiteImages {
     private static final String[] WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
             "nine"};
     private final ImageTextDataset data;
+    private final HeldOutThirds thirds;
 
     DigitsSuiteImages(ImageTextDataset data) {
         this.data = data;
+        this.thirds = new HeldOutThirds(data, "validation split");
     }
 
     static DigitsSuiteImages fetched(DatasetCache cache) throws IOException {
@@ -58,7 +60,7 @@ final class DigitsSuiteImages implements SuiteImages {
     public List<Prompt> prompts(int n) {
         List<Prompt> p = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            ImageTextDataset.Sample s = sample(i);
+            ImageTextDataset.Sample s = thirds.sample(i);
             int digit = digit(s, i);
             p.add(new Prompt(s.captions().getFirst(), j -> {
                 int[] read = j.classifier().labels(j.images());
@@ -74,20 +76,15 @@ final class DigitsSuiteImages implements SuiteImages {
 
     @Override
     public List<Image> real(int set, int n) {
-        int from = third(n) * set;
-        List<Image> images = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            images.add(sample(from + i).image());
-        }
-        return images;
+        return thirds.real(set, n);
     }
 
     @Override
     public List<Captioned> captioned(int n) {
-        int from = 2 * third(n);
+        int from = thirds.captionedFrom(n);
         List<Captioned> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            ImageTextDataset.Sample s = sample(from + i);
+            ImageTextDataset.Sample s = thirds.sample(from + i);
             int digit = digit(s, from + i);
             out.add(new Captioned(s.image(), s.captions(), c -> Map.of("digit", named(c).equals(
                     new TreeSet<>(List.of(digit))))));
@@ -111,20 +108,6 @@ final class DigitsSuiteImages implements SuiteImages {
             }
         }
         return out;
-    }
-
-    /** A third of the validation split, which must hold {@code n} images. */
-    private int third(int n) {
-        int t = data.size(ImageTextDataset.Split.VALIDATION) / 3;
-        if (n > t) {
-            throw new UserInputException("mnist: the suite needs " + n + " held-out images per set, but a third of the"
-                    + " validation split holds " + t);
-        }
-        return t;
-    }
-
-    private ImageTextDataset.Sample sample(int i) {
-        return data.get(ImageTextDataset.Split.VALIDATION, i);
     }
 
     private static int digit(ImageTextDataset.Sample s, int i) {

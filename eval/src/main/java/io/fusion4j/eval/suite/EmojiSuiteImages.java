@@ -30,9 +30,11 @@ final class EmojiSuiteImages implements SuiteImages {
     /** Words a caption of any emoji may share with a name without saying anything about it. */
     private static final Set<String> FILLER = Set.of("emoji", "the", "and", "with", "of", "an", "a");
     private final ImageTextDataset data;
+    private final HeldOutThirds thirds;
 
     EmojiSuiteImages(ImageTextDataset data) {
         this.data = data;
+        this.thirds = new HeldOutThirds(data, "held-out emoji");
     }
 
     static EmojiSuiteImages fetched(DatasetCache cache) throws IOException {
@@ -64,7 +66,7 @@ final class EmojiSuiteImages implements SuiteImages {
         }
         List<Prompt> p = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            ImageTextDataset.Sample s = sample(i);
+            ImageTextDataset.Sample s = thirds.sample(i);
             int category = category(s, i);
             List<String> c = s.captions();
             p.add(new Prompt(c.size() > 1 ? c.get(1) : c.getFirst(), j -> {
@@ -80,20 +82,15 @@ final class EmojiSuiteImages implements SuiteImages {
 
     @Override
     public List<Image> real(int set, int n) {
-        int from = third(n) * set;
-        List<Image> images = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            images.add(sample(from + i).image());
-        }
-        return images;
+        return thirds.real(set, n);
     }
 
     @Override
     public List<Captioned> captioned(int n) {
-        int from = 2 * third(n);
+        int from = thirds.captionedFrom(n);
         List<Captioned> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            ImageTextDataset.Sample s = sample(from + i);
+            ImageTextDataset.Sample s = thirds.sample(from + i);
             Set<String> name = words(s.captions().getFirst());
             out.add(new Captioned(s.image(), s.captions(), c -> Map.of("name_word",
                     words(c).stream().anyMatch(name::contains))));
@@ -110,19 +107,6 @@ final class EmojiSuiteImages implements SuiteImages {
             }
         }
         return out;
-    }
-
-    private int third(int n) {
-        int t = data.size(ImageTextDataset.Split.VALIDATION) / 3;
-        if (n > t) {
-            throw new UserInputException("emoji: the suite needs " + n + " held-out images per set, but a third of the"
-                    + " held-out emoji is " + t);
-        }
-        return t;
-    }
-
-    private ImageTextDataset.Sample sample(int i) {
-        return data.get(ImageTextDataset.Split.VALIDATION, i);
     }
 
     private static int category(ImageTextDataset.Sample s, int i) {

@@ -67,6 +67,16 @@ public sealed interface SuiteImages permits ShapesSuiteImages, DigitsSuiteImages
         return images;
     }
 
+    /**
+     * Fails at once, naming the numbers, when {@code budget} asks for more held-out prompts or images than this
+     * dataset has (so a long suite does not stop at its first score).
+     */
+    default void check(SuitePreset.Budget budget) {
+        prompts(budget.prompts());
+        real(1, budget.prompts() * budget.samplesPerPrompt());
+        captioned(budget.captions());
+    }
+
     /** The first {@code n} held-out images to caption. */
     List<Captioned> captioned(int n);
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * @param imageSide         the side of its square images, in pixels
  * @param imageAttributes   image judgements besides {@code "all"}, in report order (empty when "all" is the only one)
  * @param allMeans          what {@code "all"} means for an image ("colour, shape and position")
- * @param captionAttributes caption judgements, in report order; the first is the headline
+ * @param captionAttributes caption judgements, as evaluation.json holds them; the first is printed while scoring
  * @param description       one sentence on where prompts and captioned images come from and how they are judged
  * @param dataOptions       what the suite's commands add after {@code --dataset NAME} to read it at {@code imageSide}
  */

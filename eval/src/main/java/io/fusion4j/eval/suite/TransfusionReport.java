@@ -238,7 +238,7 @@ final class TransfusionReport {
         for (Ablation ab : list) {
             Scored s = runs.getOrDefault(ab.name(), Map.of()).getOrDefault(first, Map.of()).get(1);
             if (s == null) {
-                rows.add(List.of(ab.name(), ab.change(), "not run (this preset, or no such patch on this latent grid)", "–", "–", ab.paper(), "–"));
+                rows.add(List.of(ab.name(), ab.change(), "not run at this preset or on this dataset", "–", "–", ab.paper(), "–"));
                 continue;
             }
             double fidS = fid.value().applyAsDouble(s);

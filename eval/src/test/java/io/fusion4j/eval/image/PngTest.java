@@ -142,6 +142,11 @@ class PngTest {
                 "g1.png");
         float[] want = {1, 0, 1, 1, 0, 0, 1, 1, 1, 0};
         assertThat(bits.pixels()).containsExactly(want);
+        // 2-bit grey 0 1 2 3 in one byte, and 4-bit grey 0 15 in one byte: levels spread over [0, 1].
+        assertThat(Png.decode(png(4, 1, 2, 0, null, null, new byte[]{0, 0b00011011}), "g2.png").pixels())
+                .containsExactly(new float[]{0, 85 / 255f, 170 / 255f, 1}, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(Png.decode(png(2, 1, 4, 0, null, null, new byte[]{0, 0x0F}), "g4.png").pixels())
+                .containsExactly(0f, 1f);
         assertThatThrownBy(() -> Png.decode(png(2, 1, 4, 2, null, null, new byte[]{0, 0, 0, 0, 0}), "rgb4.png"))
                 .hasMessageContaining("rgb4.png: only non-interlaced 8-bit").hasMessageContaining("found depth 4");
     }

@@ -81,7 +81,7 @@ class DigitsSuiteImagesTest {
         }
         assertThat(seen).hasSize(30);
         assertThatThrownBy(() -> suite.real(0, 11)).isInstanceOf(UserInputException.class)
-                .hasMessageContaining("needs 11 held-out images per set").hasMessageContaining("holds 10");
+                .hasMessageContaining("needs 11 held-out images per set").hasMessageContaining("validation split is 10");
     }
 
     @Test

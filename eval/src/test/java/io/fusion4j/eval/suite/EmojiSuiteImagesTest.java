@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The suite's emoji scoring on a stand-in package in the emoji-datasource layout: 90 emoji of 64 pixels (9 held out),
- * each a flat grey level of its own, named "thing N", in category N mod 10.
+ * each a flat grey level of its own, named "thing" and a word of its own ("thing bab"), in category N mod 10.
  */
 class EmojiSuiteImagesTest {
     @TempDir
@@ -39,7 +39,7 @@ class EmojiSuiteImagesTest {
             float[] px = new float[3 * 64 * 64];
             java.util.Arrays.fill(px, i / 100f);
             Files.write(img.resolve(i + ".png"), Png.encode(new Image(3, 64, 64, px)));
-            json.append(i == 0 ? "" : ",").append("{\"name\": \"THING ").append(i).append("\", \"short_name\": \"t")
+            json.append(i == 0 ? "" : ",").append("{\"name\": \"THING ").append(word(i)).append("\", \"short_name\": \"t")
                     .append(i).append("\", \"short_names\": [\"t").append(i).append("\"], \"image\": \"").append(i)
                     .append(".png\", \"has_img_twitter\": true, \"category\": \"")
                     .append(EmojiImages.CATEGORIES.get(i % 10)).append("\"}");
@@ -47,6 +47,11 @@ class EmojiSuiteImagesTest {
         Files.writeString(pkg.resolve("emoji.json"), json.append("]"));
         data = EmojiImages.read(pkg, 32);
         suite = new EmojiSuiteImages(data);
+    }
+
+    /** A word of letters unique to emoji {@code i}. */
+    private static String word(int i) {
+        return "b" + (char) ('a' + i % 26) + (char) ('a' + i / 26);
     }
 
     @Test
@@ -82,12 +87,20 @@ class EmojiSuiteImagesTest {
 
     @Test
     void aCaptionIsRightWhenItNamesAWordOfTheEmojisName() {
-        SuiteImages.Captioned c = suite.captioned(3).getFirst();
-        String name = c.references().getFirst(); // "thing N"
-        String number = name.substring("thing ".length());
-        assertThat(c.judge().apply("a small thing")).isEqualTo(Map.of("name_word", true));
-        assertThat(c.judge().apply("an emoji of a face")).isEqualTo(Map.of("name_word", false));
+        List<SuiteImages.Captioned> caps = suite.captioned(3);
+        String own = caps.get(0).references().getFirst().substring("thing ".length());
+        String other = caps.get(1).references().getFirst().substring("thing ".length());
+        assertThat(own).isNotEqualTo(other);
+        assertThat(caps.get(0).judge().apply("a small " + own)).isEqualTo(Map.of("name_word", true));
+        assertThat(caps.get(0).judge().apply("a small " + other)).isEqualTo(Map.of("name_word", false));
+        assertThat(caps.get(0).judge().apply("an emoji of a face")).isEqualTo(Map.of("name_word", false));
         assertThat(EmojiSuiteImages.words("An emoji of a Grinning face!")).containsExactly("grinning", "face");
-        assertThat(number).isNotEmpty();
+    }
+
+    @Test
+    void aBudgetTheHeldOutEmojiCannotFillIsRefusedBeforeAnyTraining() {
+        // 9 held out: thirds of 3. The smoke budget needs 3 prompts x 2 images per set.
+        assertThatThrownBy(() -> suite.check(SuitePreset.SMOKE.budget())).isInstanceOf(UserInputException.class)
+                .hasMessageContaining("needs 6 held-out images per set, but a third of the held-out emoji is 3");
     }
 }
