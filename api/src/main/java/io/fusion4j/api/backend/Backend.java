@@ -44,6 +44,15 @@ public interface Backend extends AutoCloseable {
     /** Counter of the floating-point operations performed by this backend's kernels. */
     FlopCounter flops();
 
+    /**
+     * The device's fp32 peak for this backend's {@link #threads()}, for model-FLOPs utilisation: measured or from a
+     * datasheet, as its source says. Empty where the backend does not know it (callers then say what they assume).
+     * May take a moment the first time (a backend may measure it once).
+     */
+    default java.util.Optional<PeakFlops> fp32Peak() {
+        return java.util.Optional.empty();
+    }
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor that lives until it is unreachable (or until {@link #close()}). */

@@ -19,8 +19,8 @@ import java.util.function.Consumer;
  * with it is not representative) and, for an asynchronous backend, times only the launch.
  */
 final class KernelTimes implements InvocationHandler {
-    private static final Set<String> NOT_KERNELS = Set.of("name", "deviceDescription", "threads", "flops", "allocate",
-            "newArena", "synchronize", "close", "toString", "hashCode", "equals");
+    private static final Set<String> NOT_KERNELS = Set.of("name", "deviceDescription", "threads", "flops", "fp32Peak",
+            "allocate", "newArena", "synchronize", "close", "toString", "hashCode", "equals");
 
     private final Backend target;
     private final Map<String, long[]> times = new LinkedHashMap<>();

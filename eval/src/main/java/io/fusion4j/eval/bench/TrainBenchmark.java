@@ -5,6 +5,7 @@ import io.fusion4j.eval.models.ModelBuilder;
 import io.fusion4j.eval.models.Models;
 
 import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.backend.PeakFlops;
 import io.fusion4j.api.data.MixedBatch;
 import io.fusion4j.api.nn.Decoder;
 import io.fusion4j.api.nn.DecoderConfig;
@@ -20,11 +21,12 @@ import java.util.function.Consumer;
  * {@code bench train}: full training steps (forward, backward, AdamW) of a preset on random tokens, the
  * way PERF.md specifies: warm-up steps (on 2 busy cores the JIT needs several seconds to compile every
  * kernel; until then vector code runs unintrinsified and allocates), then timed steps; tokens/s, counted GFLOP/s, MFU against the
- * FLOPs-per-token formula of PERF.md and the 210 GFLOP/s-per-core fp32 peak, and Java heap per step.
+ * FLOPs-per-token formula of PERF.md and the backend's fp32 peak (the CPU backend measures its own; where a backend
+ * knows none, PERF.md's 210 GFLOP/s a core, said as assumed), and Java heap per step.
  */
 public final class TrainBenchmark {
-    /** PERF.md: ~210 GFLOP/s fp32 FMA peak per core on the build machines. */
-    private static final double PEAK_PER_CORE = 210;
+    /** PERF.md: ~210 GFLOP/s fp32 FMA peak per core on the AMD Zen 5 build machines; used only when the backend knows none. */
+    private static final double ASSUMED_PEAK_PER_CORE = 210;
 
     private final Backend backend;
     private final Consumer<String> out;
@@ -69,17 +71,25 @@ public final class TrainBenchmark {
                 .orElse(0));
         double counted = timed.stream().mapToDouble(TrainEvent.Step::gigaflopsPerSecond).sorted().toArray()[timed.size() / 2];
         double formula = flopsPerToken * m.median() / 1e9;
-        double peak = PEAK_PER_CORE * backend.threads();
+        if (timer != null) {
+            timer.stop(); // before the peak is measured: its seconds are no part of a step
+        }
+        PeakFlops peak = peak(this.backend);
         out.accept(String.format("train %s (d=%d L=%d T=%d B=%d vocab=%d)  threads %d  %s  counted %.1f GFLOP/s"
-                        + "  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f  heap %.0f KB/step  loss %.3f",
+                        + "  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f (%s)  heap %.0f KB/step  loss %.3f",
                 config, model.dim(), model.layers(), cfg.seqLen(), cfg.batch(), model.vocab(),
-                backend.threads(), m.summary(), counted, formula, 100 * formula / peak, peak, m.heapBytesPerCall() / 1024,
-                timed.getLast().loss()));
+                backend.threads(), m.summary(), counted, formula, 100 * formula / peak.gigaflops(), peak.gigaflops(),
+                peak.source(), m.heapBytesPerCall() / 1024, timed.getLast().loss()));
         m.heapWarning().ifPresent(out);
         if (timer != null) {
-            timer.stop();
             timer.print(out, timed.size());
         }
         return m;
+    }
+
+    /** The backend's fp32 peak, or PERF.md's per-core figure for its threads, said as assumed. */
+    static PeakFlops peak(Backend backend) {
+        return backend.fp32Peak().orElseGet(() -> new PeakFlops(ASSUMED_PEAK_PER_CORE * backend.threads(),
+                "assumed: " + (int) ASSUMED_PEAK_PER_CORE + " GFLOP/s a core, PERF.md's AMD Zen 5"));
     }
 }

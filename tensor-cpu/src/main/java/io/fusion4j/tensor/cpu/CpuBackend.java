@@ -31,6 +31,7 @@ public final class CpuBackend implements Backend {
     private long[] topKKeys = new long[0];
     private RopeTable ropeTable;
     private boolean closed;
+    private io.fusion4j.api.backend.PeakFlops peak;
 
     CpuBackend(int threads) {
         this.pool = new WorkerPool(threads);
@@ -58,6 +59,15 @@ public final class CpuBackend implements Backend {
     @Override
     public FlopCounter flops() {
         return flops;
+    }
+
+    /** Measured once, on this backend's pool (about half a second): see {@link FmaPeak}. */
+    @Override
+    public java.util.Optional<io.fusion4j.api.backend.PeakFlops> fp32Peak() {
+        if (peak == null) {
+            peak = FmaPeak.measure(pool);
+        }
+        return java.util.Optional.of(peak);
     }
 
     private static CpuStorage st(Tensor t) {
