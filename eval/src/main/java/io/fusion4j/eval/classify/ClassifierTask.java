@@ -30,6 +30,30 @@ public enum ClassifierTask {
         return classes;
     }
 
+    /**
+     * For a single-label task, the class a dataset label names ("7" is digit 7, "Flags" is a category's index), or -1
+     * when it names none; always -1 for shapes, whose labels are scenes.
+     */
+    public int classOf(String label) {
+        if (label == null) {
+            return -1;
+        }
+        return switch (this) {
+            case SHAPES -> -1;
+            case DIGITS -> label.matches("[0-9]") ? label.charAt(0) - '0' : -1;
+            case EMOJI_CATEGORIES -> io.fusion4j.eval.data.images.EmojiImages.CATEGORIES.indexOf(label);
+        };
+    }
+
+    /** What a label must be for {@link #classOf}, as errors say it. */
+    public String expectedLabel() {
+        return switch (this) {
+            case SHAPES -> "a shapes scene";
+            case DIGITS -> "a digit 0-9 for a digit classifier";
+            case EMOJI_CATEGORIES -> "one of the categories " + io.fusion4j.eval.data.images.EmojiImages.CATEGORIES;
+        };
+    }
+
     /** For a single-label task, the key of its held-out accuracy; null for shapes' attributes. */
     public String accuracyKey() {
         return accuracyKey;

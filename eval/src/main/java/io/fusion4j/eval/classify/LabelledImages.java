@@ -58,34 +58,7 @@ public interface LabelledImages {
      * @throws UserInputException when a sample's label is not a digit
      */
     static LabelledImages digits(ImageTextDataset data) {
-        return new LabelledImages() {
-            @Override
-            public String name() {
-                return data.name();
-            }
-
-            @Override
-            public ClassifierTask task() {
-                return ClassifierTask.DIGITS;
-            }
-
-            @Override
-            public int size(boolean heldOut) {
-                return data.size(heldOut ? ImageTextDataset.Split.VALIDATION : ImageTextDataset.Split.TRAIN);
-            }
-
-            @Override
-            public Example example(boolean heldOut, int index) {
-                ImageTextDataset.Sample s = data.get(heldOut ? ImageTextDataset.Split.VALIDATION
-                        : ImageTextDataset.Split.TRAIN, index);
-                String label = s.label();
-                if (label == null || !label.matches("[0-9]")) {
-                    throw new UserInputException(data.name() + ": sample " + index + " is labelled " + label
-                            + ", expected a digit 0-9 for a digit classifier");
-                }
-                return new Example(s.image(), new float[0], label.charAt(0) - '0');
-            }
-        };
+        return singleLabel(data, ClassifierTask.DIGITS);
     }
 
     /**
@@ -95,7 +68,26 @@ public interface LabelledImages {
      * @throws UserInputException when a sample's label is not one of the categories
      */
     static LabelledImages categories(ImageTextDataset data) {
-        java.util.List<String> names = io.fusion4j.eval.data.images.EmojiImages.CATEGORIES;
+        return singleLabel(data, ClassifierTask.EMOJI_CATEGORIES);
+    }
+
+    /**
+     * The class of sample {@code index} of {@code data} for a single-label {@code task}.
+     *
+     * @throws UserInputException naming the dataset, the sample and what the task expects, when the sample's label
+     *                            is not one of the task's classes
+     */
+    static int classOf(ClassifierTask task, ImageTextDataset data, ImageTextDataset.Sample s, int index) {
+        int k = task.classOf(s.label());
+        if (k < 0) {
+            throw new UserInputException(data.name() + ": sample " + index + " is labelled " + s.label()
+                    + ", expected " + task.expectedLabel());
+        }
+        return k;
+    }
+
+    /** {@code data} with each sample's label read as a class of the single-label {@code task}. */
+    private static LabelledImages singleLabel(ImageTextDataset data, ClassifierTask task) {
         return new LabelledImages() {
             @Override
             public String name() {
@@ -104,7 +96,7 @@ public interface LabelledImages {
 
             @Override
             public ClassifierTask task() {
-                return ClassifierTask.EMOJI_CATEGORIES;
+                return task;
             }
 
             @Override
@@ -116,12 +108,7 @@ public interface LabelledImages {
             public Example example(boolean heldOut, int index) {
                 ImageTextDataset.Sample s = data.get(heldOut ? ImageTextDataset.Split.VALIDATION
                         : ImageTextDataset.Split.TRAIN, index);
-                int k = s.label() == null ? -1 : names.indexOf(s.label());
-                if (k < 0) {
-                    throw new UserInputException(data.name() + ": sample " + index + " is labelled " + s.label()
-                            + ", expected one of the categories " + names);
-                }
-                return new Example(s.image(), new float[0], k);
+                return new Example(s.image(), new float[0], classOf(task, data, s, index));
             }
         };
     }

@@ -3,6 +3,7 @@ package io.fusion4j.eval.suite;
 import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.data.Image;
 import io.fusion4j.eval.classify.ClassifierCache;
+import io.fusion4j.eval.classify.ClassifierTask;
 import io.fusion4j.eval.classify.ImageClassifier;
 import io.fusion4j.eval.classify.LabelledImages;
 import io.fusion4j.eval.data.fetch.Catalogue;
@@ -61,15 +62,7 @@ final class DigitsSuiteImages implements SuiteImages {
         List<Prompt> p = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             ImageTextDataset.Sample s = thirds.sample(i);
-            int digit = digit(s, i);
-            p.add(new Prompt(s.captions().getFirst(), j -> {
-                int[] read = j.classifier().labels(j.images());
-                List<Map<String, Boolean>> out = new ArrayList<>(read.length);
-                for (int r : read) {
-                    out.add(Map.of("all", r == digit));
-                }
-                return out;
-            }));
+            p.add(Prompt.labelled(s.captions().getFirst(), digit(s, i)));
         }
         return p;
     }
@@ -110,12 +103,8 @@ final class DigitsSuiteImages implements SuiteImages {
         return out;
     }
 
-    private static int digit(ImageTextDataset.Sample s, int i) {
-        if (s.label() == null || !s.label().matches("[0-9]")) {
-            throw new UserInputException("mnist: held-out sample " + i + " is labelled " + s.label()
-                    + ", expected a digit 0-9");
-        }
-        return s.label().charAt(0) - '0';
+    private int digit(ImageTextDataset.Sample s, int i) {
+        return LabelledImages.classOf(ClassifierTask.DIGITS, data, s, i);
     }
 
     /** Grey images for the grey classifier (a run trained on promoted RGB digits draws three equal channels). */

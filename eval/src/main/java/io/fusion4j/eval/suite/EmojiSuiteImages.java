@@ -3,6 +3,7 @@ package io.fusion4j.eval.suite;
 import io.fusion4j.api.UserInputException;
 import io.fusion4j.api.data.Image;
 import io.fusion4j.eval.classify.ClassifierCache;
+import io.fusion4j.eval.classify.ClassifierTask;
 import io.fusion4j.eval.classify.ImageClassifier;
 import io.fusion4j.eval.classify.LabelledImages;
 import io.fusion4j.eval.data.fetch.Catalogue;
@@ -67,15 +68,9 @@ final class EmojiSuiteImages implements SuiteImages {
         List<Prompt> p = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             ImageTextDataset.Sample s = thirds.sample(i);
-            int category = category(s, i);
             List<String> c = s.captions();
-            p.add(new Prompt(c.size() > 1 ? c.get(1) : c.getFirst(), j -> {
-                List<Map<String, Boolean>> out = new ArrayList<>();
-                for (int r : j.classifier().labels(j.images())) {
-                    out.add(Map.of("all", r == category));
-                }
-                return out;
-            }));
+            p.add(Prompt.labelled(c.size() > 1 ? c.get(1) : c.getFirst(),
+                    LabelledImages.classOf(ClassifierTask.EMOJI_CATEGORIES, data, s, i)));
         }
         return p;
     }
@@ -107,14 +102,5 @@ final class EmojiSuiteImages implements SuiteImages {
             }
         }
         return out;
-    }
-
-    private static int category(ImageTextDataset.Sample s, int i) {
-        int k = s.label() == null ? -1 : EmojiImages.CATEGORIES.indexOf(s.label());
-        if (k < 0) {
-            throw new UserInputException("emoji: held-out emoji " + i + " has category " + s.label()
-                    + ", expected one of " + EmojiImages.CATEGORIES);
-        }
-        return k;
     }
 }

@@ -20,6 +20,16 @@ import java.util.function.Function;
 public sealed interface SuiteImages permits ShapesSuiteImages, DigitsSuiteImages, EmojiSuiteImages {
     /** A prompt and how the images drawn for it are judged: per image, attribute → right. */
     record Prompt(String caption, Function<ImageJudgement, List<Map<String, Boolean>>> judge) {
+        /** A prompt for a single-label classifier: an image is right ({@code "all"}) when it reads {@code label}. */
+        static Prompt labelled(String caption, int label) {
+            return new Prompt(caption, j -> {
+                List<Map<String, Boolean>> out = new java.util.ArrayList<>();
+                for (int read : j.classifier().labels(j.images())) {
+                    out.add(Map.of("all", read == label));
+                }
+                return out;
+            });
+        }
     }
 
     /** What judging a prompt's images needs: the classifier and the images. */
