@@ -81,20 +81,8 @@ class PngTest {
     }
 
     private static byte[] png(int w, int h, int colourType, byte[] raw) {
-        Deflater d = new Deflater();
-        d.setInput(raw);
-        d.finish();
-        byte[] z = new byte[raw.length + 64];
-        int n = d.deflate(z);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[]{(byte) 137, 80, 78, 71, 13, 10, 26, 10});
-        Png.chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) colourType)
-                .put((byte) 0).put((byte) 0).put((byte) 0).array());
-        Png.chunk(out, "IDAT", java.util.Arrays.copyOf(z, n));
-        Png.chunk(out, "IEND", new byte[0]);
-        return out.toByteArray();
+        return png(w, h, 8, colourType, null, null, raw);
     }
-
 
     /** A PNG of {@code depth}-bit samples with optional PLTE and tRNS chunks, from filtered rows {@code raw}. */
     private static byte[] png(int w, int h, int depth, int colourType, byte[] plte, byte[] trns, byte[] raw) {
