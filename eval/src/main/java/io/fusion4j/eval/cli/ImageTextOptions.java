@@ -68,19 +68,10 @@ final class ImageTextOptions {
             throw new UserInputException("--max-objects and --hold-out apply to --dataset shapes only, found"
                     + " --dataset " + dataset);
         }
-        if (size != null && !dataset.equals("shapes") && !dataset.equals("emoji")) {
-            throw new UserInputException("--size applies to --dataset shapes and emoji only, found --dataset "
-                    + dataset);
-        }
+        Datasets.checkSize(dataset, size);
         if (maxObjects < 1 || maxObjects > ShapesWorld.MAX_OBJECTS) {
             throw new UserInputException("--max-objects must be in [1, " + ShapesWorld.MAX_OBJECTS + "], found "
                     + maxObjects);
-        }
-        if (size != null && dataset.equals("shapes") && (size < 16 || size > 64)) {
-            throw new UserInputException("--size must be in [16, 64] pixels, found " + size);
-        }
-        if (size != null && dataset.equals("emoji") && size != 64 && size != 32 && size != 16) {
-            throw new UserInputException("--size: emoji are 64, 32 or 16 pixels, found " + size);
         }
     }
 

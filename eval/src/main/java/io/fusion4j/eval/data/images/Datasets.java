@@ -29,9 +29,7 @@ public final class Datasets {
      */
     public static ImageTextDataset open(String name, ShapesWorld shapes, DatasetCache cache, boolean rgb, Integer size)
             throws IOException {
-        if (size != null && !name.equals("shapes") && !name.equals("emoji")) {
-            throw new UserInputException("--size applies to shapes and emoji only, found --dataset " + name);
-        }
+        checkSize(name, size);
         return switch (name) {
             case "shapes" -> new ShapesImages(shapes, 1_000_000, 10_000);
             case "mnist" -> MnistImages.read(fetched(cache, "mnist"), rgb);
@@ -45,6 +43,32 @@ public final class Datasets {
                 yield FolderImages.read(folder, rgb);
             }
         };
+    }
+
+    /**
+     * Checks {@code --size} for {@code name}: shapes are drawn at 16 to 64 pixels, emoji read at 64, 32 or 16, and no
+     * other dataset takes a size; null (the dataset's own) always passes.
+     *
+     * @throws UserInputException naming the option, what it takes and what was given
+     */
+    public static void checkSize(String name, Integer size) {
+        if (size == null) {
+            return;
+        }
+        switch (name) {
+            case "shapes" -> {
+                if (size < 16 || size > 64) {
+                    throw new UserInputException("--size must be in [16, 64] pixels, found " + size);
+                }
+            }
+            case "emoji" -> {
+                if (size != 64 && size != 32 && size != 16) {
+                    throw new UserInputException("--size: emoji are 64, 32 or 16 pixels, found " + size);
+                }
+            }
+            default -> throw new UserInputException("--size applies to --dataset shapes and emoji only, found"
+                    + " --dataset " + name);
+        }
     }
 
     private static Path fetched(DatasetCache cache, String name) {
