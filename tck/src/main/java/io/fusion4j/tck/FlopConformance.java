@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  */
 public abstract class FlopConformance extends OptimizerRandomConformance {
     /** Methods of {@link Backend} that are not kernels: they describe or manage the backend and count nothing. */
-    static final Set<String> NOT_KERNELS = Set.of("name", "deviceDescription", "threads", "flops", "fp32Peak",
+    static final Set<String> NOT_KERNELS = Set.of("name", "deviceDescription", "threads", "flops", "fp32Peak", "precision", "matmulPeak",
             "allocate", "newArena", "synchronize", "close");
 
     /** The kernels of {@link Backend}: its instance methods, inherited and default ones included, but {@link #NOT_KERNELS}. */

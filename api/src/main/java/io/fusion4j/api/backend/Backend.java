@@ -53,6 +53,19 @@ public interface Backend extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * The peak of this backend's matrix products in its {@link #precision()}, for MFU: the fp32 peak for fp32; for
+     * bf16 what the backend knows of the bf16 instructions it uses. Empty where it knows none.
+     */
+    default java.util.Optional<PeakFlops> matmulPeak() {
+        return precision() == Precision.FP32 ? fp32Peak() : java.util.Optional.empty();
+    }
+
+    /** The format of this backend's matrix products (see {@link Precision}); fp32 unless created with another. */
+    default Precision precision() {
+        return Precision.FP32;
+    }
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor that lives until it is unreachable (or until {@link #close()}). */

@@ -20,6 +20,20 @@ public interface BackendProvider {
     /** Whether the backend can run on this machine; when not, a reason a user can act on. */
     Availability probe();
 
-    /** Creates a backend instance. */
+    /**
+     * Whether the backend can compute matrix products in {@code precision} here. Every backend computes fp32 (this
+     * is then {@link #probe()}); one that offers another precision overrides this and says why it cannot where it
+     * cannot (a missing library, a CPU without the instructions).
+     */
+    default Availability probe(Precision precision) {
+        return precision == Precision.FP32 ? probe()
+                : Availability.no("backend '" + name() + "' computes matrix products in fp32 only");
+    }
+
+    /**
+     * Creates a backend instance. Only called when {@link #probe(Precision)} said available for the options'
+     * precision; an implementation still refuses a precision it does not offer, with
+     * {@link BackendUnavailableException}.
+     */
     Backend create(BackendOptions options);
 }

@@ -55,46 +55,55 @@ public final class Backends {
      * @throws BackendUnavailableException if the named provider is missing or unavailable, or none is available
      */
     public BackendProvider select(String explicitName) {
+        return select(explicitName, Precision.FP32);
+    }
+
+    /**
+     * As {@link #select(String)}, for matrix products in {@code precision}: a named provider must offer it (else the
+     * error says why not and which can), and without a name the highest-priority provider that offers it here wins.
+     */
+    public BackendProvider select(String explicitName, Precision precision) {
         String name = explicitName != null ? explicitName : configuredName();
+        String in = precision == Precision.FP32 ? "" : " for " + precision + " matrix products";
         if (name != null) {
             for (BackendProvider p : providers) {
                 if (p.name().equals(name)) {
-                    Availability a = p.probe();
+                    Availability a = p.probe(precision);
                     if (!a.available()) {
-                        throw new BackendUnavailableException("backend '" + name + "' is unavailable: " + a.reason()
-                                + "; available backends: " + availableNames());
+                        throw new BackendUnavailableException("backend '" + name + "' is unavailable" + in + ": "
+                                + a.reason() + "; available backends" + in + ": " + availableNames(precision));
                     }
                     return p;
                 }
             }
             throw new BackendUnavailableException("backend '" + name + "' was not found on the module path; found: "
-                    + describeAll() + "; available backends: " + availableNames());
+                    + describeAll(precision) + "; available backends" + in + ": " + availableNames(precision));
         }
         for (BackendProvider p : providers) {
-            if (p.probe().available()) {
+            if (p.probe(precision).available()) {
                 return p;
             }
         }
-        throw new BackendUnavailableException("no backend is available; found: " + describeAll());
+        throw new BackendUnavailableException("no backend is available" + in + "; found: " + describeAll(precision));
     }
 
-    /** Selects and creates a backend. */
+    /** Selects and creates a backend, in the options' precision. */
     public Backend create(String explicitName, BackendOptions options) {
-        return select(explicitName).create(options);
+        return select(explicitName, options.precision()).create(options);
     }
 
-    private String availableNames() {
-        String s = providers.stream().filter(p -> p.probe().available()).map(BackendProvider::name)
+    private String availableNames(Precision precision) {
+        String s = providers.stream().filter(p -> p.probe(precision).available()).map(BackendProvider::name)
                 .collect(Collectors.joining(", "));
         return s.isEmpty() ? "(none)" : s;
     }
 
-    private String describeAll() {
+    private String describeAll(Precision precision) {
         if (providers.isEmpty()) {
             return "(no providers)";
         }
         return providers.stream().map(p -> {
-            Availability a = p.probe();
+            Availability a = p.probe(precision);
             return p.name() + (a.available() ? "" : " (unavailable: " + a.reason() + ")");
         }).collect(Collectors.joining(", "));
     }

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * with it is not representative) and, for an asynchronous backend, times only the launch.
  */
 final class KernelTimes implements InvocationHandler {
-    private static final Set<String> NOT_KERNELS = Set.of("name", "deviceDescription", "threads", "flops", "fp32Peak",
+    private static final Set<String> NOT_KERNELS = Set.of("name", "deviceDescription", "threads", "flops", "fp32Peak", "precision", "matmulPeak",
             "allocate", "newArena", "synchronize", "close", "toString", "hashCode", "equals");
 
     private final Backend target;

@@ -29,6 +29,10 @@ public final class CpuBackendProvider implements BackendProvider {
 
     @Override
     public Backend create(BackendOptions options) {
+        if (options.precision() != io.fusion4j.api.backend.Precision.FP32) {
+            throw new io.fusion4j.api.backend.BackendUnavailableException("backend 'cpu' computes matrix products in fp32"
+                    + " only, asked for " + options.precision() + "; the onednn backend computes bf16");
+        }
         int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
         return new CpuBackend(threads);
     }

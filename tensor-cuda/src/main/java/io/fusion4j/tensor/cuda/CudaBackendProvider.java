@@ -93,6 +93,10 @@ public final class CudaBackendProvider implements BackendProvider {
 
     @Override
     public Backend create(BackendOptions options) {
+        if (options.precision() != io.fusion4j.api.backend.Precision.FP32) {
+            throw new BackendUnavailableException("backend 'cuda' computes matrix products in fp32 only, asked for "
+                    + options.precision());
+        }
         Availability a = probe();
         Loaded l = loaded;
         if (!a.available() || l == null) {
