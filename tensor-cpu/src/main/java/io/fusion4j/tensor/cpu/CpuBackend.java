@@ -22,8 +22,9 @@ import io.fusion4j.api.tensor.Tensor;
  * attention and the heavier element-wise and row kernels. An instance is used from one thread at a time (kernels themselves fan out to the pool).
  */
 public final class CpuBackend implements Backend {
+    private final String name;
     private final WorkerPool pool;
-    private final Gemm gemm;
+    private final HostMatmul gemm;
     private final PooledKernels pooled;
     private final FlashAttention attention;
     private final FlopCounter flops = new FlopCounter();
@@ -34,21 +35,52 @@ public final class CpuBackend implements Backend {
     private io.fusion4j.api.backend.PeakFlops peak;
 
     CpuBackend(int threads) {
+        this("cpu", threads, Gemm::new);
+    }
+
+    private CpuBackend(String name, int threads, java.util.function.Function<? super WorkerPool, ? extends HostMatmul> matmul) {
+        this.name = name;
         this.pool = new WorkerPool(threads);
-        this.gemm = new Gemm(pool);
+        try {
+            this.gemm = java.util.Objects.requireNonNull(matmul.apply(pool), "matmul");
+        } catch (RuntimeException | Error e) {
+            pool.close();
+            throw e;
+        }
         this.attention = new FlashAttention(pool);
         this.pooled = new PooledKernels(pool);
     }
 
+    /**
+     * A CPU backend named {@code name} whose matrix products are {@code matmul}'s, built on the backend's own worker
+     * pool; every other kernel is this backend's. How a plugin replaces only the GEMMs (the {@code onednn} backend).
+     * If {@code matmul} throws, the pool is closed and the exception propagates.
+     */
+    public static CpuBackend withMatmul(String name, int threads,
+                                        java.util.function.Function<? super CpuWorkers, ? extends HostMatmul> matmul) {
+        return new CpuBackend(name, threads, matmul);
+    }
+
     @Override
     public String name() {
-        return "cpu";
+        return name;
     }
 
     @Override
     public String deviceDescription() {
-        return Runtime.getRuntime().availableProcessors() + " processors, " + MicroKernels.L * 32
+        String d = Runtime.getRuntime().availableProcessors() + " processors, " + MicroKernels.L * 32
                 + "-bit vectors (" + MicroKernels.L + " floats), " + pool.threads() + " worker threads";
+        return gemm instanceof Gemm ? d : d + "; matrix products: " + gemm.description();
+    }
+
+    @Override
+    public io.fusion4j.api.backend.Precision precision() {
+        return gemm.precision();
+    }
+
+    @Override
+    public java.util.Optional<io.fusion4j.api.backend.PeakFlops> matmulPeak() {
+        return fp32Peak().flatMap(gemm::peak);
     }
 
     @Override
@@ -741,7 +773,11 @@ public final class CpuBackend implements Backend {
     public void close() {
         if (!closed) {
             closed = true;
-            pool.close();
+            try {
+                gemm.close();
+            } finally {
+                pool.close();
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ import static io.fusion4j.tensor.cpu.MicroKernels.L;
  * <p>One instance per backend; it is the pool's job object, so a call allocates nothing. Not
  * re-entrant: the backend is used from one thread.
  */
-final class Gemm implements WorkerPool.Body {
+final class Gemm implements WorkerPool.Body, HostMatmul {
     static final int NR = 4 * L;
     /**
      * Depth block. At 256 the B panel streams from L2 (4 vector loads per 16 FMAs is within L2 bandwidth)
@@ -54,11 +54,27 @@ final class Gemm implements WorkerPool.Body {
         this.accTiles = new float[pool.threads()][MicroKernels.ACC_SIZE];
     }
 
+    @Override
+    public String description() {
+        return "Vector API fp32";
+    }
+
+    @Override
+    public io.fusion4j.api.backend.Precision precision() {
+        return io.fusion4j.api.backend.Precision.FP32;
+    }
+
+    /** The pool belongs to the backend, which closes it. */
+    @Override
+    public void close() {
+    }
+
     /**
      * Runs {@code batches} GEMMs; batch {@code i} offsets A, B and C by {@code i * aBatch} etc.
      * {@code A(r,p) = a[aOff + r*rsA + p*csA]}, {@code B(p,j) = b[bOff + p*rsB + j*csB]}, C row-major with {@code ldc}.
      */
-    void run(float[] a, int aOff, int rsA, int csA, long aBatch,
+    @Override
+    public void run(float[] a, int aOff, int rsA, int csA, long aBatch,
              float[] b, int bOff, int rsB, int csB, long bBatch,
              float[] c, int cOff, int ldc, long cBatch,
              int batches, int m, int n, int k, float alpha, float beta) {

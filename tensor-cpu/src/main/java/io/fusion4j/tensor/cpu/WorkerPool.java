@@ -10,10 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * still be inside a job when the next one starts. Allocates nothing per call. Results never depend on
  * which thread ran a chunk: chunks write disjoint outputs.
  */
-final class WorkerPool implements AutoCloseable {
+final class WorkerPool implements CpuWorkers, AutoCloseable {
     /** One unit of parallel work. {@code worker} in {@code [0, threads)} selects per-thread scratch. */
-    interface Body {
-        void run(int chunk, int worker);
+    interface Body extends CpuWorkers.Chunk {
     }
 
     private static final int SPINS = 1 << 14;
@@ -22,7 +21,7 @@ final class WorkerPool implements AutoCloseable {
     private final Thread[] workers;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicInteger busy = new AtomicInteger();
-    private volatile Body body;
+    private volatile CpuWorkers.Chunk body;
     private volatile int chunks;
     private volatile int generation;
     private volatile boolean closed;
@@ -46,12 +45,14 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    int threads() {
+    @Override
+    public int threads() {
         return threads;
     }
 
     /** Runs {@code body} for chunks {@code 0 .. chunks-1} on all threads and waits for them. */
-    void run(int chunkCount, Body job) {
+    @Override
+    public void run(int chunkCount, CpuWorkers.Chunk job) {
         if (chunkCount <= 0) {
             return;
         }
@@ -94,7 +95,7 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void work(Body job, int n, int worker) {
+    private void work(CpuWorkers.Chunk job, int n, int worker) {
         int c;
         while ((c = next.getAndIncrement()) < n) {
             job.run(c, worker);
