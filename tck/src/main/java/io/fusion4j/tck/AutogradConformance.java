@@ -113,10 +113,10 @@ public abstract class AutogradConformance extends DecoderConformance {
                 assertThat(gt).as("%s: input %d received no gradient", op, i).isNotNull();
                 backend.copyToHost(gt, grad);
                 for (int k = 0; k < grad.length; k++) {
-                    double h = 1e-2;
+                    double h = precision() == io.fusion4j.api.backend.Precision.BF16 ? 0.125 : 1e-2;
                     double fd = (evaluate(fn, list, i, k, h) - evaluate(fn, list, i, k, -h)) / (2 * h);
                     assertThat((double) grad[k]).as("%s: d loss / d input%d[%d]", op, i, k)
-                            .isCloseTo(fd, offset(2e-3 + 2e-3 * Math.abs(fd)));
+                            .isCloseTo(fd, offset(throughProducts(2e-3 + 2e-3 * Math.abs(fd), fd)));
                 }
             }
         }
@@ -217,7 +217,7 @@ public abstract class AutogradConformance extends DecoderConformance {
             for (int i = 0; i < 4; i++) {
                 row2 += (double) x.values()[2 * 4 + i] * w2[i];
             }
-            assertThat((double) out[2 * 5]).isCloseTo(row2, offset(1e-5));
+            assertThat((double) out[2 * 5]).isCloseTo(row2, offset(throughProducts(1e-5, row2)));
             g.seed(y, upload(new float[30], Shape.of(6, 5)));
             g.backward();
         }

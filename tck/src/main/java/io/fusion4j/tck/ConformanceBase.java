@@ -7,6 +7,7 @@ import io.fusion4j.api.backend.Backend;
 import io.fusion4j.api.backend.BackendOptions;
 import io.fusion4j.api.backend.BackendProvider;
 import io.fusion4j.api.backend.Backends;
+import io.fusion4j.api.backend.Precision;
 import io.fusion4j.api.tensor.DType;
 import io.fusion4j.api.tensor.Shape;
 import io.fusion4j.api.tensor.Tensor;
@@ -26,6 +27,16 @@ import java.util.SplittableRandom;
  * {@code 2e-5 + 2e-5·|ref|}; dot-product kernels (GEMM, attention) scale with the depth:
  * {@code 1e-5·sqrt(K)·scale}; backward kernels against central differences of the f64 forward
  * {@code 1e-4 + 2e-3·|ref|}. BF16 storage is exact round-to-nearest-even of the F32 value.
+ *
+ * <p>A backend whose matrix products are {@link Precision#BF16} (its {@link #options()} say so) is held to the same
+ * tolerances for the products themselves, against a reference that rounds each product's two operands to bf16
+ * ({@link #productInput}): only fp32 accumulation may differ. Values that pass through products inside a model
+ * (autograd, a decoder's logits and gradients, AdamW on it), compared with an f64 reference that does not round,
+ * get the fp32 tolerance plus {@value #BF16_RELATIVE}·(|ref| + {@value #BF16_FLOOR}) ({@link #throughProducts}):
+ * a bf16 operand is off by up to 2^-9 of itself, a product of two by 2^-8, a model's output adds a dozen such
+ * terms of order one, and a value near zero is the sum of larger ones. Autograd's central differences run through
+ * the backend's own forward, so in bf16 they step by 1/8 instead of 1/100: a smaller step would drown in the
+ * rounding of the perturbed input.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ConformanceBase {
@@ -38,6 +49,33 @@ public abstract class ConformanceBase {
     }
 
     protected Backend backend;
+
+    /** Relative widening of a tolerance for values that passed through bf16 products (see the class comment). */
+    protected static final double BF16_RELATIVE = 1.0 / 32;
+    /** Magnitude below which the bf16 widening stops shrinking (values near zero come from larger terms). */
+    protected static final double BF16_FLOOR = 1;
+
+    /** The format of the backend's matrix products, as {@link #options()} asks for it. */
+    protected final Precision precision() {
+        return options().precision();
+    }
+
+    /**
+     * A product operand in f64 as the backend's products see it: exact in fp32, rounded to bf16 (nearest, ties to
+     * even) in bf16. GEMM references built from these keep the fp32 tolerances in either precision.
+     */
+    protected final double[] productInput(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = precision() == Precision.BF16 ? DType.fromBf16(DType.toBf16(x[i])) : x[i];
+        }
+        return d;
+    }
+
+    /** {@code tolerance} for a value that passed through products, widened in bf16 (see the class comment). */
+    protected final double throughProducts(double tolerance, double reference) {
+        return precision() == Precision.BF16 ? tolerance + BF16_RELATIVE * (Math.abs(reference) + BF16_FLOOR) : tolerance;
+    }
 
     /**
      * Whether the suite is skipped (with the probe's reason) when the backend cannot run on this machine,

@@ -241,11 +241,11 @@ public abstract class DecoderConformance extends FlopConformance {
             be.copyToHost(logits.value(), lg);
             double[] lgRef = ref.logits(ids);
             for (int i = 0; i < lg.length; i++) {
-                assertThat((double) lg[i]).as("logit %d", i).isCloseTo(lgRef[i], org.assertj.core.data.Offset.offset(2e-5));
+                assertThat((double) lg[i]).as("logit %d", i).isCloseTo(lgRef[i], org.assertj.core.data.Offset.offset(throughProducts(2e-5, lgRef[i])));
             }
             double loss = g.crossEntropy(logits, ttg.reshape(B * T), cfg.zLoss());
             double lossRef = ref.loss(ids, targets);
-            assertThat(loss).isCloseTo(lossRef, org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(loss).isCloseTo(lossRef, org.assertj.core.data.Offset.offset(throughProducts(1e-5, lossRef)));
             g.backward();
             int checked = 0;
             for (Parameters.Parameter p : dec.parameters().all().values()) {
@@ -255,7 +255,7 @@ public abstract class DecoderConformance extends FlopConformance {
                 for (int c : r.ints(0, w.length).distinct().limit(Math.min(4, w.length)).toArray()) {
                     double fd = ref.centralDifference(w, c, 1e-5, ids, targets);
                     assertThat((double) grad[c]).as("d loss / d %s[%d]", p.name(), c)
-                            .isCloseTo(fd, org.assertj.core.data.Offset.offset(2e-5 + 2e-3 * Math.abs(fd)));
+                            .isCloseTo(fd, org.assertj.core.data.Offset.offset(throughProducts(2e-5 + 2e-3 * Math.abs(fd), fd)));
                     checked++;
                 }
             }
@@ -295,7 +295,7 @@ public abstract class DecoderConformance extends FlopConformance {
                 double loss = dec.loss(g, tid, tpos, mask, ttg);
                 double lossRef = ref.loss(ids, targets);
                 assertThat(loss).as("loss at step %d", step).isCloseTo(lossRef,
-                        org.assertj.core.data.Offset.offset(2e-5 + 1e-5 * step));
+                        org.assertj.core.data.Offset.offset(throughProducts(2e-5 + 1e-5 * step, lossRef)));
                 g.backward();
                 opt.step(lr);
                 arena.release();

@@ -57,7 +57,7 @@ public abstract class GemmConformance extends MemoryConformance {
         long before = backend.flops().total();
         backend.gemm(ta, tb, tc, alpha, beta);
         assertThat(backend.flops().total() - before).as("counted FLOPs").isEqualTo(2L * m * n * k);
-        double[] ref = Reference.matmul(Reference.d(a), Reference.d(b), m, k, n);
+        double[] ref = Reference.matmul(productInput(a), productInput(b), m, k, n);
         for (int i = 0; i < ref.length; i++) {
             ref[i] = alpha * ref[i] + beta * c0[i];
         }
@@ -73,7 +73,7 @@ public abstract class GemmConformance extends MemoryConformance {
         java.util.Arrays.fill(nan, Float.NaN);
         Tensor c = tensor(nan, 6, 70);
         backend.gemm(tensor(a, 6, 5), tensor(b, 5, 70), c, 1f, 0f);
-        assertClose("gemm beta=0", read(c), Reference.matmul(Reference.d(a), Reference.d(b), 6, 5, 70), 1e-5, 1e-5);
+        assertClose("gemm beta=0", read(c), Reference.matmul(productInput(a), productInput(b), 6, 5, 70), 1e-5, 1e-5);
     }
 
     @Test
@@ -94,8 +94,8 @@ public abstract class GemmConformance extends MemoryConformance {
         backend.gemm(tensor(a, bs, m, k), tensor(b, bs, n, k).t(), c, 1f, 0f);
         float[] got = read(c);
         for (int i = 0; i < bs; i++) {
-            double[] ai = java.util.Arrays.copyOfRange(Reference.d(a), i * m * k, (i + 1) * m * k);
-            double[] bi = Reference.transpose(java.util.Arrays.copyOfRange(Reference.d(b), i * n * k, (i + 1) * n * k), n, k);
+            double[] ai = java.util.Arrays.copyOfRange(productInput(a), i * m * k, (i + 1) * m * k);
+            double[] bi = Reference.transpose(java.util.Arrays.copyOfRange(productInput(b), i * n * k, (i + 1) * n * k), n, k);
             assertClose("batch " + i, java.util.Arrays.copyOfRange(got, i * m * n, (i + 1) * m * n),
                     Reference.matmul(ai, bi, m, k, n), 1e-4, 1e-5);
         }
@@ -121,8 +121,8 @@ public abstract class GemmConformance extends MemoryConformance {
         float[] got = read(c);
         double[] expected = Reference.d(c0);
         for (int g = 0; g < groups; g++) {
-            double[] ag = java.util.Arrays.copyOfRange(Reference.d(a), offsets[g] * k, offsets[g + 1] * k);
-            double[] wg = java.util.Arrays.copyOfRange(Reference.d(w), g * k * n, (g + 1) * k * n);
+            double[] ag = java.util.Arrays.copyOfRange(productInput(a), offsets[g] * k, offsets[g + 1] * k);
+            double[] wg = java.util.Arrays.copyOfRange(productInput(w), g * k * n, (g + 1) * k * n);
             double[] cg = Reference.matmul(ag, wg, sizes[g], k, n);
             System.arraycopy(cg, 0, expected, offsets[g] * n, cg.length);
         }
@@ -136,9 +136,9 @@ public abstract class GemmConformance extends MemoryConformance {
         float[] dbGot = read(db);
         double[] dbRef = new double[db0.length];
         for (int g = 0; g < groups; g++) {
-            double[] at = Reference.transpose(java.util.Arrays.copyOfRange(Reference.d(a), offsets[g] * k,
+            double[] at = Reference.transpose(java.util.Arrays.copyOfRange(productInput(a), offsets[g] * k,
                     offsets[g + 1] * k), sizes[g], k);
-            double[] dyg = java.util.Arrays.copyOfRange(Reference.d(dy), offsets[g] * n, offsets[g + 1] * n);
+            double[] dyg = java.util.Arrays.copyOfRange(productInput(dy), offsets[g] * n, offsets[g + 1] * n);
             double[] gg = Reference.matmul(at, dyg, k, sizes[g], n);
             for (int i = 0; i < k * n; i++) {
                 dbRef[g * k * n + i] = 0.5 * db0[g * k * n + i] + gg[i];
