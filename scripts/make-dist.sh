@@ -35,7 +35,7 @@ cat > "$out/bin/fusion4j" <<'LAUNCHER'
 # module path (a router or backend from outside): FUSION4J_MODULE_PATH, ':'-separated.
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 exec "$HERE/runtime/bin/java" ${FUSION4J_JAVA_OPTS:-} \
-  --enable-native-access=io.fusion4j.tensor.cpu,io.fusion4j.tensor.cuda -Dguice_bytecode_gen_option=DISABLED \
+  --enable-native-access=io.fusion4j.tensor.cpu,io.fusion4j.tensor.cuda,io.fusion4j.tensor.onednn -Dguice_bytecode_gen_option=DISABLED \
   --add-modules com.google.common,org.objectweb.asm \
   --module-path "$HERE/lib${FUSION4J_MODULE_PATH:+:$FUSION4J_MODULE_PATH}" -m io.fusion4j.eval/io.fusion4j.eval.cli.Main "$@"
 LAUNCHER
