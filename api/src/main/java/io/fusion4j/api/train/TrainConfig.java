@@ -5,19 +5,30 @@ package io.fusion4j.api.train;
  * {@code lr} to {@code minLr} over {@code steps}), AdamW ({@code beta1}, {@code beta2}, {@code eps},
  * {@code weightDecay}), global-norm clipping ({@code clipNorm}, 0 for none), the seed, checkpointing every
  * {@code checkpointEvery} steps keeping {@code keep}, gradient accumulation over {@code microBatches}, and validation
- * on {@code validationBatches} fixed held-out batches every {@code validateEvery} steps (0: never).
+ * on {@code validationBatches} fixed held-out batches every {@code validateEvery} steps (0: never), and the
+ * {@code precision} of the matrix products (parameters, gradients, AdamW and the loss stay fp32 either way).
  *
  * <p>{@code config.json} files written before some fields existed lack them; the reader fills in the defaults
- * ({@link #DEFAULT_BETA1} and friends, one micro-batch, no validation), which are what the trainer used then.
+ * ({@link #DEFAULT_BETA1} and friends, one micro-batch, no validation, fp32), which are what the trainer used then.
  */
 public record TrainConfig(int batch, int seqLen, long steps, double lr, double minLr, long warmup, float weightDecay,
                           double clipNorm, float beta1, float beta2, float eps, long seed, int checkpointEvery, int keep,
-                          int microBatches, int validateEvery, int validationBatches) {
+                          int microBatches, int validateEvery, int validationBatches,
+                          io.fusion4j.api.backend.Precision precision) {
     public static final float DEFAULT_BETA1 = 0.9f;
     public static final float DEFAULT_BETA2 = 0.95f;
     public static final float DEFAULT_EPS = 1e-8f;
 
+    /** An fp32 training config. */
+    public TrainConfig(int batch, int seqLen, long steps, double lr, double minLr, long warmup, float weightDecay,
+                       double clipNorm, float beta1, float beta2, float eps, long seed, int checkpointEvery, int keep,
+                       int microBatches, int validateEvery, int validationBatches) {
+        this(batch, seqLen, steps, lr, minLr, warmup, weightDecay, clipNorm, beta1, beta2, eps, seed, checkpointEvery,
+                keep, microBatches, validateEvery, validationBatches, io.fusion4j.api.backend.Precision.FP32);
+    }
+
     public TrainConfig {
+        java.util.Objects.requireNonNull(precision, "precision");
         if (microBatches < 1 || batch % microBatches != 0) {
             throw new IllegalArgumentException("microBatches must divide batch " + batch + ", got " + microBatches);
         }
@@ -51,30 +62,36 @@ public record TrainConfig(int batch, int seqLen, long steps, double lr, double m
     /** A copy with another step count; the warm-up is capped at a tenth of the run so a short run still decays. */
     public TrainConfig withSteps(long n) {
         return new TrainConfig(batch, seqLen, n, lr, minLr, Math.min(warmup, n / 10), weightDecay, clipNorm, beta1, beta2,
-                eps, seed, checkpointEvery, keep, microBatches, validateEvery, validationBatches);
+                eps, seed, checkpointEvery, keep, microBatches, validateEvery, validationBatches, precision);
     }
 
     /** A copy with {@code n} micro-batches per step. */
     public TrainConfig withMicroBatches(int n) {
         return new TrainConfig(batch, seqLen, steps, lr, minLr, warmup, weightDecay, clipNorm, beta1, beta2, eps, seed,
-                checkpointEvery, keep, n, validateEvery, validationBatches);
+                checkpointEvery, keep, n, validateEvery, validationBatches, precision);
     }
 
     /** A copy that validates on {@code batches} held-out batches every {@code every} steps (0: never). */
     public TrainConfig withValidation(int every, int batches) {
         return new TrainConfig(batch, seqLen, steps, lr, minLr, warmup, weightDecay, clipNorm, beta1, beta2, eps, seed,
-                checkpointEvery, keep, microBatches, every, batches);
+                checkpointEvery, keep, microBatches, every, batches, precision);
     }
 
     /** A copy with another sequence length (pre-tokenized rows fix it). */
     public TrainConfig withSeqLen(int t) {
         return new TrainConfig(batch, t, steps, lr, minLr, warmup, weightDecay, clipNorm, beta1, beta2, eps, seed,
-                checkpointEvery, keep, microBatches, validateEvery, validationBatches);
+                checkpointEvery, keep, microBatches, validateEvery, validationBatches, precision);
     }
 
     /** A copy with another seed. */
     public TrainConfig withSeed(long s) {
         return new TrainConfig(batch, seqLen, steps, lr, minLr, warmup, weightDecay, clipNorm, beta1, beta2, eps, s,
-                checkpointEvery, keep, microBatches, validateEvery, validationBatches);
+                checkpointEvery, keep, microBatches, validateEvery, validationBatches, precision);
+    }
+
+    /** A copy whose matrix products run in {@code p}. */
+    public TrainConfig withPrecision(io.fusion4j.api.backend.Precision p) {
+        return new TrainConfig(batch, seqLen, steps, lr, minLr, warmup, weightDecay, clipNorm, beta1, beta2, eps, seed,
+                checkpointEvery, keep, microBatches, validateEvery, validationBatches, p);
     }
 }

@@ -60,6 +60,11 @@ public final class Trainer<B extends Batch<B>> {
      */
     public Trainer(Backend backend, Parameters params, Objective<B> objective, BatchSource<B> data, List<B> validation,
                    TrainConfig config, CheckpointStore store, String configJson) {
+        if (backend.precision() != config.precision()) {
+            // A run recorded as bf16 but computed in fp32 (or the reverse) would misreport every figure it writes.
+            throw new IllegalArgumentException("the training config asks for " + config.precision()
+                    + " matrix products but backend '" + backend.name() + "' computes " + backend.precision());
+        }
         this.backend = backend;
         this.params = params;
         this.objective = objective;

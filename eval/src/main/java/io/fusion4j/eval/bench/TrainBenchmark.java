@@ -45,7 +45,7 @@ public final class TrainBenchmark {
         KernelTimes timer = kernelTimes ? KernelTimes.around(backend) : null;
         Backend backend = timer != null ? timer.backend() : this.backend;
         BenchModels.Bench bench = BenchModels.of(config);
-        TrainConfig cfg = bench.train().withSteps(warmup + steps);
+        TrainConfig cfg = bench.train().withSteps(warmup + steps).withPrecision(backend.precision());
         Routers routers = Routers.discover();
         ModelBuilder builder = Models.standard(routers).builder(bench.model());
         Decoder decoder = builder.decoder(bench.model());
@@ -75,11 +75,11 @@ public final class TrainBenchmark {
             timer.stop(); // before the peak is measured: its seconds are no part of a step
         }
         PeakFlops peak = peak(this.backend);
-        out.accept(String.format("train %s (d=%d L=%d T=%d B=%d vocab=%d)  threads %d  %s  counted %.1f GFLOP/s"
-                        + "  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f (%s)  heap %.0f KB/step  loss %.3f",
+        out.accept(String.format("train %s (d=%d L=%d T=%d B=%d vocab=%d)  threads %d  %s products  %s  counted %.1f"
+                        + " GFLOP/s  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f (%s)  heap %.0f KB/step  loss %.3f",
                 config, model.dim(), model.layers(), cfg.seqLen(), cfg.batch(), model.vocab(),
-                backend.threads(), m.summary(), counted, formula, 100 * formula / peak.gigaflops(), peak.gigaflops(),
-                peak.source(), m.heapBytesPerCall() / 1024, timed.getLast().loss()));
+                backend.threads(), cfg.precision(), m.summary(), counted, formula, 100 * formula / peak.gigaflops(),
+                peak.gigaflops(), peak.source(), m.heapBytesPerCall() / 1024, timed.getLast().loss()));
         m.heapWarning().ifPresent(out);
         if (timer != null) {
             timer.print(out, timed.size());
@@ -87,9 +87,18 @@ public final class TrainBenchmark {
         return m;
     }
 
-    /** The backend's fp32 peak, or PERF.md's per-core figure for its threads, said as assumed. */
+    /**
+     * The peak of the backend's matrix products in its precision; for bf16 without one, the fp32 peak, said so (MFU can
+     * then pass 100%); without any, PERF.md's per-core figure for its threads, said as assumed.
+     */
     static PeakFlops peak(Backend backend) {
-        return backend.fp32Peak().orElseGet(() -> new PeakFlops(ASSUMED_PEAK_PER_CORE * backend.threads(),
+        java.util.Optional<PeakFlops> products = backend.matmulPeak();
+        if (products.isPresent()) {
+            return products.get();
+        }
+        PeakFlops fp32 = backend.fp32Peak().orElseGet(() -> new PeakFlops(ASSUMED_PEAK_PER_CORE * backend.threads(),
                 "assumed: " + (int) ASSUMED_PEAK_PER_CORE + " GFLOP/s a core, PERF.md's AMD Zen 5"));
+        return backend.precision() == io.fusion4j.api.backend.Precision.FP32 ? fp32
+                : new PeakFlops(fp32.gigaflops(), "the fp32 peak, no " + backend.precision() + " peak known: " + fp32.source());
     }
 }

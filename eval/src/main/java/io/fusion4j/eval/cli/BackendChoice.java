@@ -37,4 +37,9 @@ final class BackendChoice {
     Backend create() {
         return backend.create(threads);
     }
+
+    /** The chosen backend for matrix products in {@code precision} (a training run's). */
+    Backend create(io.fusion4j.api.backend.Precision precision) {
+        return backend.create(threads, precision);
+    }
 }

@@ -15,6 +15,11 @@ final class BackendName {
 
     /** The chosen backend, created through {@link BackendModule} with {@code threads} workers (0 for all). */
     Backend create(int threads) {
-        return Guice.createInjector(new BackendModule(name, threads)).getInstance(Backend.class);
+        return create(threads, io.fusion4j.api.backend.Precision.FP32);
+    }
+
+    /** The chosen backend for matrix products in {@code precision}. */
+    Backend create(int threads, io.fusion4j.api.backend.Precision precision) {
+        return Guice.createInjector(new BackendModule(name, threads, precision)).getInstance(Backend.class);
     }
 }

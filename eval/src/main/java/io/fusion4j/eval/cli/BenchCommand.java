@@ -35,6 +35,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", split = ",", description = "Thread counts to run, e.g. 1,2 (default: 1 and all processors).")
     List<Integer> threads;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = "Matrix products in fp32 or bf16 (bf16 needs a"
+            + " backend that offers it, e.g. onednn; without --backend the one that does is chosen) (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Option(names = "--rounds", defaultValue = "5", description = "Timed rounds per figure (default: ${DEFAULT-VALUE}).")
     int rounds;
 
@@ -96,11 +100,12 @@ final class BenchCommand implements Callable<Integer> {
                 throw new UserInputException("--forms: expected NN, NT, TN or TT, found " + f);
             }
         }
+        io.fusion4j.api.backend.Precision products = io.fusion4j.api.backend.Precision.parse(precision, "--precision");
         List<int[]> gemmShapes = shapes == null || shapes.isEmpty() ? KernelBenchmarks.GEMM_SHAPES : parseShapes(shapes);
         // At least 2 s: C2 needs that long for the big kernels on two busy cores, and C1 code is slow but steady.
         BenchRunner runner = new BenchRunner(rounds, seconds, Math.max(2.0, seconds));
         for (int t : counts) {
-            try (Backend backend = backendName.create(t)) {
+            try (Backend backend = backendName.create(t, products)) {
                 out.printf("# backend %s: %s%n", backend.name(), backend.deviceDescription());
                 out.flush();
                 KernelBenchmarks kb = new KernelBenchmarks(backend, runner, line -> {

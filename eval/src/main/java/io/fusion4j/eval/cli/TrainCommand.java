@@ -17,6 +17,7 @@ import io.fusion4j.api.train.Trainer;
 import io.fusion4j.eval.config.ConfigJson;
 import io.fusion4j.eval.config.Presets;
 import io.fusion4j.eval.config.RunConfig;
+import io.fusion4j.api.backend.Precision;
 import io.fusion4j.eval.data.BuiltinCorpus;
 import io.fusion4j.eval.data.DataFingerprint;
 import io.fusion4j.eval.data.ImageCodecs;
@@ -71,6 +72,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--micro-batches", description = "Split each batch into this many forward/backward passes (gradient accumulation).")
     Integer microBatches;
+
+    @Option(names = "--precision", description = "Matrix products in fp32 or bf16 (fp32 master weights, gradients,"
+            + " AdamW and loss either way; bf16 needs a backend that offers it, e.g. onednn). Default: the config's,"
+            + " else fp32.")
+    String precision;
 
     @Option(names = "--resume", description = "Continue from the newest good checkpoint in --out.")
     boolean resume;
@@ -228,6 +234,9 @@ final class TrainCommand implements Callable<Integer> {
         if (seed != null) {
             cfg = cfg.withSeed(seed);
         }
+        if (precision != null) {
+            cfg = cfg.withPrecision(Precision.parse(precision, "--precision"));
+        }
         if (microBatches != null) {
             if (microBatches < 1 || cfg.batch() % microBatches != 0) {
                 throw new UserInputException("--micro-batches must be a divisor of the batch size " + cfg.batch()
@@ -288,7 +297,7 @@ final class TrainCommand implements Callable<Integer> {
             o.printf("data: %,d tokens, %,d sequences of %d%s; model: %s%n", corpus.tokens().length, dataset.size(),
                     cfg.seqLen(), held.isEmpty() ? "" : ", " + held.size() + " held-out batches", model);
         }
-        try (Backend backend = backendChoice.create()) {
+        try (Backend backend = backendChoice.create(cfg.precision())) {
             ModelBuilder builder = models.builder(model);
             Decoder decoder = builder.decoder(model);
             Trainer<MixedBatch> trainer = new Trainer<>(backend, decoder.parameters(), builder.objective(decoder),
@@ -390,7 +399,7 @@ final class TrainCommand implements Callable<Integer> {
     private RunConfig resumeConfig(RunConfig saved, RunConfig asked, PrintWriter o) {
         var parse = spec.commandLine().getParseResult();
         boolean explicit = configFile != null || parse.hasMatchedOption("--preset") || steps != null
-                || microBatches != null || seed != null;
+                || microBatches != null || seed != null || precision != null;
         if (!explicit) {
             return saved;
         }
@@ -400,6 +409,7 @@ final class TrainCommand implements Callable<Integer> {
             t = steps != null ? t.withSteps(steps) : t;
             t = microBatches != null ? t.withMicroBatches(microBatches) : t;
             t = seed != null ? t.withSeed(seed) : t;
+            t = precision != null ? t.withPrecision(Precision.parse(precision, "--precision")) : t;
             asked = new RunConfig(saved.model(), t);
         }
         List<String> changes = ConfigJson.differences(saved, asked);

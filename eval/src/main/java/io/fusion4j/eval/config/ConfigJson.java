@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fusion4j.api.backend.Precision;
 import io.fusion4j.api.nn.DecoderConfig;
 import io.fusion4j.api.nn.ModelConfig;
 import io.fusion4j.api.train.TrainConfig;
@@ -40,8 +41,15 @@ public final class ConfigJson {
             "beta2", com.fasterxml.jackson.databind.node.FloatNode.valueOf(TrainConfig.DEFAULT_BETA2),
             "eps", com.fasterxml.jackson.databind.node.FloatNode.valueOf(TrainConfig.DEFAULT_EPS),
             "validateEvery", com.fasterxml.jackson.databind.node.IntNode.valueOf(0),
-            "validationBatches", com.fasterxml.jackson.databind.node.IntNode.valueOf(0));
+            "validationBatches", com.fasterxml.jackson.databind.node.IntNode.valueOf(0),
+            "precision", com.fasterxml.jackson.databind.node.TextNode.valueOf(Precision.FP32.label()));
     private static ObjectMapper mapper;
+
+    /** {@code "precision": "bf16"}, as on the command line, rather than the enum constant's name. */
+    private abstract static class PrecisionLabels {
+        @com.fasterxml.jackson.annotation.JsonValue
+        abstract String label();
+    }
 
     static {
         register(DecoderConfig.KIND, DecoderConfig.class);
@@ -67,7 +75,8 @@ public final class ConfigJson {
         if (mapper == null) {
             ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                    .addMixIn(ModelConfig.class, ModelKinds.class);
+                    .addMixIn(ModelConfig.class, ModelKinds.class)
+                    .addMixIn(Precision.class, PrecisionLabels.class);
             KINDS.forEach((k, c) -> m.registerSubtypes(new NamedType(c, k)));
             mapper = m;
         }

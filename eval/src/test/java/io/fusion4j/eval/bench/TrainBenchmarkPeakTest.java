@@ -19,11 +19,26 @@ class TrainBenchmarkPeakTest {
             PeakFlops p = TrainBenchmark.peak(cpu);
             assertThat(p.source()).startsWith("measured: fp32 FMA loop, 2 threads");
             Backend unknown = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
-                    new Class<?>[]{Backend.class}, (proxy, m, args) -> m.getName().equals("fp32Peak")
+                    new Class<?>[]{Backend.class}, (proxy, m, args) -> m.getName().endsWith("Peak")
                             ? Optional.empty() : m.invoke(cpu, args));
             PeakFlops assumed = TrainBenchmark.peak(unknown);
             assertThat(assumed.gigaflops()).isEqualTo(420.0);
             assertThat(assumed.source()).isEqualTo("assumed: 210 GFLOP/s a core, PERF.md's AMD Zen 5");
+        }
+    }
+
+    @Test
+    void aBf16BackendWithoutABf16PeakIsShownAgainstFp32AndSaysSo() {
+        try (Backend cpu = Backends.discover().create("cpu", BackendOptions.withThreads(1))) {
+            Backend bf16 = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                    new Class<?>[]{Backend.class}, (proxy, m, args) -> switch (m.getName()) {
+                        case "precision" -> io.fusion4j.api.backend.Precision.BF16;
+                        case "matmulPeak" -> Optional.empty();
+                        default -> m.invoke(cpu, args);
+                    });
+            PeakFlops p = TrainBenchmark.peak(bf16);
+            assertThat(p.gigaflops()).isEqualTo(cpu.fp32Peak().orElseThrow().gigaflops());
+            assertThat(p.source()).startsWith("the fp32 peak, no bf16 peak known: measured: fp32 FMA loop, 1 thread,");
         }
     }
 }
