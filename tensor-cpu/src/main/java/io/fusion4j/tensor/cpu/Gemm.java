@@ -45,6 +45,12 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
     private long aBatch, bBatch, cBatch;
     private int batches, rowChunks, colChunks, rowsPerChunk, colsPerChunk;
     private boolean shareA, shareB;
+    /**
+     * B is a single block (one depth block, one NC block) that every row chunk needs whole: each worker packs
+     * it once per call into its own buffer ({@link #bPacked}) instead of one thread packing it for all.
+     */
+    private boolean ownB;
+    private final boolean[] bPacked;
     private int mPad, nPad, depthBlocks, rowBlocks, colBlocksNc;
 
     Gemm(WorkerPool pool) {
@@ -52,6 +58,7 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
         this.packBuffers = new float[pool.threads()][KC * NC + PAD];
         this.packA = new float[pool.threads()][MC * KC];
         this.accTiles = new float[pool.threads()][MicroKernels.ACC_SIZE];
+        this.bPacked = new boolean[pool.threads()];
     }
 
     @Override
@@ -129,6 +136,7 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
         if (chunks == 1 || threads == 1 || flops < PARALLEL_FLOPS) {
             shareA = false;
             shareB = false;
+            ownB = false;
             for (int i = 0; i < chunks; i++) {
                 run(i, 0);
             }
@@ -147,9 +155,16 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
      * chunks read it: depth block at {@code pc}, then A's row block at {@code ic} or B's panel at {@code jc},
      * at {@code pc * padded + (ic|jc) * kc}. Measured on the training shapes, the duplicated packing cost
      * up to a fifth of a weight-gradient GEMM on two threads.
+     *
+     * <p>A B of one block is not shared but packed by each worker ({@link #ownB}): a shared pack of it is one
+     * task, so one thread packed while the other waited, and the pack, written by one core and read by the
+     * other on every call, made a 256³ GEMM on two threads swing between 100 and 160 GFLOP/s. Packing it
+     * twice costs under 5% of such a call.
      */
     private void prepack() {
-        shareB = batches == 1 && rowChunks > 1;
+        ownB = batches == 1 && rowChunks > 1 && colChunks == 1 && n <= NC && k <= KC;
+        java.util.Arrays.fill(bPacked, false);
+        shareB = batches == 1 && rowChunks > 1 && !ownB;
         shareA = batches == 1 && (colChunks > 1 || colsPerChunk > NC);
         if (!shareA && !shareB) {
             return;
@@ -203,10 +218,13 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
         int ao = Math.toIntExact(aOff + batch * aBatch);
         int bo = Math.toIntExact(bOff + batch * bBatch);
         int co = Math.toIntExact(cOff + batch * cBatch);
-        block(ao, bo, co, r0, r1, j0, j1, packBuffers[worker], packA[worker], accTiles[worker]);
+        block(ao, bo, co, r0, r1, j0, j1, worker);
     }
 
-    private void block(int ao, int bo, int co, int r0, int r1, int j0, int j1, float[] pack, float[] apack, float[] acc) {
+    private void block(int ao, int bo, int co, int r0, int r1, int j0, int j1, int worker) {
+        float[] pack = packBuffers[worker];
+        float[] apack = packA[worker];
+        float[] acc = accTiles[worker];
         if (k == 0) {
             for (int r = r0; r < r1; r++) {
                 for (int j = j0; j < j1; j++) {
@@ -227,8 +245,9 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
                 if (shareB) {
                     bp = sharedB;
                     bpOff = sharedBStart + pc * nPad + jc * kc;
-                } else {
+                } else if (!ownB || !bPacked[worker]) {
                     packB(bo, pc, kc, jc, nc, pack, packStart, acc);
+                    bPacked[worker] = ownB; // with ownB, this worker's next chunk needs the same pack
                 }
                 float betaBlock = pc == 0 ? beta : 1f;
                 for (int ic = r0; ic < r1; ic += MC) {

@@ -95,7 +95,9 @@ class ThreadCountDeterminismTest {
      */
     @ParameterizedTest
     @CsvSource({"300,600,700,NN", "300,600,700,NT", "300,600,700,TN", "130,520,1100,NN", "130,520,1100,TN",
-            "1100,300,130,NT"})
+            "1100,300,130,NT",
+            // B of one depth and one NC block, which each worker packs once for all its row chunks
+            "300,256,512,NN", "300,200,190,NT", "300,100,300,TN"})
     void largeGemmsSplitOverThreadsMatchF64(int m, int k, int n, String form) {
         // As stored: A is [k, m] when transposed, B is [n, k].
         boolean ta = form.charAt(0) == 'T';
@@ -118,6 +120,26 @@ class ThreadCountDeterminismTest {
         }
         // Each entry sums k products of numbers in [-1, 1]; float rounding grows about like sqrt(k).
         assertThat(worst).as("largest |C - C_f64|").isLessThan(1e-4 * Math.sqrt(k));
+    }
+
+    /** A worker keeps its pack of a one-block B only within a call: the next call, with another B, repacks it. */
+    @Test
+    void aWorkersPackOfBIsNotReusedByTheNextCall() {
+        int m = 300, k = 200, n = 190;
+        float[] a = random(m * k, 13);
+        float[] b1 = random(k * n, 14);
+        float[] b2 = random(k * n, 15);
+        float[] c = sameOnEveryThreadCount("two gemms with different B", be -> {
+            Tensor ta = put(be, a, m, k);
+            Tensor tc = be.allocate(DType.F32, Shape.of(m, n));
+            be.gemm(ta, put(be, b1, k, n), tc, 1f, 0f);
+            be.gemm(ta, put(be, b2, k, n), tc, 1f, 0f);
+            return get(be, tc);
+        });
+        double[] ref = Reference.matmul(Reference.d(a), Reference.d(b2), m, k, n);
+        for (int i = 0; i < ref.length; i++) {
+            assertThat((double) c[i]).as("C[%d]", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-4 * Math.sqrt(k)));
+        }
     }
 
     @Test
