@@ -47,10 +47,15 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
     private boolean shareA, shareB;
     /**
      * B is a single block (one depth block, one NC block) that every row chunk needs whole: each worker packs
-     * it once per call into its own buffer ({@link #bPacked}) instead of one thread packing it for all.
+     * it once per call into its own buffer instead of one thread packing it for all.
      */
     private boolean ownB;
-    private final boolean[] bPacked;
+    /**
+     * Per worker, with {@link #ownB}: where its pack of B starts in its buffer this call, or -1 before it packs.
+     * Kept so that its later chunks need not ask {@link HeapAlignment#alignedStart} again, which allocates
+     * 32-112 bytes a call (its memory segments are not always scalar-replaced).
+     */
+    private final int[] ownBStart;
     private int mPad, nPad, depthBlocks, rowBlocks, colBlocksNc;
 
     Gemm(WorkerPool pool) {
@@ -58,7 +63,7 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
         this.packBuffers = new float[pool.threads()][KC * NC + PAD];
         this.packA = new float[pool.threads()][MC * KC];
         this.accTiles = new float[pool.threads()][MicroKernels.ACC_SIZE];
-        this.bPacked = new boolean[pool.threads()];
+        this.ownBStart = new int[pool.threads()];
     }
 
     @Override
@@ -163,7 +168,7 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
      */
     private void prepack() {
         ownB = batches == 1 && rowChunks > 1 && colChunks == 1 && n <= NC && k <= KC;
-        java.util.Arrays.fill(bPacked, false);
+        java.util.Arrays.fill(ownBStart, -1);
         shareB = batches == 1 && rowChunks > 1 && !ownB;
         shareA = batches == 1 && (colChunks > 1 || colsPerChunk > NC);
         if (!shareA && !shareB) {
@@ -234,7 +239,8 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
             }
             return;
         }
-        int packStart = shareB ? 0 : HeapAlignment.alignedStart(pack);
+        boolean packed = ownB && ownBStart[worker] >= 0;
+        int packStart = shareB ? 0 : packed ? ownBStart[worker] : HeapAlignment.alignedStart(pack);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             int panels = (nc + NR - 1) / NR;
@@ -245,9 +251,11 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
                 if (shareB) {
                     bp = sharedB;
                     bpOff = sharedBStart + pc * nPad + jc * kc;
-                } else if (!ownB || !bPacked[worker]) {
+                } else if (!packed) {
                     packB(bo, pc, kc, jc, nc, pack, packStart, acc);
-                    bPacked[worker] = ownB; // with ownB, this worker's next chunk needs the same pack
+                    if (ownB) {
+                        ownBStart[worker] = packStart; // this worker's next chunk needs the same pack
+                    }
                 }
                 float betaBlock = pc == 0 ? beta : 1f;
                 for (int ic = r0; ic < r1; ic += MC) {
