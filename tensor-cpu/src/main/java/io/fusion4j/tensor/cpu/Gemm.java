@@ -26,6 +26,8 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
     private static final int PAD = HeapAlignment.BYTES / Float.BYTES - 1;
     /** Below this many FLOPs one thread is faster than waking the pool. */
     private static final long PARALLEL_FLOPS = 1L << 21;
+    /** Smallest row chunk worth handing out (~10 µs): each hand-out is an atomic shared by the threads. */
+    private static final long MIN_CHUNK_FLOPS = 1L << 20;
 
     private final WorkerPool pool;
     private final float[][] packBuffers;
@@ -126,7 +128,12 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
             // each re-pack A (M×K): split the dimension whose duplicated packing is the smaller.
             int target = Math.max(1, (threads * 2 + batches - 1) / batches);
             if (m >= n) {
-                rowChunks = Math.min(rowBlocks, target);
+                // In one GEMM a row chunk re-packs no B (prepack shares it, or each worker keeps its own), so
+                // up to one chunk per MC block, of at least MIN_CHUNK_FLOPS, lets the thread that runs ahead
+                // take more. With two chunks a thread, one thread idled ~10% of a 512³ call for the other.
+                rowChunks = batches == 1
+                        ? (int) Math.min(rowBlocks, Math.max(target, flops / MIN_CHUNK_FLOPS))
+                        : Math.min(rowBlocks, target);
                 colChunks = Math.min(colBlocks, (target + rowChunks - 1) / rowChunks);
             } else {
                 colChunks = Math.min(colBlocks, target);
