@@ -13,9 +13,12 @@ import java.lang.invoke.MethodHandle;
  * packing buffers find their aligned start with {@link #alignedStart} (decision 0011).
  *
  * <p>The address comes from a critical downcall of {@code memmove(a, a, 0)}, which returns its first argument:
- * the only supported way to see a heap array's address. It needs native access for this module; without it
- * (or on a platform without the symbol) every start is 0, which is correct, only slower. A garbage collection
- * may move an array afterwards; callers ask again per call, and a stale answer only costs speed.
+ * the only supported way to see a heap array's address. The result is declared a {@code long} (a pointer is
+ * returned as one on the 64-bit platforms; elsewhere a wrong start only costs speed) so that no segment is made
+ * for it: the returned segment was not always scalar-replaced and cost a GEMM call up to 112 bytes. It needs
+ * native access for this module; without it (or on a platform without the symbol) every start is 0, which is
+ * correct, only slower. A garbage collection may move an array afterwards; callers ask again per call, and a
+ * stale answer only costs speed.
  */
 final class HeapAlignment {
     static final int BYTES = 64;
@@ -32,7 +35,7 @@ final class HeapAlignment {
             Linker linker = Linker.nativeLinker();
             return linker.defaultLookup().find("memmove")
                     .map(f -> linker.downcallHandle(f,
-                            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                                     ValueLayout.JAVA_LONG),
                             Linker.Option.critical(true)))
                     .orElse(null);
@@ -56,7 +59,7 @@ final class HeapAlignment {
         }
         try {
             MemorySegment s = MemorySegment.ofArray(a);
-            long address = ((MemorySegment) MEMMOVE.invokeExact(s, s, 0L)).address();
+            long address = (long) MEMMOVE.invokeExact(s, s, 0L);
             if ((address & (Float.BYTES - 1)) != 0) {
                 return 0;
             }
