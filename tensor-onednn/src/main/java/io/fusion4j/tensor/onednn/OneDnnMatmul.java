@@ -49,15 +49,25 @@ final class OneDnnMatmul implements HostMatmul, CpuWorkers.Chunk {
     OneDnnMatmul(OneDnnLibrary lib, CpuWorkers pool) {
         this.lib = lib;
         this.pool = pool;
+        this.workers = new Worker[pool.threads()];
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment out = tmp.allocate(ValueLayout.JAVA_LONG);
             OneDnnLibrary.check(call(lib.engineCreate, out.address(), OneDnnLibrary.ENGINE_CPU, 0L), "dnnl_engine_create");
             this.engine = out.get(ValueLayout.JAVA_LONG, 0);
-            this.workers = new Worker[pool.threads()];
-            for (int w = 0; w < workers.length; w++) {
-                OneDnnLibrary.check(call(lib.streamCreate, out.address(), engine, OneDnnLibrary.STREAM_IN_ORDER),
-                        "dnnl_stream_create");
-                workers[w] = new Worker(out.get(ValueLayout.JAVA_LONG, 0));
+            try {
+                for (int w = 0; w < workers.length; w++) {
+                    OneDnnLibrary.check(call(lib.streamCreate, out.address(), engine, OneDnnLibrary.STREAM_IN_ORDER),
+                            "dnnl_stream_create");
+                    workers[w] = new Worker(out.get(ValueLayout.JAVA_LONG, 0));
+                }
+            } catch (RuntimeException e) {
+                for (Worker w : workers) {
+                    if (w != null) {
+                        call(lib.streamDestroy, w.stream);
+                    }
+                }
+                call(lib.engineDestroy, engine);
+                throw e;
             }
         }
     }
@@ -135,6 +145,11 @@ final class OneDnnMatmul implements HostMatmul, CpuWorkers.Chunk {
             pool.run(bCount * bTasksPerBatch, convertB);
 
             rowChunks = (m + ROWS - 1) / ROWS;
+            if (entryCount > MAX_ENTRIES - 2) {
+                // Shapes a model uses are few (four chunk heights per layer shape); this many means a sweep. Start
+                // over, before this call's two lookups, so neither can be destroyed after it is found.
+                clearEntries();
+            }
             full = m >= ROWS ? entry(ROWS) : null;
             rest = m % ROWS != 0 ? entry(padded(m % ROWS)) : null;
             pool.run(batches * rowChunks, this);
@@ -200,14 +215,17 @@ final class OneDnnMatmul implements HostMatmul, CpuWorkers.Chunk {
                 Bf16Rounding.round(a, base + (r0 + i) * rsA, csA, k, as, (long) i * k);
             }
         }
+        // Before the primitive is made: oneDNN sizes a primitive's thread team (and its blocking) from the
+        // calling thread's OpenMP setting when it creates it, so a primitive made at the default would spawn a
+        // team from every worker and could block K differently from its twin on another worker.
+        if (lib.ompSetNumThreads != null) {
+            setOmpThreads(1);
+        }
         long prim = e.primitive(worker);
         long bAddress = bBuf.segment.address() + (bBatch == 0 ? 0 : (long) batch * k * n * Short.BYTES);
         OneDnnLibrary.check(call(lib.memorySetDataHandle, e.memA[worker], as.address()), "dnnl_memory_set_data_handle");
         OneDnnLibrary.check(call(lib.memorySetDataHandle, e.memB[worker], bAddress), "dnnl_memory_set_data_handle");
         OneDnnLibrary.check(call(lib.memorySetDataHandle, e.memC[worker], w.c.segment.address()), "dnnl_memory_set_data_handle");
-        if (lib.ompSetNumThreads != null) {
-            setOmpThreads(1);
-        }
         OneDnnLibrary.check(call(lib.primitiveExecute, prim, w.stream, 3, e.args[worker].address()), "dnnl_primitive_execute");
         OneDnnLibrary.check(call(lib.streamWait, w.stream), "dnnl_stream_wait");
         int cBase = Math.toIntExact(cOff + batch * cBatch);
@@ -225,17 +243,17 @@ final class OneDnnMatmul implements HostMatmul, CpuWorkers.Chunk {
                 return e;
             }
         }
-        if (entryCount == MAX_ENTRIES) {
-            // Shapes a model uses are few (four chunk heights per layer shape); this many means a sweep. Start over.
-            for (int i = 0; i < entryCount; i++) {
-                entries[i].destroy();
-                entries[i] = null;
-            }
-            entryCount = 0;
-        }
         Entry e = new Entry(rows, n, k, aCol, bCol);
         entries[entryCount++] = e;
         return e;
+    }
+
+    private void clearEntries() {
+        for (int i = 0; i < entryCount; i++) {
+            entries[i].destroy();
+            entries[i] = null;
+        }
+        entryCount = 0;
     }
 
     @Override
@@ -244,10 +262,7 @@ final class OneDnnMatmul implements HostMatmul, CpuWorkers.Chunk {
             return;
         }
         closed = true;
-        for (int i = 0; i < entryCount; i++) {
-            entries[i].destroy();
-        }
-        entryCount = 0;
+        clearEntries();
         for (Worker w : workers) {
             call(lib.streamDestroy, w.stream);
             w.a.free();
@@ -340,9 +355,10 @@ final class OneDnnMatmul implements HostMatmul, CpuWorkers.Chunk {
                 OneDnnLibrary.check(call(lib.primitiveDescCreate, out.address(), op.address(), 0L, engine, 0L),
                         "dnnl_primitive_desc_create (matmul " + rows + "x" + k + "x" + n + ", bf16)");
                 long pd = out.get(ValueLayout.JAVA_LONG, 0);
+                long p = 0;
                 try {
                     OneDnnLibrary.check(call(lib.primitiveCreate, out.address(), pd), "dnnl_primitive_create");
-                    long p = out.get(ValueLayout.JAVA_LONG, 0);
+                    p = out.get(ValueLayout.JAVA_LONG, 0);
                     memA[worker] = memory(out, aMd);
                     memB[worker] = memory(out, bMd);
                     memC[worker] = memory(out, cMd);
@@ -352,6 +368,18 @@ final class OneDnnMatmul implements HostMatmul, CpuWorkers.Chunk {
                     argument(list, 2, OneDnnLibrary.ARG_DST, memC[worker]);
                     args[worker] = list;
                     prim[worker] = p;
+                } catch (RuntimeException e) {
+                    // Nothing half-made survives: the next call makes the whole set again.
+                    for (long[] mem : new long[][]{memA, memB, memC}) {
+                        if (mem[worker] != 0) {
+                            call(lib.memoryDestroy, mem[worker]);
+                            mem[worker] = 0;
+                        }
+                    }
+                    if (p != 0) {
+                        call(lib.primitiveDestroy, p);
+                    }
+                    throw e;
                 } finally {
                     call(lib.primitiveDescDestroy, pd);
                 }

@@ -109,43 +109,55 @@ class OneDnnMatmulTest {
         }
     }
 
+    /**
+     * Every thread count, and every run at one count, gives the same bits. Each run is on a fresh thread, as a user's
+     * would be: a thread's OpenMP setting must not carry over from an earlier run (a primitive made at OpenMP's
+     * default would block differently). Shapes: forward NT, a weight gradient TN with a small M and a deep K, and the
+     * grouped products with an empty group.
+     */
     @Test
-    void oneAndTwoThreadsGiveTheSameBits() {
+    void everyThreadCountAndEveryRunGiveTheSameBits() throws Exception {
         SplittableRandom r = new SplittableRandom(3);
         int m = 333, k = 257, n = 190;
         float[] a = uniform(r, m * k);
         float[] bm = uniform(r, n * k);
-        int[] sizes = {130, 0, 77, 126};
         int[] offsets = {0, 130, 130, 207, 333};
         float[] w = uniform(r, 4 * k * n);
-        float[][] results = new float[2][];
-        for (int t = 1; t <= 2; t++) {
-            try (Backend be = backend(t)) {
-                Tensor ta = upload(be, a, m, k);
-                Tensor nt = be.allocate(DType.F32, Shape.of(m, n));
-                be.gemm(ta, upload(be, bm, n, k).t(), nt, 1f, 0f);
-                Tensor tn = be.allocate(DType.F32, Shape.of(k, n));
-                be.gemm(ta.t(), nt, tn, 1f, 0f);
-                Tensor off = be.allocate(DType.I32, Shape.of(5));
-                be.copyFromHost(offsets, off);
-                Tensor grouped = be.allocate(DType.F32, Shape.of(m, n));
-                be.groupedGemm(ta, upload(be, w, 4, k, n), off, grouped, 0f);
-                Tensor dw = be.allocate(DType.F32, Shape.of(4, k, n));
-                be.groupedGemmWeightGrad(ta, grouped, off, dw, 0f);
-                float[] x = read(be, nt);
-                float[] y = read(be, tn);
-                float[] z = read(be, grouped);
-                float[] u = read(be, dw);
-                float[] all = new float[x.length + y.length + z.length + u.length];
-                System.arraycopy(x, 0, all, 0, x.length);
-                System.arraycopy(y, 0, all, x.length, y.length);
-                System.arraycopy(z, 0, all, x.length + y.length, z.length);
-                System.arraycopy(u, 0, all, x.length + y.length + z.length, u.length);
-                results[t - 1] = all;
-            }
+        float[] dy = uniform(r, m * 40);
+        float[][] results = new float[4][];
+        int[] threads = {1, 2, 2, 1};
+        for (int run = 0; run < threads.length; run++) {
+            int t = threads[run];
+            int slot = run;
+            Thread th = new Thread(() -> {
+                try (Backend be = backend(t)) {
+                    Tensor ta = upload(be, a, m, k);
+                    Tensor nt = be.allocate(DType.F32, Shape.of(m, n));
+                    be.gemm(ta, upload(be, bm, n, k).t(), nt, 1f, 0f);
+                    Tensor tn = be.allocate(DType.F32, Shape.of(40, k));
+                    be.gemm(upload(be, dy, m, 40).t(), ta, tn, 1f, 0f); // M 40, K 333
+                    Tensor off = be.allocate(DType.I32, Shape.of(5));
+                    be.copyFromHost(offsets, off);
+                    Tensor grouped = be.allocate(DType.F32, Shape.of(m, n));
+                    be.groupedGemm(ta, upload(be, w, 4, k, n), off, grouped, 0f);
+                    Tensor dw = be.allocate(DType.F32, Shape.of(4, k, n));
+                    be.groupedGemmWeightGrad(ta, grouped, off, dw, 0f);
+                    float[][] parts = {read(be, nt), read(be, tn), read(be, grouped), read(be, dw)};
+                    results[slot] = java.util.Arrays.stream(parts).reduce(new float[0], (x, y) -> {
+                        float[] z = java.util.Arrays.copyOf(x, x.length + y.length);
+                        System.arraycopy(y, 0, z, x.length, y.length);
+                        return z;
+                    });
+                }
+            });
+            th.start();
+            th.join();
+            assertThat(results[slot]).as("run %d (%d threads) finished", run, t).isNotNull();
         }
-        assertThat(sizes[1]).isZero();
-        assertThat(results[1]).containsExactly(results[0]);
+        for (int run = 1; run < threads.length; run++) {
+            assertThat(results[run]).as("run %d (%d threads) against run 0 (1 thread)", run, threads[run])
+                    .containsExactly(results[0]);
+        }
     }
 
     @Test
