@@ -32,9 +32,10 @@ import java.util.SplittableRandom;
  * tolerances for the products themselves, against a reference that rounds each product's two operands to bf16
  * ({@link #productInput}): only fp32 accumulation may differ. Values that pass through products inside a model
  * (autograd, a decoder's logits and gradients, AdamW on it), compared with an f64 reference that does not round,
- * get the fp32 tolerance plus {@value #BF16_RELATIVE}·(|ref| + {@value #BF16_FLOOR}) ({@link #throughProducts}):
- * a bf16 operand is off by up to 2^-9 of itself, a product of two by 2^-8, a model's output adds a dozen such
- * terms of order one, and a value near zero is the sum of larger ones. Autograd's central differences run through
+ * get the fp32 tolerance plus {@value #BF16_RELATIVE}·(|ref| + rms) ({@link #throughProducts}), where rms is the
+ * root mean square of the values the check compares (a whole logits tensor, a whole gradient): a bf16 operand is
+ * off by up to 2^-9 of itself, a product of two by 2^-8, a model's output adds a dozen such terms, and a value near
+ * zero is the sum of terms the size of its neighbours. Autograd's central differences run through
  * the backend's own forward, so in bf16 they step by 1/8 instead of 1/100: a smaller step would drown in the
  * rounding of the perturbed input.
  */
@@ -52,8 +53,6 @@ public abstract class ConformanceBase {
 
     /** Relative widening of a tolerance for values that passed through bf16 products (see the class comment). */
     protected static final double BF16_RELATIVE = 1.0 / 32;
-    /** Magnitude below which the bf16 widening stops shrinking (values near zero come from larger terms). */
-    protected static final double BF16_FLOOR = 1;
 
     /** The format of the backend's matrix products, as {@link #options()} asks for it. */
     protected final Precision precision() {
@@ -72,9 +71,30 @@ public abstract class ConformanceBase {
         return d;
     }
 
-    /** {@code tolerance} for a value that passed through products, widened in bf16 (see the class comment). */
-    protected final double throughProducts(double tolerance, double reference) {
-        return precision() == Precision.BF16 ? tolerance + BF16_RELATIVE * (Math.abs(reference) + BF16_FLOOR) : tolerance;
+    /**
+     * {@code tolerance} for a value that passed through products, widened in bf16 by a share of its own size and of
+     * {@code rms}, the root mean square of the values it is checked with (see the class comment).
+     */
+    protected final double throughProducts(double tolerance, double reference, double rms) {
+        return precision() == Precision.BF16 ? tolerance + BF16_RELATIVE * (Math.abs(reference) + rms) : tolerance;
+    }
+
+    /** The root mean square of {@code x}. */
+    protected static double rms(double[] x) {
+        double s = 0;
+        for (double v : x) {
+            s += v * v;
+        }
+        return x.length == 0 ? 0 : Math.sqrt(s / x.length);
+    }
+
+    /** The root mean square of {@code x}. */
+    protected static double rms(float[] x) {
+        double s = 0;
+        for (float v : x) {
+            s += (double) v * v;
+        }
+        return x.length == 0 ? 0 : Math.sqrt(s / x.length);
     }
 
     /**
