@@ -38,6 +38,11 @@ final class BackendChoice {
         return backend.create(threads);
     }
 
+    /** Fails now, as creating it would, when no backend (or not the named one) computes {@code precision} here. */
+    void check(io.fusion4j.api.backend.Precision precision) {
+        io.fusion4j.api.backend.Backends.discover().select(backend.name, precision);
+    }
+
     /** The chosen backend for matrix products in {@code precision} (a training run's). */
     Backend create(io.fusion4j.api.backend.Precision precision) {
         return backend.create(threads, precision);

@@ -164,6 +164,11 @@ final class TrainCommand implements Callable<Integer> {
         models.builder(model).decoder(model);
         Files.createDirectories(out);
         TrainConfig cfg = run.train();
+        // The products' precision the run will ask for (a resumed run's saved one is read later; without
+        // --precision it is the config's). Checked now, before any data work, and used by the data preparation
+        // too, so a named bf16-only backend serves both.
+        Precision products = precision != null ? Precision.parse(precision, "--precision") : cfg.precision();
+        backendChoice.check(products);
         ContinuousRunData continuous = null;
         if (captionDropout != null && !(captionDropout >= 0 && captionDropout <= 1)) {
             throw new UserInputException("--caption-dropout must be in [0, 1], found " + captionDropout);
@@ -177,7 +182,7 @@ final class TrainCommand implements Callable<Integer> {
             imageText.check(spec);
             continuous = ContinuousRunData.open(imageText, imageTokenizer == null ? "pixels" : imageTokenizer,
                     spec.commandLine().getParseResult().hasMatchedOption("--patch-size") ? patchSize : null, dataSeed,
-                    captionDropout == null ? 0.1 : captionDropout, backendChoice::create);
+                    captionDropout == null ? 0.1 : captionDropout, () -> backendChoice.create(products));
             continuousData = continuous;
             if (continuous.vaeFolder() != null) {
                 ImageCodecs.copy(continuous.vaeFolder(), out.resolve(ImageCodecs.RUN_FOLDER));
@@ -185,7 +190,7 @@ final class TrainCommand implements Callable<Integer> {
             model = models.builder(model).fitImages(model, continuous.codec().patchWidth(),
                     continuous.codec().patchSize());
         } else if (imageTokenizer != null) {
-            prepareMixed(cfg, o);
+            prepareMixed(cfg, products, o);
         } else if (spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
             throw new UserInputException("--dataset needs --image-tokenizer: a folder from 'fusion4j tokenizer train',"
                     + " or grid for the fixed grid tokenizer");
@@ -319,7 +324,7 @@ final class TrainCommand implements Callable<Integer> {
      * The rows of a {@code --dataset … --image-tokenizer …} run, made into the run folder (kept on resume), which then
      * train as {@code --tokens} and {@code --validation-tokens}.
      */
-    private void prepareMixed(TrainConfig cfg, PrintWriter o) throws java.io.IOException {
+    private void prepareMixed(TrainConfig cfg, Precision products, PrintWriter o) throws java.io.IOException {
         refuseOtherData("--image-tokenizer");
         imageText.check(spec);
         long total = steps != null ? steps : cfg.steps();
@@ -327,7 +332,7 @@ final class TrainCommand implements Callable<Integer> {
         MixedRunData.RowFiles f = MixedRunData.prepare(out, resume, imageText, imageTokenizer, dataSeed,
                 layout(captionDropout == null ? 0 : captionDropout), (int) Math.min(Integer.MAX_VALUE,
                         total * cfg.batch()), heldRows, cfg.seqLen(),
-                backendChoice::create, o, spec.commandLine().getErr());
+                () -> backendChoice.create(products), o, spec.commandLine().getErr());
         tokens = f.train();
         validationTokens = f.heldOut();
     }
