@@ -245,11 +245,37 @@ public final class CpuBackend implements Backend {
         int csA = a.isTransposed() ? m : 1;
         int rsB = b.isTransposed() ? 1 : n2;
         int csB = b.isTransposed() ? k : 1;
-        gemm.run(f(a), off(a), rsA, csA, (long) m * k,
+        matmul(f(a), off(a), rsA, csA, (long) m * k,
                 f(b), off(b), rsB, csB, (long) k * n2,
                 f(c), off(c), n2, (long) m * n2,
                 d.batches(), m, n2, k, alpha, beta);
         flops.add(KernelFlops.gemm(d.batches(), m, n2, k));
+    }
+
+    /**
+     * Every product of the backend goes through here. An empty one (no batch, row or column) does nothing and one of
+     * depth 0 sets C to beta·C (0 where beta is 0, whatever C held), so a {@link HostMatmul} only sees non-empty
+     * products.
+     */
+    private void matmul(float[] a, int aOff, int rsA, int csA, long aBatch,
+                        float[] b, int bOff, int rsB, int csB, long bBatch,
+                        float[] c, int cOff, int ldc, long cBatch,
+                        int batches, int m, int n, int k, float alpha, float beta) {
+        if (batches == 0 || m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            for (int bi = 0; bi < batches; bi++) {
+                for (int r = 0; r < m; r++) {
+                    int row = Math.toIntExact(cOff + bi * cBatch + (long) r * ldc);
+                    for (int j = 0; j < n; j++) {
+                        c[row + j] = beta == 0f ? 0f : beta * c[row + j];
+                    }
+                }
+            }
+            return;
+        }
+        gemm.run(a, aOff, rsA, csA, aBatch, b, bOff, rsB, csB, bBatch, c, cOff, ldc, cBatch, batches, m, n, k, alpha, beta);
     }
 
     private int[] groupOffsets(String kernel, Tensor offsets, int groups, int rows) {
@@ -271,7 +297,7 @@ public final class CpuBackend implements Backend {
         int same = equalGroups(o, ob, groups);
         if (same > 0) {
             // Equal groups from row 0 (expert choice): one batched call, so the pool splits all experts' tiles at once.
-            gemm.run(f(a), off(a), k, 1, (long) same * k,
+            matmul(f(a), off(a), k, 1, (long) same * k,
                     f(b), off(b), rsB, csB, (long) k * n2,
                     f(c), off(c), n2, (long) same * n2,
                     groups, same, n2, k, 1f, beta);
@@ -284,7 +310,7 @@ public final class CpuBackend implements Backend {
             if (rows == 0) {
                 continue;
             }
-            gemm.run(f(a), off(a) + r0 * k, k, 1, 0,
+            matmul(f(a), off(a) + r0 * k, k, 1, 0,
                     f(b), off(b) + g * k * n2, rsB, csB, 0,
                     f(c), off(c) + r0 * n2, n2, 0,
                     1, rows, n2, k, 1f, beta);
@@ -302,7 +328,7 @@ public final class CpuBackend implements Backend {
         int ob = off(offsets);
         int same = equalGroups(o, ob, groups);
         if (same > 0) {
-            gemm.run(f(a), off(a), 1, k, (long) same * k,
+            matmul(f(a), off(a), 1, k, (long) same * k,
                     f(dy), off(dy), n2, 1, (long) same * n2,
                     f(db), off(db), n2, (long) k * n2,
                     groups, k, n2, same, 1f, beta);
@@ -320,7 +346,7 @@ public final class CpuBackend implements Backend {
                 continue;
             }
             // db[g] (K×N) = a_gᵀ (K×rows) · dy_g (rows×N): A(r,p) = a[(r0+p)*K + r].
-            gemm.run(f(a), off(a) + r0 * k, 1, k, 0,
+            matmul(f(a), off(a) + r0 * k, 1, k, 0,
                     f(dy), off(dy) + r0 * n2, n2, 1, 0,
                     f(db), dbo, n2, 0,
                     1, k, n2, rows, 1f, beta);

@@ -92,9 +92,6 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
              float[] b, int bOff, int rsB, int csB, long bBatch,
              float[] c, int cOff, int ldc, long cBatch,
              int batches, int m, int n, int k, float alpha, float beta) {
-        if (batches == 0 || m == 0 || n == 0) {
-            return;
-        }
         this.a = a;
         this.aOff = aOff;
         this.rsA = rsA;
@@ -237,15 +234,6 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
         float[] pack = packBuffers[worker];
         float[] apack = packA[worker];
         float[] acc = accTiles[worker];
-        if (k == 0) {
-            for (int r = r0; r < r1; r++) {
-                for (int j = j0; j < j1; j++) {
-                    int idx = co + r * ldc + j;
-                    c[idx] = beta == 0f ? 0f : beta * c[idx];
-                }
-            }
-            return;
-        }
         boolean packed = ownB && ownBStart[worker] >= 0;
         int packStart = shareB ? 0 : packed ? ownBStart[worker] : HeapAlignment.alignedStart(pack);
         for (int jc = j0; jc < j1; jc += NC) {

@@ -11,8 +11,9 @@ import io.fusion4j.api.backend.Precision;
  * <p>The problem: {@code batches} products; product {@code i} offsets A, B and C by {@code i * aBatch},
  * {@code i * bBatch}, {@code i * cBatch}. {@code A(r,p) = a[aOff + r*rsA + p*csA]} for {@code r < m, p < k};
  * {@code B(p,j) = b[bOff + p*rsB + j*csB]}; C is row-major with leading dimension {@code ldc}, and
- * {@code C = alpha·A·B + beta·C}, where {@code beta == 0} means C is not read (it may hold NaN). With the same
- * inputs and thread count, the same bits every time.
+ * {@code C = alpha·A·B + beta·C}, where {@code beta == 0} means C is not read (it may hold NaN). The backend
+ * handles empty products itself: {@code batches}, {@code m}, {@code n} and {@code k} are all at least 1 here. With
+ * the same inputs and thread count, the same bits every time.
  */
 public interface HostMatmul extends AutoCloseable {
     /** Where the products are computed, for the backend's device description (e.g. "oneDNN 2.6.3, bf16 (AVX512-BF16)"). */

@@ -105,13 +105,6 @@ final class OneDnnMatmul implements HostMatmul, CpuWorkers.Chunk {
         if (closed) {
             throw new IllegalStateException("the onednn backend is closed");
         }
-        if (batches == 0 || m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            emptyProduct(c, cOff, ldc, cBatch, batches, m, n, beta);
-            return;
-        }
         this.a = a;
         this.aOff = aOff;
         this.rsA = rsA;
@@ -163,17 +156,6 @@ final class OneDnnMatmul implements HostMatmul, CpuWorkers.Chunk {
     /** Rows a chunk of {@code rows} rows is computed as: the next power of two, at least {@link #MIN_ROWS}. */
     static int padded(int rows) {
         return rows >= ROWS ? ROWS : Math.max(MIN_ROWS, Integer.highestOneBit(rows - 1) << 1);
-    }
-
-    private static void emptyProduct(float[] c, int cOff, int ldc, long cBatch, int batches, int m, int n, float beta) {
-        for (int bi = 0; bi < batches; bi++) {
-            for (int r = 0; r < m; r++) {
-                int row = Math.toIntExact(cOff + bi * cBatch + (long) r * ldc);
-                for (int j = 0; j < n; j++) {
-                    c[row + j] = beta == 0f ? 0f : beta * c[row + j];
-                }
-            }
-        }
     }
 
     /** One task of B's rounding: {@link #bLinesPerTask} rows (or columns, when B is column-major) of one batch. */
