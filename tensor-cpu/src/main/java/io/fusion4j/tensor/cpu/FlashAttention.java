@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Per-head operands are copied into worker scratch (Q, K, V rows padded to a multiple of the vector
  * length, and Kᵀ, Vᵀ for the score products), so every product runs on {@link MicroKernels}.
  */
-final class FlashAttention implements WorkerPool.Body {
+final class FlashAttention implements CpuWorkers.Chunk {
     static final int BQ = 64;
     static final int BK = 64;
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -12,7 +12,7 @@ import static io.fusion4j.tensor.cpu.MicroKernels.L;
  * <p>One instance per backend; it is the pool's job object, so a call allocates nothing. Not
  * re-entrant: the backend is used from one thread.
  */
-final class Gemm implements WorkerPool.Body, HostMatmul {
+final class Gemm implements CpuWorkers.Chunk, HostMatmul {
     static final int NR = 4 * L;
     /**
      * Depth block. At 256 the B panel streams from L2 (4 vector loads per 16 FMAs is within L2 bandwidth)
@@ -37,7 +37,7 @@ final class Gemm implements WorkerPool.Body, HostMatmul {
     private float[] sharedA = new float[0];
     private float[] sharedB = new float[0];
     private int sharedBStart;
-    private final WorkerPool.Body packJob = this::packShared;
+    private final CpuWorkers.Chunk packJob = this::packShared;
 
     // The current problem (set by run, read by workers).
     private float[] a, b, c;

@@ -198,7 +198,7 @@ final class PooledKernels {
     }
 
     /** A kernel over index range {@code [0, total)}; chunk {@code c} is {@code [c*per, (c+1)*per)}. */
-    private abstract static class Ranged implements WorkerPool.Body {
+    private abstract static class Ranged implements CpuWorkers.Chunk {
         int total;
         int per;
 

@@ -11,10 +11,6 @@ import java.util.concurrent.locks.LockSupport;
  * which thread ran a chunk: chunks write disjoint outputs.
  */
 final class WorkerPool implements CpuWorkers, AutoCloseable {
-    /** One unit of parallel work. {@code worker} in {@code [0, threads)} selects per-thread scratch. */
-    interface Body extends CpuWorkers.Chunk {
-    }
-
     private static final int SPINS = 1 << 14;
 
     private final int threads;
