@@ -29,16 +29,15 @@ import java.util.stream.Collectors;
  * visible pairs) gives a different number.
  */
 public abstract class FlopConformance extends OptimizerRandomConformance {
-    /** Methods of {@link Backend} that are not kernels: they describe or manage the backend and count nothing. */
-    static final Set<String> NOT_KERNELS = Set.of("name", "deviceDescription", "threads", "flops", "fp32Peak", "precision", "matmulPeak",
-            "allocate", "newArena", "synchronize", "close");
-
-    /** The kernels of {@link Backend}: its instance methods, inherited and default ones included, but {@link #NOT_KERNELS}. */
+    /**
+     * The kernels of {@link Backend}: its instance methods, inherited and default ones included, but
+     * {@link KernelFlops#NOT_KERNELS}.
+     */
     static Set<String> kernelNames() {
         return Arrays.stream(Backend.class.getMethods())
                 .filter(m -> !Modifier.isStatic(m.getModifiers()))
                 .map(Method::getName)
-                .filter(n -> !NOT_KERNELS.contains(n))
+                .filter(n -> !KernelFlops.NOT_KERNELS.contains(n))
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 

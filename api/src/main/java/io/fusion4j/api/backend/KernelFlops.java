@@ -59,6 +59,13 @@ import io.fusion4j.api.tensor.Tensor;
  * </table>
  */
 public final class KernelFlops {
+    /**
+     * The methods of {@link Backend} that are not kernels: they describe or manage the backend, count nothing and
+     * have no formula here. The TCK's FLOP check and {@code bench train --kernel-times} both read this one list.
+     */
+    public static final java.util.Set<String> NOT_KERNELS = java.util.Set.of("name", "deviceDescription", "threads",
+            "flops", "fp32Peak", "precision", "matmulPeak", "allocate", "newArena", "synchronize", "close");
+
     private KernelFlops() {
     }
 

@@ -1,6 +1,7 @@
 package io.fusion4j.eval.bench;
 
 import io.fusion4j.api.backend.Backend;
+import io.fusion4j.api.backend.KernelFlops;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -10,7 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -19,9 +19,6 @@ import java.util.function.Consumer;
  * with it is not representative) and, for an asynchronous backend, times only the launch.
  */
 final class KernelTimes implements InvocationHandler {
-    private static final Set<String> NOT_KERNELS = Set.of("name", "deviceDescription", "threads", "flops", "fp32Peak", "precision", "matmulPeak",
-            "allocate", "newArena", "synchronize", "close", "toString", "hashCode", "equals");
-
     private final Backend target;
     private final Map<String, long[]> times = new LinkedHashMap<>();
     private boolean on;
@@ -56,7 +53,8 @@ final class KernelTimes implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
-        boolean timed = on && !NOT_KERNELS.contains(m.getName());
+        // The proxy also sees Object's toString, hashCode and equals: not kernels either.
+        boolean timed = on && m.getDeclaringClass() != Object.class && !KernelFlops.NOT_KERNELS.contains(m.getName());
         long t0 = timed ? System.nanoTime() : 0;
         try {
             return m.invoke(target, args);
