@@ -78,6 +78,9 @@ final class TrainCommand implements Callable<Integer> {
             + " else fp32.")
     String precision;
 
+    /** {@code --precision} parsed, once; null when not given. */
+    private Precision askedPrecision;
+
     @Option(names = "--resume", description = "Continue from the newest good checkpoint in --out.")
     boolean resume;
 
@@ -167,7 +170,8 @@ final class TrainCommand implements Callable<Integer> {
         // The products' precision the run will ask for (a resumed run's saved one is read later; without
         // --precision it is the config's). Checked now, before any data work, and used by the data preparation
         // too, so a named bf16-only backend serves both.
-        Precision products = precision != null ? Precision.parse(precision, "--precision") : cfg.precision();
+        askedPrecision = precision != null ? Precision.parse(precision, "--precision") : null;
+        Precision products = askedPrecision != null ? askedPrecision : cfg.precision();
         backendChoice.check(products);
         ContinuousRunData continuous = null;
         if (captionDropout != null && !(captionDropout >= 0 && captionDropout <= 1)) {
@@ -239,8 +243,8 @@ final class TrainCommand implements Callable<Integer> {
         if (seed != null) {
             cfg = cfg.withSeed(seed);
         }
-        if (precision != null) {
-            cfg = cfg.withPrecision(Precision.parse(precision, "--precision"));
+        if (askedPrecision != null) {
+            cfg = cfg.withPrecision(askedPrecision);
         }
         if (microBatches != null) {
             if (microBatches < 1 || cfg.batch() % microBatches != 0) {
@@ -414,7 +418,7 @@ final class TrainCommand implements Callable<Integer> {
             t = steps != null ? t.withSteps(steps) : t;
             t = microBatches != null ? t.withMicroBatches(microBatches) : t;
             t = seed != null ? t.withSeed(seed) : t;
-            t = precision != null ? t.withPrecision(Precision.parse(precision, "--precision")) : t;
+            t = askedPrecision != null ? t.withPrecision(askedPrecision) : t;
             asked = new RunConfig(saved.model(), t);
         }
         List<String> changes = ConfigJson.differences(saved, asked);
