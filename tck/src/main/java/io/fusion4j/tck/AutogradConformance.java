@@ -323,4 +323,57 @@ public abstract class AutogradConformance extends DecoderConformance {
         assertThat(params.unfreeze(n -> true)).isEqualTo(1);
         assertThat(params.get("a").trainable()).isTrue();
     }
+
+    /**
+     * AdamW updates runs of neighbouring parameters in one kernel call each: a frozen parameter between two that
+     * decay, and one without decay, must still get exactly their own updates (f64 AdamW per parameter, with clipping).
+     */
+    @Test
+    void autogradAdamWUpdatesEveryParameterByItsOwnRule() {
+        Parameters params = new Parameters();
+        String[] names = {"w0", "norm", "w1", "frozen", "w2"};
+        boolean[] decay = {true, false, true, true, true};
+        int[] sizes = {12, 4, 6, 5, 7};
+        for (int i = 0; i < names.length; i++) {
+            params.declare(names[i], Shape.of(sizes[i]), new Parameters.Init.Normal(0.5f), decay[i]);
+        }
+        params.allocate(backend, 12);
+        params.freeze(n -> n.equals("frozen"));
+        SplittableRandom r = new SplittableRandom(13);
+        float[] grads = new float[(int) params.count()];
+        for (int i = 0; i < grads.length; i++) {
+            grads[i] = (float) r.nextDouble(-1, 1);
+        }
+        float[] before = new float[grads.length];
+        backend.copyToHost(params.values(), before);
+        double clip = 0.5; // below the norm, so the gradient is scaled
+        AdamW opt = new AdamW(backend, params, 0.9f, 0.95f, 1e-8f, 0.1f, clip);
+        float lr = 0.01f;
+        backend.copyFromHost(grads, params.grads());
+        double norm = opt.step(lr);
+        double ss = 0;
+        for (float g : grads) {
+            ss += (double) g * g;
+        }
+        assertThat(norm).isCloseTo(Math.sqrt(ss), offset(1e-6));
+        float[] after = new float[grads.length];
+        backend.copyToHost(params.values(), after);
+        int off = 0;
+        for (int i = 0; i < names.length; i++) {
+            double[] p = new double[sizes[i]];
+            double[] g = new double[sizes[i]];
+            for (int j = 0; j < sizes[i]; j++) {
+                p[j] = before[off + j];
+                g[j] = grads[off + j];
+            }
+            if (!names[i].equals("frozen")) {
+                io.fusion4j.tck.Reference.adamw(p, g, new double[sizes[i]], new double[sizes[i]], lr, 0.9, 0.95, 1e-8,
+                        decay[i] ? 0.1 : 0, 1, clip / Math.sqrt(ss));
+            }
+            for (int j = 0; j < sizes[i]; j++) {
+                assertThat((double) after[off + j]).as("%s[%d]", names[i], j).isCloseTo(p[j], offset(1e-6));
+            }
+            off += sizes[i];
+        }
+    }
 }
