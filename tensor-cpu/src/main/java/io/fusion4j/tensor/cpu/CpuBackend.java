@@ -225,7 +225,7 @@ public final class CpuBackend implements Backend {
         KernelChecks.plainView("fill", "t", t);
         CpuStorage s = st(t);
         switch (t.dtype()) {
-            case F32 -> Elementwise.fill(s.f, off(t), value, n(t));
+            case F32 -> pooled.fill(s.f, off(t), value, n(t));
             case BF16 -> java.util.Arrays.fill(s.h, off(t), off(t) + n(t), DType.toBf16(value));
             case I32 -> throw bad("fill", "t", "a float tensor", "I32");
         }
@@ -502,7 +502,7 @@ public final class CpuBackend implements Backend {
     public double squaredNorm(Tensor x) {
         f32("squaredNorm", "x", x);
         flops.add(KernelFlops.squaredNorm(x));
-        return Elementwise.squaredNorm(f(x), off(x), n(x));
+        return pooled.squaredNorm(f(x), off(x), n(x));
     }
 
     @Override

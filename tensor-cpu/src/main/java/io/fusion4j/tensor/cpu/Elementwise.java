@@ -225,15 +225,8 @@ final class Elementwise {
         }
     }
 
-    /** Squared norm accumulated in double, in blocks of 1024 floats for determinism and accuracy. */
-    static double squaredNorm(float[] x, int xo, int n) {
-        double total = 0;
-        for (int b = 0; b < n; b += 1024) {
-            int len = Math.min(1024, n - b);
-            total += dot(x, xo + b, x, xo + b, len);
-        }
-        return total;
-    }
+    /** Floats per partial sum of a squared norm ({@link PooledKernels#squaredNorm}). */
+    static final int NORM_BLOCK = 1024;
 
     /** Fused AdamW over one contiguous range. */
     static void adamw(float[] p, int po, float[] g, int go, float[] mm, int mo, float[] vv, int vo, int n,

@@ -26,6 +26,8 @@ final class PooledKernels {
     private final RmsNormBackward rmsNormBackward = new RmsNormBackward();
     private final CrossEntropy crossEntropy = new CrossEntropy();
     private final CrossEntropyBackward crossEntropyBackward = new CrossEntropyBackward();
+    private final Fill fill = new Fill();
+    private final SquaredNorm squaredNorm = new SquaredNorm();
 
     PooledKernels(WorkerPool pool) {
         this.pool = pool;
@@ -88,6 +90,39 @@ final class PooledKernels {
         j.duo = duo;
         split(j, n, MicroKernels.L, 2L * n);
         j.g = j.u = j.d = j.dg = j.du = null;
+    }
+
+    /** {@code a[ao .. ao+n) = v} (the flat gradient buffer is zeroed once a step: 100 MB in an MoE model). */
+    void fill(float[] a, int ao, float v, int n) {
+        Fill j = fill;
+        j.a = a;
+        j.ao = ao;
+        j.v = v;
+        split(j, n, MicroKernels.L, n);
+        j.a = null;
+    }
+
+    /**
+     * Σ x² over {@code n} floats, accumulated in double over blocks of {@link Elementwise#NORM_BLOCK} floats (for
+     * accuracy): each block's float sum is kept and the blocks are added in order on this thread, so the result is
+     * the same bits whatever the split and the thread count.
+     */
+    double squaredNorm(float[] x, int xo, int n) {
+        SquaredNorm j = squaredNorm;
+        int blocks = (n + Elementwise.NORM_BLOCK - 1) / Elementwise.NORM_BLOCK;
+        if (j.blockSums.length < blocks) {
+            j.blockSums = new float[blocks];
+        }
+        j.x = x;
+        j.xo = xo;
+        j.n = n;
+        split(j, n, Elementwise.NORM_BLOCK, n);
+        j.x = null;
+        double total = 0;
+        for (int b = 0; b < blocks; b++) {
+            total += j.blockSums[b];
+        }
+        return total;
     }
 
     void adamw(float[] p, int po, float[] g, int go, float[] m, int mo, float[] v, int vo, int n,
@@ -246,6 +281,32 @@ final class PooledKernels {
         @Override
         void range(int s, int e) {
             Elementwise.adamw(p, po + s, g, go + s, m, mo + s, v, vo + s, e - s, lr, b1, b2, eps, wd, gradScale, bc1, bc2);
+        }
+    }
+
+    private static final class Fill extends Ranged {
+        float[] a;
+        int ao;
+        float v;
+
+        @Override
+        void range(int s, int e) {
+            Elementwise.fill(a, ao + s, v, e - s);
+        }
+    }
+
+    /** Ranges start on block boundaries ({@link #split}'s grain), so block {@code b} is {@code [b·NORM_BLOCK, …)}. */
+    private static final class SquaredNorm extends Ranged {
+        float[] x;
+        float[] blockSums = new float[0];
+        int xo, n;
+
+        @Override
+        void range(int s, int e) {
+            for (int b = s; b < e; b += Elementwise.NORM_BLOCK) {
+                int len = Math.min(Elementwise.NORM_BLOCK, n - b);
+                blockSums[b / Elementwise.NORM_BLOCK] = Elementwise.dot(x, xo + b, x, xo + b, len);
+            }
         }
     }
 

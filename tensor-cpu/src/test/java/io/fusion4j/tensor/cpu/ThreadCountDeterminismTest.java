@@ -262,4 +262,42 @@ class ThreadCountDeterminismTest {
             return r;
         });
     }
+
+    /**
+     * The gradient norm and the gradient zero-fill run over the pool: the same bits on every thread count, and the
+     * norm against a sum in f64 (order aside, the blocked float sums differ from it by rounding only).
+     */
+    @Test
+    void pooledSquaredNormAndFillGiveTheSameBitsOnEveryThreadCount() {
+        int n = 3_000_037; // many 1024-float blocks, the last one short, split over several ranges
+        float[] x = random(n, 16);
+        double ref = 0;
+        for (float f : x) {
+            ref += (double) f * f;
+        }
+        float[] out = sameOnEveryThreadCount("squaredNorm, fill", be -> {
+            Tensor t = put(be, x, n);
+            double norm = be.squaredNorm(t);
+            be.fill(t.slice(1, n - 1), 2.5f);
+            float[] r = get(be, t);
+            // The norm's 64 bits as four 16-bit integers, each exact in a float, so the double is compared whole.
+            long bits = Double.doubleToRawLongBits(norm);
+            float[] withNorm = java.util.Arrays.copyOf(r, n + 4);
+            for (int q = 0; q < 4; q++) {
+                withNorm[n + q] = (bits >>> (16 * q)) & 0xffff;
+            }
+            return withNorm;
+        });
+        long bits = 0;
+        for (int q = 0; q < 4; q++) {
+            bits |= ((long) out[n + q]) << (16 * q);
+        }
+        assertThat(Double.longBitsToDouble(bits)).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-6 * ref));
+        assertThat(out[0]).isEqualTo(x[0]);
+        assertThat(out[n - 1]).isEqualTo(x[n - 1]);
+        for (int i = 1; i < n - 1; i += 4099) {
+            assertThat(out[i]).as("filled element %d", i).isEqualTo(2.5f);
+        }
+        assertThat(out[n - 2]).isEqualTo(2.5f);
+    }
 }
