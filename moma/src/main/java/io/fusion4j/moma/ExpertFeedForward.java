@@ -83,10 +83,11 @@ public final class ExpertFeedForward extends NamedComponent implements FeedForwa
             return g.constant(g.arena().allocateZeroed(DType.F32, x.value().shape()));
         }
         Tensor off = r.offsets();
+        long m = r.assignments(); // the experts take every gathered row between them
         Var xs = g.gatherRows(x, r.rows());
-        Var h = g.swiglu(g.groupedLinear(xs, g.param(params.stack(w1)), off),
-                g.groupedLinear(xs, g.param(params.stack(w3)), off));
-        Var y = g.groupedLinear(h, g.param(params.stack(w2)), off);
+        Var h = g.swiglu(g.groupedLinear(xs, g.param(params.stack(w1)), off, m),
+                g.groupedLinear(xs, g.param(params.stack(w3)), off, m));
+        Var y = g.groupedLinear(h, g.param(params.stack(w2)), off, m);
         return g.scatterAddRows(y, r.rows(), r.gates(), n);
     }
 }

@@ -197,6 +197,25 @@ public abstract class AutogradConformance extends DecoderConformance {
         check("groupedLinear", fn, in(r, -1, 1, 7, 4), in(r, -1, 1, 3, 5, 4));
     }
 
+    /**
+     * Groups that take every row, said on the host (rows gathered by a routing): nothing is zero-filled first, so the
+     * kernels must write every row of the output and of the input gradient themselves.
+     */
+    @Test
+    void autogradGroupedLinearOverEveryRowKnownOnTheHost() {
+        SplittableRandom r = new SplittableRandom(11);
+        Tensor offsets = ints(0, 3, 3, 7);
+        LossFn fn = weighted(20, (g, v) -> g.groupedLinear(v.get(0), v.get(1), offsets, 7));
+        check("groupedLinear (every row grouped)", fn, in(r, -1, 1, 7, 4), in(r, -1, 1, 3, 5, 4));
+        try (StepArena arena = backend.newArena()) {
+            Graph g = new Graph(backend, arena, true);
+            Var x = g.constant(upload(new float[28], Shape.of(7, 4)));
+            Var w = g.constant(upload(new float[60], Shape.of(3, 5, 4)));
+            assertThatThrownBy(() -> g.groupedLinear(x, w, offsets, 8))
+                    .hasMessageContaining("the groups take 8 rows, but x has 7");
+        }
+    }
+
     @Test
     void autogradStackedExpertParametersFeedGroupedLinearAndKeepTheirOwnGradients() {
         Parameters params = new Parameters();
