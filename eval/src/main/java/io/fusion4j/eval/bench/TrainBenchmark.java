@@ -75,11 +75,14 @@ public final class TrainBenchmark {
             timer.stop(); // before the peak is measured: its seconds are no part of a step
         }
         PeakFlops peak = peak(this.backend);
+        // The largest step beside the mean tells a one-off (a late JIT compile) from allocation every step.
+        long largest = timed.stream().mapToLong(TrainEvent.Step::heapBytes).max().orElse(0);
         out.accept(String.format("train %s (d=%d L=%d T=%d B=%d vocab=%d)  threads %d  %s products  %s  counted %.1f"
-                        + " GFLOP/s  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f (%s)  heap %.0f KB/step  loss %.3f",
+                        + " GFLOP/s  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f (%s)  heap %.0f KB/step"
+                        + " (largest step %d KB)  loss %.3f",
                 config, model.dim(), model.layers(), cfg.seqLen(), cfg.batch(), model.vocab(),
                 backend.threads(), cfg.precision(), m.summary(), counted, formula, 100 * formula / peak.gigaflops(),
-                peak.gigaflops(), peak.source(), m.heapBytesPerCall() / 1024, timed.getLast().loss()));
+                peak.gigaflops(), peak.source(), m.heapBytesPerCall() / 1024, largest / 1024, timed.getLast().loss()));
         m.heapWarning().ifPresent(out);
         if (timer != null) {
             timer.print(out, timed.size());
