@@ -225,9 +225,6 @@ final class Elementwise {
         }
     }
 
-    /** Floats per partial sum of a squared norm ({@link PooledKernels#squaredNorm}). */
-    static final int NORM_BLOCK = 1024;
-
     /** Fused AdamW over one contiguous range. */
     static void adamw(float[] p, int po, float[] g, int go, float[] mm, int mo, float[] vv, int vo, int n,
                       float lr, float b1, float b2, float eps, float wd, float gradScale, float bc1, float bc2) {

@@ -17,6 +17,8 @@ final class PooledKernels {
     static final int MIN_SPLIT = 1 << 15;
     /** Rows per partial weight gradient in {@link #rmsNormBackward}; fixed so the sum order is too. */
     static final int NORM_ROW_BLOCK = 128;
+    /** Floats per partial sum of {@link #squaredNorm}; fixed so the sum order is too. */
+    static final int NORM_BLOCK = 1024;
 
     private final WorkerPool pool;
     private final Binary binary = new Binary();
@@ -103,20 +105,20 @@ final class PooledKernels {
     }
 
     /**
-     * Σ x² over {@code n} floats, accumulated in double over blocks of {@link Elementwise#NORM_BLOCK} floats (for
+     * Σ x² over {@code n} floats, accumulated in double over blocks of {@link #NORM_BLOCK} floats (for
      * accuracy): each block's float sum is kept and the blocks are added in order on this thread, so the result is
      * the same bits whatever the split and the thread count.
      */
     double squaredNorm(float[] x, int xo, int n) {
         SquaredNorm j = squaredNorm;
-        int blocks = (n + Elementwise.NORM_BLOCK - 1) / Elementwise.NORM_BLOCK;
+        int blocks = (n + NORM_BLOCK - 1) / NORM_BLOCK;
         if (j.blockSums.length < blocks) {
             j.blockSums = new float[blocks];
         }
         j.x = x;
         j.xo = xo;
         j.n = n;
-        split(j, n, Elementwise.NORM_BLOCK, n);
+        split(j, n, NORM_BLOCK, n);
         j.x = null;
         double total = 0;
         for (int b = 0; b < blocks; b++) {
@@ -303,9 +305,9 @@ final class PooledKernels {
 
         @Override
         void range(int s, int e) {
-            for (int b = s; b < e; b += Elementwise.NORM_BLOCK) {
-                int len = Math.min(Elementwise.NORM_BLOCK, n - b);
-                blockSums[b / Elementwise.NORM_BLOCK] = Elementwise.dot(x, xo + b, x, xo + b, len);
+            for (int b = s; b < e; b += NORM_BLOCK) {
+                int len = Math.min(NORM_BLOCK, n - b);
+                blockSums[b / NORM_BLOCK] = Elementwise.dot(x, xo + b, x, xo + b, len);
             }
         }
     }
