@@ -62,7 +62,8 @@ final class BenchCommand implements Callable<Integer> {
     int trainWarmup;
 
     @Option(names = "--kernel-times", description = "bench train: also print the time each kernel took over the timed"
-            + " steps (through a timing proxy; its heap figure is then not representative).")
+            + " steps and the heap it allocated on the calling thread (through a timing proxy; the run's own heap"
+            + " figure is then not representative).")
     boolean kernelTimes;
 
     @Option(names = "--images", defaultValue = "3", description = "bench sample: timed images (default: ${DEFAULT-VALUE}).")

@@ -77,12 +77,12 @@ class MomaCommandsTest {
                 "--kernel-times")).isZero();
         String s = out.toString();
         Matcher head = Pattern.compile("kernel times over 2 steps \\(([\\d.]+) ms a step; kernels ([\\d.]+)%, outside"
-                + " kernels ([\\d.]+)%\\)").matcher(s);
+                + " kernels ([\\d.]+)%; heap in kernels ([\\d.]+) KB a step\\)").matcher(s);
         assertThat(head.find()).as(s).isTrue();
         double kernels = Double.parseDouble(head.group(2));
         assertThat(kernels + Double.parseDouble(head.group(3))).isCloseTo(100, org.assertj.core.data.Offset.offset(0.2));
         assertThat(kernels).isBetween(50.0, 100.0);
         // The GEMMs dominate a transformer step; each listed kernel has its share and calls per step.
-        assertThat(s).containsPattern("\\n  gemm\\s+[\\d.]+ ms/step\\s+[\\d.]+%\\s+[\\d.]+ calls/step");
+        assertThat(s).containsPattern("\\n  gemm\\s+[\\d.]+ ms/step\\s+[\\d.]+%\\s+[\\d.]+ calls/step\\s+heap\\s+[\\d.]+ KB/step");
     }
 }
