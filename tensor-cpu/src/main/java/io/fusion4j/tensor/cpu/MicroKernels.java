@@ -422,10 +422,23 @@ final class MicroKernels {
             pa += MR;
             pb += ldb;
         }
-        spill(acc, 0, c00, c01, c02, c03);
-        spill(acc, 1, c10, c11, c12, c13);
-        spill(acc, 2, c20, c21, c22, c23);
-        spill(acc, 3, c30, c31, c32, c33);
+        // Written out: a vector passed to a method C2 does not inline is boxed, 16 a tile.
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c02.intoArray(acc, 2 * L);
+        c03.intoArray(acc, 3 * L);
+        c10.intoArray(acc, 4 * L);
+        c11.intoArray(acc, 5 * L);
+        c12.intoArray(acc, 6 * L);
+        c13.intoArray(acc, 7 * L);
+        c20.intoArray(acc, 8 * L);
+        c21.intoArray(acc, 9 * L);
+        c22.intoArray(acc, 10 * L);
+        c23.intoArray(acc, 11 * L);
+        c30.intoArray(acc, 12 * L);
+        c31.intoArray(acc, 13 * L);
+        c32.intoArray(acc, 14 * L);
+        c33.intoArray(acc, 15 * L);
     }
 
     /** Accumulates a 4-row tile into {@code acc} (row stride {@code 4L}); the caller merges it into C. */
@@ -476,15 +489,6 @@ final class MicroKernels {
         c1.intoArray(acc, 4 * L);
         c2.intoArray(acc, 8 * L);
         c3.intoArray(acc, 12 * L);
-    }
-
-    // Written out (not a helper taking vectors): a vector passed to a method C2 does not inline is boxed.
-    private static void spill(float[] acc, int row, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3) {
-        int o = row * 4 * L;
-        v0.intoArray(acc, o);
-        v1.intoArray(acc, o + L);
-        v2.intoArray(acc, o + 2 * L);
-        v3.intoArray(acc, o + 3 * L);
     }
 
     /** {@code C = alpha * acc + beta_r * C} for {@code mr} rows and {@code min(ncols, vecs*L)} columns. */
