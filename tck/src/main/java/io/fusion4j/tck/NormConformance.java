@@ -99,6 +99,37 @@ public abstract class NormConformance extends ElementwiseConformance {
                 v -> Reference.weighted(Reference.softmax(v, rows, cols), g), xd, cs, 1e-5));
     }
 
+    /**
+     * A router's rows: 1 to 15 experts, narrower than a 512-bit vector, many rows. Backward against its closed form
+     * {@code dx = y * (dy - sum(y * dy))} in f64 from the f64 softmax.
+     */
+    @Test
+    void softmaxOverRowsNarrowerThanAVector() {
+        SplittableRandom r = rng("narrow softmax");
+        for (int cols : new int[]{1, 4, 8, 15}) {
+            int rows = 33;
+            float[] x = uniform(r, rows * cols, -6, 6);
+            float[] dy = uniform(r, rows * cols, -1, 1);
+            Tensor y = zeros(rows, cols);
+            backend.softmax(tensor(x, rows, cols), y);
+            double[] yd = Reference.softmax(Reference.d(x), rows, cols);
+            assertClose("softmax cols=" + cols, read(y), yd, 1e-6, 1e-5);
+            Tensor dx = zeros(rows, cols);
+            backend.softmaxBackward(y, tensor(dy, rows, cols), dx);
+            double[] ref = new double[rows * cols];
+            for (int i = 0; i < rows; i++) {
+                double dot = 0;
+                for (int c = 0; c < cols; c++) {
+                    dot += yd[i * cols + c] * dy[i * cols + c];
+                }
+                for (int c = 0; c < cols; c++) {
+                    ref[i * cols + c] = yd[i * cols + c] * (dy[i * cols + c] - dot);
+                }
+            }
+            assertClose("softmax backward cols=" + cols, read(dx), ref, 1e-6, 1e-5);
+        }
+    }
+
     /** Kernels documented as "out may alias x" give the same result in place. */
     @Test
     void inPlaceKernelsMatchOutOfPlace() {

@@ -26,12 +26,31 @@ final class RowKernels {
     }
 
     static float max(float[] x, int o, int n) {
+        if (n < L) {
+            return narrowMax(x, o, n);
+        }
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = S.indexInRange(i, n);
             acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, o + i, m), m);
         }
         return acc.reduceLanes(VectorOperators.MAX);
+    }
+
+    /*
+     * Rows narrower than one vector (a router's 4-8 experts) run scalar. Their vector form is a single masked
+     * iteration with vectors made before it, and some runs' compiles kept those on the heap, one per row: about
+     * 600 KB a MoE step for each such kernel. The scalar forms give the same bits: max is exact in any order, and
+     * the dot below sums its products in VectorMath's lane tree, as the masked vector would.
+     */
+
+    /** Same result as the vector max: Math.max is the Vector API's MAX, and max is exact in any order. */
+    private static float narrowMax(float[] x, int o, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, x[o + i]);
+        }
+        return m;
     }
 
     static float sumSquares(float[] x, int o, int n) {
@@ -194,6 +213,10 @@ final class RowKernels {
     }
 
     static void softmaxBackward(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int rows, int cols) {
+        if (cols < L) {
+            narrowSoftmaxBackward(y, yo, dy, dyo, dx, dxo, rows, cols);
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             int yr = yo + r * cols;
             int dr = dyo + r * cols;
@@ -203,6 +226,29 @@ final class RowKernels {
                 VectorMask<Float> m = S.indexInRange(i, cols);
                 FloatVector yv = FloatVector.fromArray(S, y, yr + i, m);
                 yv.mul(FloatVector.fromArray(S, dy, dr + i, m).sub(vd)).intoArray(dx, dxo + r * cols + i, m);
+            }
+        }
+    }
+
+    /**
+     * {@link #softmaxBackward} for rows narrower than a vector, bit for bit: the dot's products in the lanes the
+     * masked fma would fill (fma with a zero addend, the others zero), summed in the same tree, then
+     * {@code y * (dy - dot)} per element as the vector form rounds it.
+     */
+    private static void narrowSoftmaxBackward(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int rows,
+                                              int cols) {
+        float[] lanes = VectorMath.lanes();
+        for (int r = 0; r < rows; r++) {
+            int yr = yo + r * cols;
+            int dr = dyo + r * cols;
+            java.util.Arrays.fill(lanes, 0f);
+            for (int i = 0; i < cols; i++) {
+                lanes[i] = Math.fma(y[yr + i], dy[dr + i], 0f);
+            }
+            float dot = VectorMath.sumLanes(lanes);
+            int o = dxo + r * cols;
+            for (int i = 0; i < cols; i++) {
+                dx[o + i] = y[yr + i] * (dy[dr + i] - dot);
             }
         }
     }

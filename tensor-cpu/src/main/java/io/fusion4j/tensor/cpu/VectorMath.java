@@ -85,6 +85,17 @@ final class VectorMath {
      * full vectors unmasked, scalar tail, lanes summed in the fixed tree. Softmax rows use it.
      */
     static float expMinusAndSum(float[] x, int xo, float[] out, int oo, int n, float shift) {
+        if (n < L) {
+            // A router's rows of 4-8 experts: all tail. No vectors made for a loop that never runs (RowKernels says
+            // why); the sum is the same bits, the vector part adding only zeros.
+            float sum = 0f;
+            for (int i = 0; i < n; i++) {
+                float e = (float) Math.exp(x[xo + i] - shift);
+                out[oo + i] = e;
+                sum += e;
+            }
+            return sum;
+        }
         FloatVector vm = FloatVector.broadcast(S, shift);
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
