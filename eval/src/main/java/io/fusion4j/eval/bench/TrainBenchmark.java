@@ -15,6 +15,7 @@ import io.fusion4j.api.train.Trainer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -74,6 +75,8 @@ public final class TrainBenchmark {
         if (timer != null) {
             timer.stop(); // before the peak is measured: its seconds are no part of a step
         }
+        // Read before the peak loop runs, whose own first compiles would show as C1 code.
+        Optional<String> jit = m.heapWarning().isPresent() ? JitTiers.explain("io.fusion4j.tensor") : Optional.empty();
         PeakFlops peak = peak(this.backend);
         // The largest step beside the mean tells a one-off (a late JIT compile) from allocation every step.
         long largest = timed.stream().mapToLong(TrainEvent.Step::heapBytes).max().orElse(0);
@@ -84,6 +87,7 @@ public final class TrainBenchmark {
                 backend.threads(), cfg.precision(), m.summary(), counted, formula, 100 * formula / peak.gigaflops(),
                 peak.gigaflops(), peak.source(), m.heapBytesPerCall() / 1024, largest / 1024, timed.getLast().loss()));
         m.heapWarning().ifPresent(out);
+        jit.ifPresent(out);
         if (timer != null) {
             timer.print(out, timed.size());
         }
