@@ -88,13 +88,7 @@ final class VectorMath {
         if (n < L) {
             // A router's rows of 4-8 experts: all tail. No vectors made for a loop that never runs (RowKernels says
             // why); the sum is the same bits, the vector part adding only zeros.
-            float sum = 0f;
-            for (int i = 0; i < n; i++) {
-                float e = (float) Math.exp(x[xo + i] - shift);
-                out[oo + i] = e;
-                sum += e;
-            }
-            return sum;
+            return expMinusTail(x, xo, out, oo, 0, n, shift);
         }
         FloatVector vm = FloatVector.broadcast(S, shift);
         FloatVector acc = FloatVector.zero(S);
@@ -104,15 +98,21 @@ final class VectorMath {
             e.intoArray(out, oo + i);
             acc = acc.add(e);
         }
-        float tail = 0f;
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[xo + i] - shift);
-            out[oo + i] = e;
-            tail += e;
-        }
+        float tail = expMinusTail(x, xo, out, oo, i, n, shift);
         float[] lanes = lanes();
         acc.intoArray(lanes, 0);
         return sumLanes(lanes) + tail;
+    }
+
+    /** The scalar part of {@link #expMinusAndSum}: elements {@code from..n}, summed in order. */
+    private static float expMinusTail(float[] x, int xo, float[] out, int oo, int from, int n, float shift) {
+        float sum = 0f;
+        for (int i = from; i < n; i++) {
+            float e = (float) Math.exp(x[xo + i] - shift);
+            out[oo + i] = e;
+            sum += e;
+        }
+        return sum;
     }
 
     /** tanh(x) = 1 - 2 / (e^{2x} + 1), saturating cleanly at ±1. */
