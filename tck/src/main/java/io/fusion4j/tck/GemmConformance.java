@@ -148,6 +148,43 @@ public abstract class GemmConformance extends MemoryConformance {
     }
 
     @Test
+    void groupedGemmsWithBetaZeroIgnoreNaNInTheOutput() {
+        // The first use of a fresh buffer passes beta 0 over whatever it held; NaN there must not survive,
+        // in a group with rows nor in an empty one (the weight gradient of an expert that took no token).
+        SplittableRandom r = rng("grouped-nan");
+        int[] offsets = {0, 3, 3, 7};
+        int groups = 3, rows = 7, k = 5, n = 6;
+        float[] a = uniform(r, rows * k, -1, 1);
+        float[] w = uniform(r, groups * k * n, -1, 1);
+        float[] nan = new float[Math.max(rows * n, groups * k * n)];
+        java.util.Arrays.fill(nan, Float.NaN);
+        Tensor off = ints(offsets, groups + 1);
+        Tensor c = tensor(java.util.Arrays.copyOf(nan, rows * n), rows, n);
+        backend.groupedGemm(tensor(a, rows, k), tensor(w, groups, k, n), off, c, 0f);
+        double[] expected = new double[rows * n];
+        for (int g = 0; g < groups; g++) {
+            int size = offsets[g + 1] - offsets[g];
+            double[] ag = java.util.Arrays.copyOfRange(productInput(a), offsets[g] * k, offsets[g + 1] * k);
+            double[] wg = java.util.Arrays.copyOfRange(productInput(w), g * k * n, (g + 1) * k * n);
+            System.arraycopy(Reference.matmul(ag, wg, size, k, n), 0, expected, offsets[g] * n, size * n);
+        }
+        assertClose("groupedGemm over NaN, beta 0", read(c), expected, 1e-4, 1e-5);
+
+        float[] dy = uniform(r, rows * n, -1, 1);
+        Tensor db = tensor(java.util.Arrays.copyOf(nan, groups * k * n), groups, k, n);
+        backend.groupedGemmWeightGrad(tensor(a, rows, k), tensor(dy, rows, n), off, db, 0f);
+        double[] dbRef = new double[groups * k * n]; // group 1 is empty: its gradient is zero
+        for (int g = 0; g < groups; g++) {
+            int size = offsets[g + 1] - offsets[g];
+            double[] at = Reference.transpose(java.util.Arrays.copyOfRange(productInput(a), offsets[g] * k,
+                    offsets[g + 1] * k), size, k);
+            double[] dyg = java.util.Arrays.copyOfRange(productInput(dy), offsets[g] * n, offsets[g + 1] * n);
+            System.arraycopy(Reference.matmul(at, dyg, k, size, n), 0, dbRef, g * k * n, k * n);
+        }
+        assertClose("groupedGemmWeightGrad over NaN, beta 0", read(db), dbRef, 1e-4, 1e-5);
+    }
+
+    @Test
     void groupedGemmRejectsBadOffsets() {
         Tensor a = zeros(4, 2);
         Tensor w = zeros(2, 2, 3);

@@ -105,13 +105,15 @@ public interface Backend extends AutoCloseable {
      * Grouped GEMM for experts: rows {@code offsets[g] .. offsets[g+1]} of {@code a [R,K]} are multiplied by
      * {@code b[g]} ({@code b [G,K,N]}, or a transposed view of {@code [G,N,K]}) into the same rows of
      * {@code c [R,N]}: {@code c_g = a_g @ b[g] + beta * c_g}. {@code offsets} is I32 {@code [G+1]}, non-decreasing,
-     * from 0 to at most R; empty groups are allowed; rows past {@code offsets[G]} are left untouched.
+     * from 0 to at most R; empty groups are allowed; rows past {@code offsets[G]} are left untouched. With
+     * {@code beta == 0} the old contents of the groups' rows are ignored (NaN included).
      */
     void groupedGemm(Tensor a, Tensor b, Tensor offsets, Tensor c, float beta);
 
     /**
      * Weight gradient of {@link #groupedGemm}: {@code db[g] = beta * db[g] + a_gᵀ @ dy_g} for
-     * {@code a [R,K]}, {@code dy [R,N]}, {@code db [G,K,N]}. An empty group leaves {@code beta * db[g]}.
+     * {@code a [R,K]}, {@code dy [R,N]}, {@code db [G,K,N]}. An empty group leaves {@code beta * db[g]}. With
+     * {@code beta == 0} the old contents of {@code db} are ignored (NaN included), so an empty group's is zero.
      */
     void groupedGemmWeightGrad(Tensor a, Tensor dy, Tensor offsets, Tensor db, float beta);
 

@@ -340,7 +340,9 @@ public final class CpuBackend implements Backend {
             int rows = o[ob + g + 1] - r0;
             int dbo = off(db) + g * k * n2;
             if (rows == 0) {
-                if (beta != 1f) {
+                if (beta == 0f) { // as in gemm, beta 0 ignores the old contents: 0 · NaN would stay NaN
+                    java.util.Arrays.fill(f(db), dbo, dbo + k * n2, 0f);
+                } else if (beta != 1f) {
                     Elementwise.scale(f(db), dbo, beta, f(db), dbo, k * n2);
                 }
                 continue;

@@ -347,8 +347,10 @@ public final class CudaBackend implements Backend {
             int rows = o[g + 1] - o[g];
             long dbg = ptr(db) + 4L * g * d.k() * d.n();
             if (rows == 0) {
-                if (beta != 1f) {
-                    long n = (long) d.k() * d.n();
+                long n = (long) d.k() * d.n();
+                if (beta == 0f) { // as in gemm, beta 0 ignores the old contents: 0 · NaN would stay NaN
+                    each(Kernel.fill_f32, n, dbg, n, 0f);
+                } else if (beta != 1f) {
                     each(Kernel.scale_f32, n, dbg, beta, dbg, n);
                 }
                 continue;
