@@ -55,13 +55,22 @@ public final class TrainBenchmark {
         Trainer<MixedBatch> t = new Trainer<>(backend, decoder.parameters(), builder.objective(decoder), bench.data(),
                 List.of(), cfg, null, "{}");
         List<TrainEvent.Step> timed = new ArrayList<>();
+        // Steps report the calling thread's heap; the worker pool's kernels run on other threads, so the whole
+        // JVM's allocation over the timed steps is read too (JIT and JMX threads add a little to it).
+        long[] allThreads = {-1, -1};
         try {
             t.run(false, e -> {
-                if (timer != null && e instanceof TrainEvent.Step s && s.step() == warmup) {
-                    timer.start();
+                if (e instanceof TrainEvent.Step s && s.step() == warmup) {
+                    allThreads[0] = AllThreadsHeap.total();
+                    if (timer != null) {
+                        timer.start();
+                    }
                 }
                 if (e instanceof TrainEvent.Step s && s.step() > warmup) {
                     timed.add(s);
+                    if (s.step() == warmup + steps) {
+                        allThreads[1] = AllThreadsHeap.total();
+                    }
                 }
             });
         } catch (java.io.IOException e) {
@@ -82,10 +91,11 @@ public final class TrainBenchmark {
         long largest = timed.stream().mapToLong(TrainEvent.Step::heapBytes).max().orElse(0);
         out.accept(String.format("train %s (d=%d L=%d T=%d B=%d vocab=%d)  threads %d  %s products  %s  counted %.1f"
                         + " GFLOP/s  %.1f GFLOP/s by 6N+12LTd = MFU %.1f%% of %.0f (%s)  heap %.0f KB/step"
-                        + " (largest step %d KB)  loss %.3f",
+                        + " (largest step %d KB; all threads %s)  loss %.3f",
                 config, model.dim(), model.layers(), cfg.seqLen(), cfg.batch(), model.vocab(),
                 backend.threads(), cfg.precision(), m.summary(), counted, formula, 100 * formula / peak.gigaflops(),
-                peak.gigaflops(), peak.source(), m.heapBytesPerCall() / 1024, largest / 1024, timed.getLast().loss()));
+                peak.gigaflops(), peak.source(), m.heapBytesPerCall() / 1024, largest / 1024,
+                AllThreadsHeap.perStep(allThreads[0], allThreads[1], timed.size()), timed.getLast().loss()));
         m.heapWarning().ifPresent(out);
         jit.ifPresent(out);
         if (timer != null) {

@@ -166,6 +166,12 @@ class TransfusionBenchTest {
         assertThat(m.heapBytesPerCall()).isPositive();
         String line = lines.getFirst();
         assertThat(line).startsWith("train transfusion (d=256 L=4 T=256 B=8 vocab=1024)").contains(" KB/step");
+        // Every thread's heap includes the calling thread's (a step's KB rounded, so 1 KB of slack).
+        Matcher own = Pattern.compile("heap (\\d+) KB/step").matcher(line);
+        Matcher all = Pattern.compile("all threads (\\d+) KB/step").matcher(line);
+        assertThat(own.find()).as(line).isTrue();
+        assertThat(all.find()).as(line).isTrue();
+        assertThat(Long.parseLong(all.group(1))).isGreaterThanOrEqualTo(Long.parseLong(own.group(1)) - 1);
         Matcher loss = Pattern.compile("loss (\\S+)").matcher(line);
         assertThat(loss.find()).isTrue();
         double l = Double.parseDouble(loss.group(1));
