@@ -7,6 +7,7 @@ import io.fusion4j.eval.bench.KernelBenchmarks;
 import io.fusion4j.eval.bench.Measurement;
 import io.fusion4j.eval.bench.SampleBenchmark;
 import io.fusion4j.eval.bench.TrainBenchmark;
+import io.fusion4j.eval.bench.TrainComparison;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /** {@code fusion4j bench gemm|attention|ops|train|sample}: the PERF.md kernel, training and sampling benchmarks. */
 @Command(name = "bench", description = "Benchmark kernels: gemm (GFLOP/s), attention (GFLOP/s), ops (GB/s); train (tokens/s); sample (images/s: Transfusion DDIM with guidance on the transfusion bench model).")
@@ -39,7 +41,7 @@ final class BenchCommand implements Callable<Integer> {
             + " backend that offers it, e.g. onednn; without --backend the one that does is chosen) (default: ${DEFAULT-VALUE}).")
     String precision;
 
-    @Option(names = "--rounds", defaultValue = "5", description = "Timed rounds per figure (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "5", description = "Timed rounds per figure; bench train with several --config values: rounds of the configs in turn (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--seconds", defaultValue = "0.25", description = "Seconds per timed round (default: ${DEFAULT-VALUE}).")
@@ -52,8 +54,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "bench gemm: shapes as MxKxN, e.g. 2048x256x1024 (default: the PERF.md shapes).")
     List<String> shapes;
 
-    @Option(names = "--config", defaultValue = "dense", description = "bench train: dense, moe_ec, moma, mod, transfusion (the models of ../shared/bench/torch_train.py) or a preset (default: ${DEFAULT-VALUE}).")
-    String trainConfig;
+    @Option(names = "--config", split = ",", defaultValue = "dense", description = "bench train: dense, moe_ec, moma, mod, transfusion (the models of ../shared/bench/torch_train.py) or a preset (default: ${DEFAULT-VALUE}). Several, comma-separated, run in turn for --rounds rounds in one JVM and print each one's step time over the first's.")
+    List<String> trainConfig;
 
     @Option(names = "--steps", defaultValue = "20", description = "bench train: timed steps (default: ${DEFAULT-VALUE}).")
     int trainSteps;
@@ -101,6 +103,15 @@ final class BenchCommand implements Callable<Integer> {
                 throw new UserInputException("--forms: expected NN, NT, TN or TT, found " + f);
             }
         }
+        if (target == Target.train && trainConfig.size() > 1) {
+            if (kernelTimes) {
+                throw new UserInputException("--kernel-times: times one config at a time, found " + trainConfig.size()
+                        + " in --config " + String.join(",", trainConfig));
+            }
+            if (rounds < 1) {
+                throw new UserInputException("--rounds: expected at least 1 round of the configs in turn, found " + rounds);
+            }
+        }
         io.fusion4j.api.backend.Precision products = io.fusion4j.api.backend.Precision.parse(precision, "--precision");
         List<int[]> gemmShapes = shapes == null || shapes.isEmpty() ? KernelBenchmarks.GEMM_SHAPES : parseShapes(shapes);
         // At least 2 s: C2 needs that long for the big kernels on two busy cores, and C1 code is slow but steady.
@@ -128,10 +139,17 @@ final class BenchCommand implements Callable<Integer> {
                                 100 * a[2].median() / ref.median());
                     }
                     case ops -> kb.ops(1 << 23);
-                    case train -> new TrainBenchmark(backend, line -> {
-                        out.println(line);
-                        out.flush();
-                    }).run(trainConfig, trainWarmup, trainSteps, kernelTimes);
+                    case train -> {
+                        Consumer<String> lines = line -> {
+                            out.println(line);
+                            out.flush();
+                        };
+                        if (trainConfig.size() == 1) {
+                            new TrainBenchmark(backend, lines).run(trainConfig.getFirst(), trainWarmup, trainSteps, kernelTimes);
+                        } else {
+                            new TrainComparison(backend, lines).run(trainConfig, trainWarmup, trainSteps, rounds);
+                        }
+                    }
                     case sample -> new SampleBenchmark(backend, line -> {
                         out.println(line);
                         out.flush();
