@@ -120,12 +120,7 @@ public abstract class GemmConformance extends MemoryConformance {
         backend.groupedGemm(tensor(a, rows, k), tensor(w, groups, k, n), off, c, 0f);
         float[] got = read(c);
         double[] expected = Reference.d(c0);
-        for (int g = 0; g < groups; g++) {
-            double[] ag = java.util.Arrays.copyOfRange(productInput(a), offsets[g] * k, offsets[g + 1] * k);
-            double[] wg = java.util.Arrays.copyOfRange(productInput(w), g * k * n, (g + 1) * k * n);
-            double[] cg = Reference.matmul(ag, wg, sizes[g], k, n);
-            System.arraycopy(cg, 0, expected, offsets[g] * n, cg.length);
-        }
+        groupedProducts(a, w, offsets, k, n, expected);
         assertClose("groupedGemm", got, expected, 1e-4, 1e-5);
 
         // Weight gradient: db[g] = beta*db[g] + a_gᵀ dy_g; empty groups keep beta*db.
@@ -134,15 +129,9 @@ public abstract class GemmConformance extends MemoryConformance {
         Tensor db = tensor(db0, groups, k, n);
         backend.groupedGemmWeightGrad(tensor(a, rows, k), tensor(dy, rows, n), off, db, 0.5f);
         float[] dbGot = read(db);
-        double[] dbRef = new double[db0.length];
-        for (int g = 0; g < groups; g++) {
-            double[] at = Reference.transpose(java.util.Arrays.copyOfRange(productInput(a), offsets[g] * k,
-                    offsets[g + 1] * k), sizes[g], k);
-            double[] dyg = java.util.Arrays.copyOfRange(productInput(dy), offsets[g] * n, offsets[g + 1] * n);
-            double[] gg = Reference.matmul(at, dyg, k, sizes[g], n);
-            for (int i = 0; i < k * n; i++) {
-                dbRef[g * k * n + i] = 0.5 * db0[g * k * n + i] + gg[i];
-            }
+        double[] dbRef = groupedWeightGrads(a, dy, offsets, k, n);
+        for (int i = 0; i < dbRef.length; i++) {
+            dbRef[i] += 0.5 * db0[i];
         }
         assertClose("groupedGemmWeightGrad", dbGot, dbRef, 1e-4, 1e-5);
     }
@@ -162,26 +151,39 @@ public abstract class GemmConformance extends MemoryConformance {
         Tensor c = tensor(java.util.Arrays.copyOf(nan, rows * n), rows, n);
         backend.groupedGemm(tensor(a, rows, k), tensor(w, groups, k, n), off, c, 0f);
         double[] expected = new double[rows * n];
-        for (int g = 0; g < groups; g++) {
-            int size = offsets[g + 1] - offsets[g];
-            double[] ag = java.util.Arrays.copyOfRange(productInput(a), offsets[g] * k, offsets[g + 1] * k);
-            double[] wg = java.util.Arrays.copyOfRange(productInput(w), g * k * n, (g + 1) * k * n);
-            System.arraycopy(Reference.matmul(ag, wg, size, k, n), 0, expected, offsets[g] * n, size * n);
-        }
+        groupedProducts(a, w, offsets, k, n, expected);
         assertClose("groupedGemm over NaN, beta 0", read(c), expected, 1e-4, 1e-5);
 
         float[] dy = uniform(r, rows * n, -1, 1);
         Tensor db = tensor(java.util.Arrays.copyOf(nan, groups * k * n), groups, k, n);
         backend.groupedGemmWeightGrad(tensor(a, rows, k), tensor(dy, rows, n), off, db, 0f);
-        double[] dbRef = new double[groups * k * n]; // group 1 is empty: its gradient is zero
+        // Group 1 is empty: its gradient is zero.
+        assertClose("groupedGemmWeightGrad over NaN, beta 0", read(db), groupedWeightGrads(a, dy, offsets, k, n),
+                1e-4, 1e-5);
+    }
+
+    /** f64 reference of {@code groupedGemm}: group g's rows of {@code a} times {@code w[g] [K,N]}, in {@code out}. */
+    private void groupedProducts(float[] a, float[] w, int[] offsets, int k, int n, double[] out) {
+        for (int g = 0; g + 1 < offsets.length; g++) {
+            int size = offsets[g + 1] - offsets[g];
+            double[] ag = java.util.Arrays.copyOfRange(productInput(a), offsets[g] * k, offsets[g + 1] * k);
+            double[] wg = java.util.Arrays.copyOfRange(productInput(w), g * k * n, (g + 1) * k * n);
+            System.arraycopy(Reference.matmul(ag, wg, size, k, n), 0, out, offsets[g] * n, size * n);
+        }
+    }
+
+    /** f64 reference of {@code groupedGemmWeightGrad} with beta 0: {@code a_gᵀ dy_g} per group, zero when empty. */
+    private double[] groupedWeightGrads(float[] a, float[] dy, int[] offsets, int k, int n) {
+        int groups = offsets.length - 1;
+        double[] out = new double[groups * k * n];
         for (int g = 0; g < groups; g++) {
             int size = offsets[g + 1] - offsets[g];
             double[] at = Reference.transpose(java.util.Arrays.copyOfRange(productInput(a), offsets[g] * k,
                     offsets[g + 1] * k), size, k);
             double[] dyg = java.util.Arrays.copyOfRange(productInput(dy), offsets[g] * n, offsets[g + 1] * n);
-            System.arraycopy(Reference.matmul(at, dyg, k, size, n), 0, dbRef, g * k * n, k * n);
+            System.arraycopy(Reference.matmul(at, dyg, k, size, n), 0, out, g * k * n, k * n);
         }
-        assertClose("groupedGemmWeightGrad over NaN, beta 0", read(db), dbRef, 1e-4, 1e-5);
+        return out;
     }
 
     @Test
