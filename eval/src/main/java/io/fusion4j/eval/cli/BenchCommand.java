@@ -120,10 +120,11 @@ final class BenchCommand implements Callable<Integer> {
             try (Backend backend = backendName.create(t, products)) {
                 out.printf("# backend %s: %s%n", backend.name(), backend.deviceDescription());
                 out.flush();
-                KernelBenchmarks kb = new KernelBenchmarks(backend, runner, line -> {
+                Consumer<String> lines = line -> {
                     out.println(line);
                     out.flush();
-                });
+                };
+                KernelBenchmarks kb = new KernelBenchmarks(backend, runner, lines);
                 switch (target) {
                     case gemm -> {
                         for (String form : forms) {
@@ -140,20 +141,13 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     case ops -> kb.ops(1 << 23);
                     case train -> {
-                        Consumer<String> lines = line -> {
-                            out.println(line);
-                            out.flush();
-                        };
                         if (trainConfig.size() == 1) {
                             new TrainBenchmark(backend, lines).run(trainConfig.getFirst(), trainWarmup, trainSteps, kernelTimes);
                         } else {
                             new TrainComparison(backend, lines).run(trainConfig, trainWarmup, trainSteps, rounds);
                         }
                     }
-                    case sample -> new SampleBenchmark(backend, line -> {
-                        out.println(line);
-                        out.flush();
-                    }).run(sampleWarmup, sampleImages, sampleSteps, guidance);
+                    case sample -> new SampleBenchmark(backend, lines).run(sampleWarmup, sampleImages, sampleSteps, guidance);
                 }
             }
         }
